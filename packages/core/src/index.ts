@@ -1,0 +1,38 @@
+export type { AudioBuffer } from './audio.js';
+export { assertSampleRate, audioDurationS } from './audio.js';
+export type { MelBinCount } from './constants.js';
+export {
+  CHUNK_LENGTH_S,
+  FRAMES_PER_SECOND,
+  HOP_LENGTH_SAMPLES,
+  LOG_MEL_DYNAMIC_RANGE,
+  LOG_MEL_FLOOR,
+  MEL_BIN_COUNTS,
+  N_AUDIO_CTX,
+  N_FFT,
+  N_FRAMES_PER_CHUNK,
+  N_SAMPLES_PER_CHUNK,
+  N_SAMPLES_PER_TOKEN,
+  SAMPLE_RATE_HZ,
+  TIMESTAMP_RESOLUTION_S,
+  TOKENS_PER_SECOND,
+} from './constants.js';
+export type { ErrorCode, VerbatimErrorOptions } from './errors.js';
+export {
+  AudioDecodeError,
+  EngineError,
+  ERROR_CODES,
+  errorFromCode,
+  FileError,
+  InvalidArgumentError,
+  isErrorCode,
+  isVerbatimError,
+  ModelLoadError,
+  VerbatimError,
+} from './errors.js';
+export type { ArchitectureName, ModelSpec } from './model-spec.js';
+export { isMultilingual, WHISPER_ARCHITECTURES } from './model-spec.js';
+export type { Task, TranscribeOptions } from './options.js';
+export { DEFAULT_TRANSCRIBE_OPTIONS, resolveTranscribeOptions } from './options.js';
+export type { Segment, TranscriptionInfo, TranscriptionResult, Word } from './transcription.js';
+export { transcriptionText } from './transcription.js';
