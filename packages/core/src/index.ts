@@ -36,3 +36,21 @@ export type { Task, TranscribeOptions } from './options.js';
 export { DEFAULT_TRANSCRIBE_OPTIONS, resolveTranscribeOptions } from './options.js';
 export type { Segment, TranscriptionInfo, TranscriptionResult, Word } from './transcription.js';
 export { transcriptionText } from './transcription.js';
+export type { Cue } from './writers/cues.js';
+export { formatJson } from './writers/json.js';
+export type { WriterOptions } from './writers/options.js';
+export { DEFAULT_WRITER_OPTIONS, resolveWriterOptions } from './writers/options.js';
+export type { OutputFormat } from './writers/output-format.js';
+export { formatTranscription, isOutputFormat, OUTPUT_FORMATS } from './writers/output-format.js';
+export { formatSrt, parseSrt } from './writers/srt.js';
+export type { TimestampStyle } from './writers/timestamp.js';
+export {
+  formatTimestamp,
+  parseTimestamp,
+  SRT_TIMESTAMP_STYLE,
+  secondsToMilliseconds,
+  VTT_TIMESTAMP_STYLE,
+} from './writers/timestamp.js';
+export { formatTsv } from './writers/tsv.js';
+export { formatTxt } from './writers/txt.js';
+export { formatVtt, parseVtt } from './writers/vtt.js';
