@@ -86,6 +86,8 @@ ENCODER_FRAMES_LARGE = (0, 1, 100, 250, 500, 1000, 1499)
 # Large architectures: encoder frames for these clips only (index into CLIPS + the long clip last).
 ENCODER_CLIPS_LARGE = (0, 5, 8, 10)
 FULL_ROW_POSITIONS = (3,)
+# The whole encoder output [1500, d_model] of the first clip is stored for these (1500 × 384 floats = 2.3 MB for tiny).
+FULL_ENCODER_ARCHITECTURES = ("tiny",)
 
 
 # --- small helpers ------------------------------------------------------------------------------------------------
@@ -249,6 +251,7 @@ def run_architecture(arch: str, clips: list[dict], work: Path, assets: Path, tor
     record["encoder"] = {"frames": list(frames), "clips": encoder_clips,
                          "values": f32(hidden[np.ix_(encoder_clips, list(frames))]),
                          "layer_stats": f32(stats), "n_layers_plus_one": len(enc.hidden_states),
+                         **({"full_first_clip": f32(hidden[0])} if arch in FULL_ENCODER_ARCHITECTURES else {}),
                          "shape": list(hidden.shape)}
 
     # Teacher-forced logits, fp32 and fp16.
