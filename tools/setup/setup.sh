@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-APT_PACKAGES=(ffmpeg sox flac)
+APT_PACKAGES=(ffmpeg sox flac libopenblas-dev libgtest-dev cmake ninja-build g++)
 PNPM_VERSION="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

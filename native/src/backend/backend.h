@@ -1,0 +1,135 @@
+// The compute backend: the operations the Whisper model is written in, once, for every device. The CPU
+// backend (backend/cpu/) implements them with OpenBLAS, SIMD kernels and a thread pool; a CUDA backend
+// implements the same interface. Tensors say which device holds them; the model code never branches on
+// the device.
+//
+// Conventions for every operation:
+// - Activations are f32, row-major and contiguous; "[M, K]" means any tensor of M · K elements whose last
+//   dimension is K (a [B, T, D] activation is a [B · T, D] matrix).
+// - Weight matrices come from PrepareWeight(…, WeightUse::kMatrix) and may be f32, f16 or bf16; arithmetic
+//   is f32. Vectors (biases, norm parameters, positional tables) come from PrepareWeight(…,
+//   WeightUse::kVector) and are f32.
+// - Small integer arrays (tokens, sequence lengths) are host memory; a device backend copies what it needs.
+// - Shapes are the caller's responsibility: a mismatch is a bug and fails with Error kInternal. A tensor
+//   on another device fails with Error kBackend. An operation a backend does not implement fails with
+//   Error kBackend naming the operation and the backend: never silently wrong.
+//
+// Thread-safety: a backend may be called from several threads; calls serialise on its compute resources
+// (the CPU backend's thread pool). Operations run synchronously as far as the caller can tell: Download
+// returns the results of everything issued before it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace verbatim {
+
+/** Whisper's LayerNorm epsilon (torch.nn.LayerNorm's default). */
+constexpr float kLayerNormEpsilon = 1e-5f;
+
+/** How a weight is used, which decides the form a backend keeps it in. */
+enum class WeightUse {
+  /** A Linear, Conv1d or embedding matrix: kept in its stored dtype (f32, f16, bf16), widened on the fly. */
+  kMatrix,
+  /** A bias, a norm's gain or offset, a positional table: kept as f32 (a copy only when stored narrower). */
+  kVector,
+};
+
+/** What Linear does with its result y = x · Wᵀ + bias. */
+enum class LinearEpilogue {
+  kStore,       // out = y
+  kGelu,        // out = gelu(y): an MLP's first layer, without another pass over its 4·d activations
+  kAccumulate,  // out += y: the residual add after attention and MLP
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  /** "cpu", "cuda". */
+  virtual std::string name() const = 0;
+  virtual Device device() const = 0;
+  /** Host threads the backend computes with. */
+  virtual int n_threads() const = 0;
+
+  // ---- Memory ----
+
+  /**
+   * A new zero-filled f32 tensor on this backend's device, for activations, caches and workspaces.
+   * @throws Error kOom.
+   */
+  virtual Tensor Allocate(const std::vector<int64_t>& shape) = 0;
+
+  /**
+   * The form of a host weight (typically a view of a memory-mapped file) this backend computes with. The CPU
+   * backend returns kMatrix weights as they are (no copy) and widens narrow kVector weights to f32.
+   */
+  virtual Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) = 0;
+  /** Bytes PrepareWeight copied so far (converted or uploaded weights). */
+  virtual std::size_t weight_copy_bytes() const = 0;
+
+  /** Copies dst.numel() floats from host memory into `dst`. */
+  virtual void Upload(const float* host, Tensor& dst) = 0;
+  /** Copies src.numel() floats of `src` into host memory. */
+  virtual void Download(const Tensor& src, float* host) = 0;
+
+  // ---- Operations ----
+  // The defaults fail with Error kBackend "[Backend::<Op>] not supported by the <name> backend".
+
+  /**
+   * out[M, N] (=, gelu =, +=) x[M, K] · weight[N, K]ᵀ + bias[N]. `bias` may be empty (Whisper's k_proj).
+   * `out` must not alias `x`.
+   */
+  virtual void Linear(
+      const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out);
+
+  /** out[M, D] = (x - mean) / sqrt(var + kLayerNormEpsilon) · gain + offset, per row. `out` may alias `x`. */
+  virtual void LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out);
+
+  /** out[B, C, R] = x[B, R, C]: the last two dimensions swapped ([B, mels, frames] → [B, frames, mels]). */
+  virtual void Transpose(const Tensor& x, Tensor& out);
+
+  /**
+   * Whisper's front-end convolution followed by exact (erf) GELU, time-major on both sides:
+   * out[B, T_out, C_out] = gelu(conv1d(x[B, T_in, C_in], weight[C_out, C_in, 3], bias[C_out])), kernel 3,
+   * padding 1, `stride` 1 or 2, T_out = (T_in - 1) / stride + 1.
+   */
+  virtual void Conv1dGelu(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, Tensor& out);
+
+  /**
+   * x[b, t] += table[first_positions[b] + t] for x [B, T, D] and table [P, D]. `first_positions` (host, B
+   * entries) may be nullptr for all zeros (the encoder).
+   */
+  virtual void AddPositionalEmbedding(const Tensor& table, const int* first_positions, Tensor& x);
+
+  /** out[i] = table[tokens[i]] for out [n, D], table [V, D] (any weight dtype), host tokens in [0, V). */
+  virtual void EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor& out);
+
+  /**
+   * Multi-head scaled dot-product attention: out = softmax(q · kᵀ / sqrt(head_dim) + mask) · v per sequence
+   * and head, for q, out [B, T_q, D] and k, v [B, T_k, D], D = n_heads · head_dim, heads side by side in D.
+   * `past_lengths` (host, B entries) nullptr: every query sees all T_k keys (encoder, cross-attention).
+   * Otherwise causal over a KV cache: query i of sequence b sees keys [0, past_lengths[b] + i]; keys beyond
+   * are never read, so T_k may be the cache's capacity.
+   */
+  virtual void Attention(
+      const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out);
+
+  /**
+   * dst[b, dst_first_rows[b] + i] = src[b, src_first_rows[b] + i] for i < n_rows, src [B, T_src, D] and dst
+   * [B, T_dst, D]; a nullptr row array means all zeros. Appends new keys/values to a KV cache; picks each
+   * sequence's last position for its logits.
+   */
+  virtual void CopyRows(
+      const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst);
+
+ protected:
+  /** Throws Error kBackend for an operation this backend lacks. */
+  [[noreturn]] void FailUnsupported(const char* operation) const;
+};
+
+}  // namespace verbatim
