@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Enforces the layering of shared/docs/architecture.md on the workspace:
-//  - a package imports a @verbatim package only if layers.json allows it (nothing from a layer above);
+//  - a package imports a @verbatim package only if layers.json allows it (nothing from a layer above); its tests
+//    (and test-support) may also import the packages layers.json's "testOnly" map lists for it (test harnesses,
+//    reference implementations), which its shipped code may not;
 //  - every bare import in a package's code is declared in its package.json (tests may also use the root's
 //    devDependencies, e.g. vitest);
 //  - no relative import reaches outside the package's own folder.
@@ -71,8 +73,9 @@ function declared(manifest, fields) {
  * Every layering violation in the workspace at `root`, as printable lines.
  * @param {string} root
  * @param {Record<string, string[]>} layers allowed @verbatim imports per package (name without the scope)
+ * @param {Record<string, string[]>} [testOnly] further @verbatim imports allowed in a package's test files only
  */
-export function findViolations(root, layers) {
+export function findViolations(root, layers, testOnly = {}) {
   const rootManifest = readJson(join(root, 'package.json'));
   const rootDevDependencies = declared(rootManifest, ['devDependencies']);
   const violations = [];
@@ -85,6 +88,7 @@ export function findViolations(root, layers) {
       violations.push(`${relative(root, dir)}: package ${name} has no entry in layers.json`);
       continue;
     }
+    const allowedInTests = [...allowed, ...(testOnly[shortName] ?? [])];
     const runtimeDeps = declared(manifest, ['dependencies', 'peerDependencies', 'optionalDependencies']);
     const allDeps = declared(manifest, [
       'dependencies',
@@ -105,9 +109,15 @@ export function findViolations(root, layers) {
         }
         const dependency = packageNameOf(specifier);
         if (dependency === undefined || dependency === name) continue;
-        if (dependency.startsWith(SCOPE) && !allowed.includes(dependency.slice(SCOPE.length))) {
+        if (
+          dependency.startsWith(SCOPE) &&
+          !(isTest ? allowedInTests : allowed).includes(dependency.slice(SCOPE.length))
+        ) {
+          const testsOnly = testOnly[shortName]?.length
+            ? `; in tests also: ${testOnly[shortName].join(', ')}`
+            : '';
           violations.push(
-            `${where}: ${name} may not import ${dependency} (allowed: ${allowed.join(', ') || 'none'})`,
+            `${where}: ${name} may not import ${dependency} (allowed: ${allowed.join(', ') || 'none'}${testsOnly})`,
           );
           continue;
         }
@@ -126,8 +136,8 @@ const invokedDirectly =
   process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   const root = resolve(process.argv[2] ?? '.');
-  const layers = readJson(join(dirname(fileURLToPath(import.meta.url)), 'layers.json'));
-  const violations = findViolations(root, layers);
+  const { testOnly, ...layers } = readJson(join(dirname(fileURLToPath(import.meta.url)), 'layers.json'));
+  const violations = findViolations(root, layers, testOnly);
   for (const line of violations) console.error(`check-layers: ${line}`);
   if (violations.length > 0) process.exit(1);
   console.log(`check-layers: ${workspacePackageDirs(root).length} packages follow the layering`);

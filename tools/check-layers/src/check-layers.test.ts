@@ -85,6 +85,30 @@ describe('findViolations', () => {
     ]);
   });
 
+  it('allows test-only imports in tests, and only there', () => {
+    const root = writeTree({
+      'package.json': ROOT_MANIFEST,
+      'packages/core/package.json': manifest('core'),
+      'packages/audio/package.json': JSON.stringify({
+        name: '@verbatim/audio',
+        dependencies: { '@verbatim/core': 'workspace:*' },
+        devDependencies: { '@verbatim/cli': 'workspace:*' },
+      }),
+      'packages/audio/src/index.ts': "import { x } from '@verbatim/core';",
+      'packages/audio/src/index.test.ts': "import { run } from '@verbatim/cli';",
+      'packages/audio/src/test-support/harness.ts': "import { run } from '@verbatim/cli';",
+      'packages/audio/src/uses-cli.ts': "import { run } from '@verbatim/cli';",
+    });
+    expect(findViolations(root, LAYERS, { audio: ['cli'] })).toEqual([
+      'packages/audio/src/uses-cli.ts: @verbatim/audio may not import @verbatim/cli (allowed: core; in tests also: cli)',
+    ]);
+    expect(findViolations(root, LAYERS).sort()).toEqual([
+      'packages/audio/src/index.test.ts: @verbatim/audio may not import @verbatim/cli (allowed: core)',
+      'packages/audio/src/test-support/harness.ts: @verbatim/audio may not import @verbatim/cli (allowed: core)',
+      'packages/audio/src/uses-cli.ts: @verbatim/audio may not import @verbatim/cli (allowed: core)',
+    ]);
+  });
+
   it('rejects a package that the layer table does not know', () => {
     const root = writeTree({ 'package.json': ROOT_MANIFEST, 'apps/server/package.json': manifest('server') });
     expect(findViolations(root, LAYERS)).toEqual([

@@ -1,0 +1,204 @@
+#include "model_wrap.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "addon.h"
+#include "args.h"
+#include "decoder_session_wrap.h"
+#include "encoder_output_wrap.h"
+#include "errors.h"
+#include "output_floats.h"
+#include "promise_worker.h"
+#include "release_worker.h"
+
+namespace verbatim::binding {
+
+namespace {
+
+/** Frames in one 30 s log-mel window: 480000 samples / hop 160. */
+constexpr std::int64_t kFramesPerWindow = 3000;
+/** More windows than one encode call could hold in memory. */
+constexpr int kMaxEncodeBatch = 1 << 16;
+
+std::int64_t MelFloatsPerWindow(const ModelDims& dims) {
+  return dims.n_mels * kFramesPerWindow;
+}
+
+Napi::Object DimsToJs(Napi::Env env, const ModelDims& dims) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("nMels", dims.n_mels);
+  out.Set("nAudioCtx", dims.n_audio_ctx);
+  out.Set("nAudioState", dims.n_audio_state);
+  out.Set("nAudioHead", dims.n_audio_head);
+  out.Set("nAudioLayer", dims.n_audio_layer);
+  out.Set("nVocab", dims.n_vocab);
+  out.Set("nTextCtx", dims.n_text_ctx);
+  out.Set("nTextState", dims.n_text_state);
+  out.Set("nTextHead", dims.n_text_head);
+  out.Set("nTextLayer", dims.n_text_layer);
+  return out;
+}
+
+class LogMelWorker : public PromiseWorker {
+ public:
+  LogMelWorker(Napi::Env env,
+               ModelLease lease,
+               std::shared_ptr<ModelHandle> handle,
+               Napi::Object self,
+               Napi::Float32Array samples)
+      : PromiseWorker(env, "logMel", std::move(lease)),
+        handle_(std::move(handle)),
+        samples_(samples.Data()),
+        n_samples_(samples.ElementLength()),
+        out_(env, MelFloatsPerWindow(handle_->model->info().dims)) {
+    KeepAlive(self);
+    KeepAlive(samples);
+  }
+
+ protected:
+  void Run() override { handle_->model->LogMel(samples_, n_samples_, out_.data()); }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
+
+ private:
+  std::shared_ptr<ModelHandle> handle_;
+  const float* samples_;
+  std::size_t n_samples_;
+  OutputFloats out_;
+};
+
+class EncodeWorker : public PromiseWorker {
+ public:
+  EncodeWorker(Napi::Env env,
+               ModelLease lease,
+               std::shared_ptr<ModelHandle> handle,
+               Napi::Object self,
+               Napi::Float32Array mel,
+               int n_batch)
+      : PromiseWorker(env, "encode", std::move(lease)),
+        handle_(std::move(handle)),
+        mel_(mel.Data()),
+        n_batch_(n_batch) {
+    KeepAlive(self);
+    KeepAlive(mel);
+  }
+
+ protected:
+  void Run() override { output_ = handle_->model->Encode(mel_, n_batch_); }
+  Napi::Value Result(Napi::Env env) override {
+    return EncoderOutputWrap::NewInstance(env, handle_, std::move(output_));
+  }
+
+ private:
+  std::shared_ptr<ModelHandle> handle_;
+  const float* mel_;
+  int n_batch_;
+  std::unique_ptr<EncoderOutput> output_;
+};
+
+}  // namespace
+
+Napi::Function ModelWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Model",
+                     {
+                         InstanceMethod<&ModelWrap::Info>("info"),
+                         InstanceMethod<&ModelWrap::LogMel>("logMel"),
+                         InstanceMethod<&ModelWrap::Encode>("encode"),
+                         InstanceMethod<&ModelWrap::NewDecoderSession>("newDecoderSession"),
+                         InstanceMethod<&ModelWrap::Dispose>("dispose"),
+                     });
+}
+
+Napi::Object ModelWrap::NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle) {
+  return VerbatimAddon::Of(env).model_class.New(
+      {Napi::External<std::shared_ptr<ModelHandle>>::New(env, &handle)});
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info), env_(info.Env()) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    ThrowError(info.Env(), ErrorCode::kInvalidArg,
+               "[Model] not constructible from JavaScript: use loadModel()");
+  }
+  handle_ = *info[0].As<Napi::External<std::shared_ptr<ModelHandle>>>().Data();
+  const ModelInfo& model_info = handle_->model->info();
+  memory_.Add(env_, static_cast<std::int64_t>(model_info.weight_bytes + model_info.weight_copy_bytes));
+}
+
+ModelWrap::~ModelWrap() {
+  if (!handle_)
+    return;
+  memory_.Clear(env_);
+  const std::shared_ptr<ModelLock> lock = handle_->lock;
+  lock->ReleaseWhenIdle(std::move(handle_));
+}
+
+const std::shared_ptr<ModelHandle>& ModelWrap::Live(Napi::Env env, const char* operation) const {
+  if (!handle_)
+    ThrowError(env, ErrorCode::kDisposed, std::string("[") + operation + "] the model was disposed");
+  return handle_;
+}
+
+Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const ModelInfo& model_info = Live(env, "info")->model->info();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dims", DimsToJs(env, model_info.dims));
+  out.Set("format", ModelFormatName(model_info.format));
+  out.Set("weightDtype", DTypeName(model_info.weight_dtype));
+  out.Set("weightBytes", static_cast<double>(model_info.weight_bytes));
+  out.Set("weightCopyBytes", static_cast<double>(model_info.weight_copy_bytes));
+  out.Set("threads", model_info.n_threads);
+  out.Set("backend", model_info.backend);
+  return out;
+}
+
+Napi::Value ModelWrap::LogMel(const Napi::CallbackInfo& info) {
+  const Args args(info, "logMel");
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
+  Napi::Float32Array samples = args.Float32Array(0, "samples");
+  ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
+  return (new LogMelWorker(env, std::move(lease), handle, Value(), samples))->Start();
+}
+
+Napi::Value ModelWrap::Encode(const Napi::CallbackInfo& info) {
+  const Args args(info, "encode");
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
+  const int n_batch = args.Int(1, "nBatch", 1, kMaxEncodeBatch);
+  Napi::Float32Array mel =
+      args.Float32Array(0, "mel", n_batch * MelFloatsPerWindow(handle->model->info().dims));
+  ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
+  return (new EncodeWorker(env, std::move(lease), handle, Value(), mel, n_batch))->Start();
+}
+
+Napi::Value ModelWrap::NewDecoderSession(const Napi::CallbackInfo& info) {
+  const Args args(info, "newDecoderSession");
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
+  Napi::Object object = args.Object(0, "encoderOutput");
+  if (!object.InstanceOf(VerbatimAddon::Of(env).encoder_output_class.Value())) {
+    ThrowError(env, ErrorCode::kInvalidArg,
+               "[newDecoderSession] encoderOutput must be an EncoderOutput: got " + DescribeValue(object));
+  }
+  const EncoderOutputWrap* output = EncoderOutputWrap::Unwrap(object);
+  std::shared_ptr<const EncoderOutput> audio = output->Live(env, args.operation());
+  if (output->model() != handle) {
+    ThrowError(env, ErrorCode::kInvalidArg, "[newDecoderSession] encoderOutput belongs to another model");
+  }
+  return DecoderSessionWrap::NewInstance(env, handle, std::move(audio));
+}
+
+Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!handle_)
+    return ResolvedPromise(env);
+  ModelLease lease = ModelLock::Acquire(handle_->lock, env, "dispose");
+  handle_->disposed = true;
+  return (new ReleaseWorker(env, "dispose", std::move(lease), std::move(handle_), std::move(memory_)))
+      ->Start();
+}
+
+}  // namespace verbatim::binding

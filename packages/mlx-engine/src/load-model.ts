@@ -1,0 +1,31 @@
+/** loadModel(): the entry point of the engine. */
+import { nativeAddon } from './internal/load-addon.js';
+import { nativeCall } from './internal/native-error.js';
+import { requireInteger, requireString } from './internal/validate.js';
+import { WhisperModel } from './whisper-model.js';
+
+/** More compute threads than any machine this runs on has. */
+const MAX_THREADS = 4096;
+
+export interface LoadModelOptions {
+  /** Compute threads of the model's pool. Default: one per hardware thread (info.threads says how many). */
+  readonly threads?: number;
+}
+
+/**
+ * Loads a Whisper model: a Hugging Face or MLX community model directory, or a whisper.cpp ggml file. Weights are
+ * memory-mapped, and read without a copy when stored in the compute dtype. Loading runs off the JavaScript thread.
+ * @throws InvalidArgumentError at once for an empty path or a bad `threads`.
+ * @returns a promise that rejects with ModelLoadError (E_MODEL_LOAD) naming the missing or malformed file or
+ *   tensor, or EngineError E_BACKEND when the native addon is missing or cannot be opened.
+ */
+export function loadModel(path: string, options: LoadModelOptions = {}): Promise<WhisperModel> {
+  const operation = 'loadModel';
+  requireString(operation, 'path', path);
+  if (options.threads !== undefined)
+    requireInteger(operation, 'options.threads', options.threads, 1, MAX_THREADS);
+  const threads = options.threads ?? 0;
+  return nativeCall(async () => new WhisperModel(await nativeAddon().loadModel(path, threads), path), {
+    path,
+  });
+}

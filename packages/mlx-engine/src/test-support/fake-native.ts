@@ -1,0 +1,163 @@
+/**
+ * A stand-in for the native addon's Model (internal/addon-types.ts) with tiny dimensions and timer-driven calls,
+ * for testing the TypeScript layer without weights: it refuses overlapping calls on one model like the C++ lock
+ * does, records the order calls start in, and can fail a chosen call the way the engine reports failures.
+ */
+import type { ModelSpec } from '@verbatim/core';
+import type {
+  NativeDecoderSession,
+  NativeEncoderOutput,
+  NativeModel,
+  NativeModelInfo,
+} from '../internal/addon-types.js';
+
+export const FAKE_DIMS: ModelSpec = {
+  nMels: 80,
+  nAudioCtx: 3,
+  nAudioState: 2,
+  nAudioHead: 1,
+  nAudioLayer: 1,
+  nVocab: 5,
+  nTextCtx: 6,
+  nTextState: 2,
+  nTextHead: 1,
+  nTextLayer: 1,
+};
+
+const MEL_FRAMES = 3000;
+
+function codedError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** State shared by a fake model and everything it hands out, as the C++ ModelHandle is. */
+class FakeEngine {
+  /** Calls in the order they started. */
+  readonly started: string[] = [];
+  /** Native objects freed, in order. */
+  readonly freed: string[] = [];
+  /** The next call named here rejects with this code. */
+  failNext: { readonly operation: string; readonly code: string } | undefined;
+  #inFlight: string | undefined;
+
+  constructor(readonly delayMs: number) {}
+
+  /** Runs `work` after delayMs as one native call, refusing to overlap another (E_INTERNAL). */
+  async call<T>(operation: string, work: () => T): Promise<T> {
+    if (this.#inFlight !== undefined) {
+      throw codedError('E_INTERNAL', `[${operation}] the model is busy with ${this.#inFlight}`);
+    }
+    this.#inFlight = operation;
+    this.started.push(operation);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      if (this.failNext?.operation === operation) {
+        const { code } = this.failNext;
+        this.failNext = undefined;
+        throw codedError(code, `[${operation}] injected failure`);
+      }
+      return work();
+    } finally {
+      this.#inFlight = undefined;
+    }
+  }
+}
+
+class FakeDecoderSession implements NativeDecoderSession {
+  readonly #lengths: number[];
+
+  constructor(
+    readonly engine: FakeEngine,
+    readonly nBatch: number,
+  ) {
+    this.#lengths = new Array<number>(nBatch).fill(0);
+  }
+
+  append(tokens: Int32Array, nNew: number, all: boolean): Promise<Float32Array> {
+    return this.engine.call('append', () => {
+      for (let index = 0; index < this.nBatch; index++)
+        this.#lengths[index] = (this.#lengths[index] ?? 0) + nNew;
+      const logits = new Float32Array(this.nBatch * (all ? nNew : 1) * FAKE_DIMS.nVocab);
+      logits[0] = tokens[0] ?? 0;
+      return logits;
+    });
+  }
+
+  truncate(index: number, length: number): void {
+    this.engine.started.push('truncate');
+    this.#lengths[index] = length;
+  }
+
+  length(index: number): number {
+    return this.#lengths[index] ?? 0;
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.call('dispose', () => {
+      this.engine.freed.push('session');
+    });
+  }
+}
+
+class FakeEncoderOutput implements NativeEncoderOutput {
+  constructor(
+    readonly engine: FakeEngine,
+    readonly nBatch: number,
+  ) {}
+
+  toFloat32Array(): Promise<Float32Array> {
+    return this.engine.call(
+      'toFloat32Array',
+      () => new Float32Array(this.nBatch * FAKE_DIMS.nAudioCtx * FAKE_DIMS.nAudioState),
+    );
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.call('dispose', () => {
+      this.engine.freed.push('encoder output');
+    });
+  }
+}
+
+export class FakeNativeModel implements NativeModel {
+  readonly engine: FakeEngine;
+
+  constructor(delayMs = 5) {
+    this.engine = new FakeEngine(delayMs);
+  }
+
+  info(): NativeModelInfo {
+    return {
+      dims: FAKE_DIMS,
+      format: 'huggingface-safetensors',
+      weightDtype: 'f32',
+      weightBytes: 1000,
+      weightCopyBytes: 0,
+      threads: 1,
+      backend: 'cpu',
+    };
+  }
+
+  logMel(): Promise<Float32Array> {
+    return this.engine.call('logMel', () => new Float32Array(FAKE_DIMS.nMels * MEL_FRAMES));
+  }
+
+  encode(_mel: Float32Array, nBatch: number): Promise<NativeEncoderOutput> {
+    return this.engine.call('encode', () => new FakeEncoderOutput(this.engine, nBatch));
+  }
+
+  newDecoderSession(encoderOutput: NativeEncoderOutput): NativeDecoderSession {
+    return new FakeDecoderSession(this.engine, encoderOutput.nBatch);
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.call('dispose', () => {
+      this.engine.freed.push('model');
+    });
+  }
+}
+
+/** nBatch windows of silence-shaped log-mel for FAKE_DIMS. */
+export function fakeMel(nBatch: number): Float32Array {
+  return new Float32Array(nBatch * FAKE_DIMS.nMels * MEL_FRAMES);
+}
