@@ -7,14 +7,18 @@
 import {
   CI_ARCHITECTURES,
   checkParity,
+  firstTokenMismatch,
+  generationConfigJson,
   loadReferenceFixture,
   type ParityResult,
   type ReferenceArchitecture,
+  SpecialTokens,
   type TopKLogits,
 } from '@verbatim/reference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EncoderOutput } from './encoder-output.js';
 import { loadModel } from './load-model.js';
+import { detectedLanguageToken, type GreedyRules, greedyTokens } from './test-support/greedy.js';
 import { type SeededModel, writeSeededModel } from './test-support/seeded-model.js';
 import { gatherTopK, logSumExpRows, referenceMel, selectRows } from './test-support/teacher-forcing.js';
 import type { WhisperModel } from './whisper-model.js';
@@ -140,6 +144,55 @@ describe.each(CI_ARCHITECTURES)('parity with transformers: %s', (arch: Reference
         }
       }
       expectAllWithin(results);
+    },
+    ARCHITECTURE_TIMEOUT_MS,
+  );
+
+  it(
+    "greedy tokens identical to transformers' generate (<|notimestamps|>, language given and detected)",
+    async () => {
+      const tokens = new SpecialTokens(model.info.dims.nVocab);
+      const config = generationConfigJson(arch) as {
+        suppress_tokens: number[];
+        begin_suppress_tokens: number[];
+      };
+      const rules: GreedyRules = {
+        suppress: config.suppress_tokens,
+        beginSuppress: config.begin_suppress_tokens,
+        endOfText: tokens.endOfText,
+        maxNewTokens: fixture.generate.maxNewTokens,
+      };
+      const languageTokens = tokens.languages.map((code) => tokens.languageId(code));
+      const modes = tokens.multilingual ? ['language_given', 'language_detected'] : ['language_given'];
+      let compared = 0;
+      for (const mode of modes) {
+        const rows = fixture.generate.sequences[`f32/notimestamps/${mode}`]!;
+        for (const [clipIndex, row] of rows.entries()) {
+          // Rows are padded with <|endoftext|>. A row holding timestamp tokens went through transformers' seek
+          // loop (it does not suppress timestamps in this mode), which is sequential long-form, not one greedy pass.
+          const expected = [...row];
+          while (expected.at(-1) === tokens.endOfText) expected.pop();
+          if (expected.some((id) => id >= tokens.timestampBegin) || expected.length > rules.maxNewTokens)
+            continue;
+          const clip = fixture.clips[clipIndex]!;
+          const language =
+            mode === 'language_detected'
+              ? await detectedLanguageToken(
+                  model,
+                  outputs[clipIndex]!,
+                  tokens.startOfTranscript,
+                  languageTokens,
+                )
+              : tokens.languageId(clip.lang);
+          const prompt = tokens.multilingual
+            ? [tokens.startOfTranscript, language, tokens.transcribe, tokens.noTimestamps]
+            : [tokens.startOfTranscript, tokens.noTimestamps];
+          const actual = await greedyTokens(model, outputs[clipIndex]!, prompt, rules);
+          expect(firstTokenMismatch(actual, expected), `${clipName(clipIndex)} ${mode}`).toBe(-1);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThanOrEqual(8);
     },
     ARCHITECTURE_TIMEOUT_MS,
   );
