@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Bundle Debian's espeak-ng (and optionally flite) with the text sources into one folder that runs on the GPU machine
+# (Ubuntu, no TTS installed, no network), as ../shared/docs/training-notes.md describes:
+#
+#   DEST/bin/espeak-ng            the binary
+#   DEST/lib/                     every shared library `ldd` lists for it, except libc, libm, libstdc++, libgcc_s,
+#                                 the loader and the vDSO (copied under their sonames, symlinks resolved)
+#   DEST/espeak-ng-data/          the data folder (other languages' *_dict files dropped unless --full-data)
+#   DEST/share/games/fortunes/    the fortune files  (Debian packages fortunes, fortunes-min)
+#   DEST/share/dict/american-english  the word list  (Debian package wamerican)
+#   DEST/bin/flite + its libraries with --with-flite (Debian package flite; about 27 MB more)
+#   DEST/bin/festival + its libraries + DEST/share/festival (its Scheme library, lexicon and voices) with
+#                                 --with-festival (Debian packages festival, festvox-*; about 30 MB more)
+#
+# Usage:  tools/synth/carry_espeak.sh DEST [--with-flite] [--with-festival] [--full-data] [--no-texts]
+#                                          [--tar FILE.tar.xz]
+# --tar also packs the folder into one xz archive (everything together is over the 64 MiB a run can carry as
+# plain files; the archive is about a third of that): carry the archive and `tar xf` it first on the GPU machine.
+# Then, on the GPU machine:
+#   python3 tools/synth/build_corpus.py --espeak-path DEST --text-root DEST/share \
+#       [--flite-path DEST] [--festival-path DEST] ...
+# (espeak-ng is run as LD_LIBRARY_PATH=DEST/lib DEST/bin/espeak-ng --path=DEST ...; festival with --libdir).
+set -euo pipefail
+
+usage() { echo "usage: $0 DEST [--with-flite] [--with-festival] [--full-data] [--no-texts] [--tar FILE]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+DEST=$1; shift
+WITH_FLITE=0; WITH_FESTIVAL=0; FULL_DATA=0; TEXTS=1; TAR=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --with-flite) WITH_FLITE=1 ;;
+    --with-festival) WITH_FESTIVAL=1 ;;
+    --full-data) FULL_DATA=1 ;;
+    --no-texts) TEXTS=0 ;;
+    --tar) shift; [ $# -gt 0 ] || usage; TAR=$1 ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+ESPEAK=$(command -v espeak-ng || true)
+[ -n "$ESPEAK" ] || { echo "espeak-ng is not installed: apt-get install -y espeak-ng" >&2; exit 1; }
+DATA=$(espeak-ng --version | sed -n 's/.*Data at: *//p')
+[ -d "$DATA" ] || DATA=/usr/lib/x86_64-linux-gnu/espeak-ng-data
+[ -d "$DATA" ] || { echo "espeak-ng-data not found (looked at $DATA)" >&2; exit 1; }
+
+mkdir -p "$DEST/bin" "$DEST/lib"
+DEST=$(cd "$DEST" && pwd)
+
+copy_libs() {  # copy the shared libraries ldd lists for $1 into DEST/lib, minus the base system ones
+  ldd "$1" | awk '/=>/ && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
+    case "$name" in
+      libc.so*|libm.so*|libstdc++.so*|libgcc_s.so*|ld-linux*|linux-vdso*) continue ;;
+    esac
+    cp -L "$path" "$DEST/lib/$name"
+  done
+}
+
+cp -L "$ESPEAK" "$DEST/bin/espeak-ng"
+copy_libs "$ESPEAK"
+rm -rf "$DEST/espeak-ng-data"
+cp -rL "$DATA" "$DEST/espeak-ng-data"
+if [ "$FULL_DATA" = 0 ]; then
+  # only English is spoken: keep en_dict, drop the other languages' dictionaries (voices, phonemes stay whole)
+  find "$DEST/espeak-ng-data" -maxdepth 1 -name '*_dict' ! -name 'en_dict' -delete
+fi
+
+if [ "$WITH_FLITE" = 1 ]; then
+  FLITE=$(command -v flite || true)
+  [ -n "$FLITE" ] || { echo "flite is not installed: apt-get install -y flite" >&2; exit 1; }
+  cp -L "$FLITE" "$DEST/bin/flite"
+  copy_libs "$FLITE"
+fi
+
+if [ "$WITH_FESTIVAL" = 1 ]; then
+  FESTIVAL=$(command -v festival || true)
+  [ -n "$FESTIVAL" ] || { echo "festival is not installed: apt-get install -y festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts" >&2; exit 1; }
+  [ -d /usr/share/festival/voices ] || { echo "festival has no voices: apt-get install -y festvox-kallpc16k" >&2; exit 1; }
+  cp -L "$FESTIVAL" "$DEST/bin/festival"
+  copy_libs "$FESTIVAL"
+  mkdir -p "$DEST/share"
+  rm -rf "$DEST/share/festival"
+  cp -rL /usr/share/festival "$DEST/share/festival"
+fi
+
+if [ "$TEXTS" = 1 ]; then
+  [ -d /usr/share/games/fortunes ] || { echo "no /usr/share/games/fortunes: apt-get install -y fortunes fortunes-min" >&2; exit 1; }
+  WORDS=/usr/share/dict/american-english
+  [ -f "$WORDS" ] || { echo "no $WORDS: apt-get install -y wamerican" >&2; exit 1; }
+  mkdir -p "$DEST/share/games/fortunes" "$DEST/share/dict"
+  find /usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.dat' -exec cp {} "$DEST/share/games/fortunes/" \;
+  cp -L "$WORDS" "$DEST/share/dict/american-english"
+fi
+
+# self-check with an environment that has nothing but the bundle
+n=$(env -i LD_LIBRARY_PATH="$DEST/lib" "$DEST/bin/espeak-ng" --path="$DEST" --stdout -v en-us+m3 "carry check" | wc -c)
+[ "$n" -gt 1000 ] || { echo "bundled espeak-ng produced no audio" >&2; exit 1; }
+if [ "$WITH_FLITE" = 1 ]; then
+  env -i LD_LIBRARY_PATH="$DEST/lib" "$DEST/bin/flite" -voice slt -t "carry check" -o "$DEST/.check.wav"
+  rm -f "$DEST/.check.wav"
+fi
+if [ "$WITH_FESTIVAL" = 1 ]; then
+  printf '(voice_kal_diphone)\n(utt.save.wave (utt.synth (Utterance Text "carry check")) "%s" (quote riff))\n' "$DEST/.check.wav" |
+    env -i LD_LIBRARY_PATH="$DEST/lib" "$DEST/bin/festival" --libdir "$DEST/share/festival" --datadir "$DEST/share/festival" --pipe
+  [ -s "$DEST/.check.wav" ] || { echo "bundled festival produced no audio" >&2; exit 1; }
+  rm -f "$DEST/.check.wav"
+fi
+echo "bundled into $DEST ($(du -sh "$DEST" | cut -f1)); espeak-ng check: $n bytes of WAV"
+if [ -n "$TAR" ]; then
+  tar -C "$(dirname "$DEST")" -cJf "$TAR" "$(basename "$DEST")"
+  echo "packed into $TAR ($(du -sh "$TAR" | cut -f1)); unpack with: tar -C PARENT -xJf $TAR"
+fi

@@ -1,0 +1,396 @@
+"""Tests of the corpus builder. Run from the repository root or this folder:
+
+    python3 -m unittest discover -s tools/synth -p 'test_*.py'
+    cd tools/synth && python3 -m unittest test_synth
+
+unittest only (no pytest). Tests that need espeak-ng or the Debian text packages are skipped, with the reason,
+where those are missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+
+import alignset  # noqa: E402
+import augment  # noqa: E402
+import build_corpus  # noqa: E402
+import dsp  # noqa: E402
+import engines  # noqa: E402
+import shards  # noqa: E402
+import splits  # noqa: E402
+import textgen  # noqa: E402
+
+# On a machine without Debian's packages (the GPU machine), point these at a carry_espeak.sh bundle:
+#   SYNTH_ESPEAK_PATH=DEST SYNTH_TEXT_ROOT=DEST/share python3 -m unittest ...
+ESPEAK_PATH = os.environ.get("SYNTH_ESPEAK_PATH") or None
+TEXT_ROOT = os.environ.get("SYNTH_TEXT_ROOT") or None
+HAVE_ESPEAK = shutil.which("espeak-ng") is not None or bool(ESPEAK_PATH)
+try:
+    textgen.find_fortunes_dir(TEXT_ROOT)
+    textgen.find_words_file(TEXT_ROOT)
+    HAVE_TEXTS = True
+except textgen.MissingResource:
+    HAVE_TEXTS = False
+NEED_TTS = unittest.skipUnless(HAVE_ESPEAK and HAVE_TEXTS,
+                               "needs espeak-ng, fortunes and wamerican (apt-get install espeak-ng fortunes wamerican)")
+
+
+def sine(freq, sr, seconds, amp=0.5):
+    t = np.arange(int(sr * seconds)) / sr
+    return amp * np.sin(2 * np.pi * freq * t)
+
+
+def tone_freq_amp(y, sr):
+    """Least-squares frequency (refined around the FFT peak) and amplitude of a pure tone."""
+    n = y.size
+    win = np.hanning(n)
+    spec = np.abs(np.fft.rfft(y * win, 8 * n))
+    k = int(np.argmax(spec))
+    a, b, c = np.log(spec[k - 1:k + 2])
+    k_ref = k + 0.5 * (a - c) / (a - 2 * b + c)
+    f = k_ref * sr / (8 * n)
+    t = np.arange(n) / sr
+    m = np.stack([np.sin(2 * np.pi * f * t), np.cos(2 * np.pi * f * t)], 1)
+    coef, *_ = np.linalg.lstsq(m, y, rcond=None)
+    return f, float(np.hypot(*coef))
+
+
+def db(p):
+    return 10 * math.log10(p)
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+
+class ResamplerTest(unittest.TestCase):
+    def test_1khz_sine_from_22050_keeps_frequency_and_amplitude(self):
+        x = sine(1000.0, 22050, 1.0)
+        y = dsp.resample(x, 22050, 16000)
+        self.assertEqual(y.size, 16000)
+        self.assertEqual(y.dtype, np.float32)
+        mid = y[800:-800]
+        f, amp = tone_freq_amp(mid.astype(np.float64), 16000)
+        self.assertAlmostEqual(f, 1000.0, delta=0.5)
+        self.assertAlmostEqual(amp, 0.5, delta=0.5 * 0.002)
+        # and sample by sample against the ideal 16 kHz sine (no delay)
+        ideal = sine(1000.0, 16000, 1.0)
+        self.assertLess(np.max(np.abs(y[800:-800] - ideal[800:-800])), 1e-4)
+
+    def test_other_rates(self):
+        for sr_in in (8000, 32000, 44100, 48000):
+            y = dsp.resample(sine(1000.0, sr_in, 0.5), sr_in, 16000)
+            self.assertEqual(y.size, 8000)
+            ideal = sine(1000.0, 16000, 0.5)
+            self.assertLess(np.max(np.abs(y[600:-600] - ideal[600:-600])), 1e-4, sr_in)
+
+    def test_rejects_aliases(self):
+        # 10 kHz is above the 8 kHz Nyquist frequency of the output: it must not fold back to 6 kHz
+        y = dsp.resample(sine(10000.0, 22050, 1.0), 22050, 16000)
+        self.assertLess(db(np.mean(y[800:-800].astype(np.float64) ** 2) / 0.125), -60.0)
+
+    def test_dc_and_length(self):
+        y = dsp.resample(np.ones(22050), 22050, 16000)
+        self.assertEqual(y.size, 16000)
+        self.assertLess(np.max(np.abs(y[500:-500] - 1.0)), 1e-5)
+        self.assertEqual(dsp.resample(np.ones(7), 22050, 16000).size, 6)
+
+
+class WavTest(unittest.TestCase):
+    def test_placeholder_sizes(self):
+        x = sine(440.0, 22050, 0.3)
+        data = dsp.wav_bytes(x, 22050, placeholder_sizes=True)
+        # the header claims 0x7ffff000 data bytes, far more than there are
+        self.assertEqual(int.from_bytes(data[40:44], "little"), 0x7FFFF000)
+        y, sr = dsp.parse_wav(data)
+        self.assertEqual(sr, 22050)
+        self.assertEqual(y.size, x.size)
+        self.assertLess(np.max(np.abs(y - x)), 1.0 / 32767 + 1e-6)
+
+    def test_zero_and_ffffffff_sizes_and_extra_chunks(self):
+        x = sine(440.0, 16000, 0.1)
+        data = bytearray(dsp.wav_bytes(x, 16000))
+        pcm = bytes(data[44:])
+        head = bytes(data[:36])
+        extra = b"LIST" + (6).to_bytes(4, "little") + b"abcdef"
+        for size in (0, 0xFFFFFFFF):
+            blob = head + extra + b"data" + size.to_bytes(4, "little") + pcm + b"\x01"  # odd trailing byte
+            y, sr = dsp.parse_wav(blob)
+            self.assertEqual((sr, y.size), (16000, x.size))
+
+    def test_rejects_garbage(self):
+        with self.assertRaises(dsp.WavError):
+            dsp.parse_wav(b"not a wav file at all")
+
+    @unittest.skipUnless(HAVE_ESPEAK, "needs espeak-ng")
+    def test_espeak_stdout(self):
+        e = engines.Espeak(ESPEAK_PATH)
+        raw = engines._run(e.command({"voice": "en-us", "variant": "", "rate": 170, "pitch": 50, "volume": 100,
+                                      "gap": 0}), input_bytes=b"Hello there.", env=e.env).stdout
+        self.assertGreater(len(raw), 1000)
+        self.assertIn(int.from_bytes(raw[40:44], "little"), (0x7FFFF000, len(raw) - 44))
+        y, sr = dsp.parse_wav(raw)
+        self.assertEqual(sr, 22050)
+        self.assertEqual(y.size, (len(raw) - 44) // 2)
+        self.assertGreater(np.max(np.abs(y)), 0.05)
+
+
+class AugmentTest(unittest.TestCase):
+    def setUp(self):
+        # a 1 s tone burst between 0.5 s of silence on each side: the speech level is the burst's
+        self.x = np.concatenate([np.zeros(8000), sine(440.0, 16000, 1.0, 0.3), np.zeros(8000)])
+        self.p_burst = 0.3 ** 2 / 2
+
+    def test_snr_within_half_a_db(self):
+        rng = np.random.default_rng(0)
+        pool = [sine(f, 16000, 0.7, 0.2) * (1 + np.sin(np.arange(11200) / 700.0)) for f in (150, 210, 330)]
+        for kind in ("white", "pink", "babble"):
+            for snr in (0.0, 5.0, 10.0, 20.0, 30.0):
+                ops = [{"op": "noise", "kind": kind, "snr_db": snr, "seed": int(rng.integers(1 << 30)),
+                        "talkers": 4}]
+                y = augment.apply_chain(self.x, ops, pool).astype(np.float64)
+                noise = y - self.x
+                got = db(self.p_burst / np.mean(noise ** 2))
+                self.assertLess(abs(got - snr), 0.5, (kind, snr, got))
+
+    def test_pink_spectrum_slope(self):
+        n = augment.pink_noise(np.random.default_rng(1), 1 << 16)
+        p = np.abs(np.fft.rfft(n)) ** 2
+        f = np.fft.rfftfreq(n.size, 1 / 16000)
+        lo = p[(f > 100) & (f < 200)].mean()
+        hi = p[(f > 1000) & (f < 2000)].mean()
+        self.assertAlmostEqual(db(lo / hi), 10.0, delta=1.5)  # 1/f: 10 dB per decade
+
+    def test_telephone_attenuates_5khz_and_passes_1khz(self):
+        t5 = augment.telephone(sine(5000.0, 16000, 1.0), mulaw=False)
+        t1 = augment.telephone(sine(1000.0, 16000, 1.0), mulaw=False)
+        t100 = augment.telephone(sine(100.0, 16000, 1.0), mulaw=False)
+        p = lambda y: np.mean(y[2000:-2000] ** 2)
+        ref = 0.125
+        self.assertLess(db(p(t5) / ref), -50.0)
+        self.assertLess(abs(db(p(t1) / ref)), 0.5)
+        self.assertLess(db(p(t100) / ref), -15.0)
+        self.assertEqual(t5.size, 16000)
+        mu = augment.telephone(sine(1000.0, 16000, 1.0), mulaw=True)
+        self.assertLess(abs(db(p(mu) / ref)), 1.0)
+
+    def test_reverb_decay(self):
+        rng = np.random.default_rng(3)
+        h = augment.reverb_ir(rng, rt60=0.5, drr_db=0.0, predelay_ms=5.0)
+        tail = h[80:]
+        edc = np.cumsum((tail ** 2)[::-1])[::-1]
+        edc_db = 10 * np.log10(edc / edc[0])
+        t = np.arange(tail.size) / 16000
+        sel = (edc_db < -5) & (edc_db > -35)
+        slope = np.polyfit(t[sel], edc_db[sel], 1)[0]  # dB per second
+        self.assertAlmostEqual(-60.0 / slope, 0.5, delta=0.05)
+        self.assertAlmostEqual(db(h[0] ** 2 / np.sum(tail ** 2)), 0.0, delta=0.01)
+        y = augment.apply_chain(self.x, [{"op": "reverb", "rt60": 0.5, "drr_db": 3.0, "predelay_ms": 5.0,
+                                          "seed": 1}])
+        self.assertEqual(y.size, self.x.size)
+
+    def test_gain_and_clip(self):
+        y = augment.apply_chain(self.x, [{"op": "gain", "peak_dbfs": -12.0}])
+        self.assertAlmostEqual(20 * math.log10(np.max(np.abs(y))), -12.0, delta=0.01)
+        y = augment.apply_chain(self.x, [{"op": "gain", "peak_dbfs": -3.0}, {"op": "clip", "drive_db": 6.0}])
+        self.assertEqual(float(np.max(np.abs(y))), 1.0)
+        self.assertGreater(np.mean(np.abs(y) >= 1.0), 0.05)
+
+    def test_chain_is_seeded(self):
+        ops = augment.sample_chain(np.random.default_rng(5), 1.0)
+        a = augment.apply_chain(self.x, ops, [self.x])
+        b = augment.apply_chain(self.x, ops, [self.x])
+        self.assertTrue(np.array_equal(a, b))
+
+
+class TextTest(unittest.TestCase):
+    def test_numbers(self):
+        self.assertEqual(textgen.int_words(1234), "one thousand two hundred thirty four")
+        self.assertEqual(textgen.int_words(3000000), "three million")
+        self.assertEqual([textgen.ordinal_suffix(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)],
+                         ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"])
+        self.assertEqual(textgen.ordinal_words(21), "twenty first")
+        self.assertEqual(textgen.ordinal_words(40), "fortieth")
+        self.assertEqual(textgen.ordinal_words(12), "twelfth")
+        self.assertEqual(textgen.year_words(1984), "nineteen eighty four")
+        self.assertEqual(textgen.year_words(1905), "nineteen oh five")
+        self.assertEqual(textgen.year_words(2007), "two thousand seven")
+        self.assertEqual(textgen.year_words(2021), "twenty twenty one")
+        self.assertEqual(textgen.decade_words(1990), "nineteen nineties")
+
+    def test_templates_written_and_spoken(self):
+        rng = np.random.default_rng(0)
+        for _ in range(300):
+            cat, t = textgen.TEMPLATES[int(rng.integers(len(textgen.TEMPLATES)))]
+            w, s = textgen.fill_template(rng, t)
+            self.assertFalse(any(c.isdigit() for c in s), s)
+            self.assertNotIn("$", s)
+            self.assertNotIn("%", s)
+            self.assertTrue(w[0].isupper() and w[-1] in ".?!", w)
+            self.assertNotIn("..", w)
+
+    def test_normalise_sentence(self):
+        n = textgen.normalise_sentence
+        self.assertEqual(n("  a gift of a flower will soon be made to you  "), "A gift of a flower will soon be made to you.")
+        self.assertEqual(n("A day for firm decisions!!!!!"), "A day for firm decisions!")
+        self.assertIsNone(n("Too short."))
+        self.assertIsNone(n("There are 10 kinds of people in the world."))
+        self.assertIsNone(n("Use the GNU compiler for this job today."))
+        self.assertIsNone(n("Mr. Smith went to the town hall on foot."))
+        self.assertIsNone(n(" ".join(["word"] * 19) + "."))
+
+
+class TrimTest(unittest.TestCase):
+    def test_trim_bounds(self):
+        x = np.concatenate([np.zeros(1000), sine(300.0, 16000, 0.25, 0.4), np.zeros(2000)])
+        a, b = dsp.trim_bounds(x, 16000)
+        self.assertLessEqual(abs(a - 1000), 2)
+        self.assertLessEqual(abs(b - 5000), 2)
+        self.assertEqual(dsp.trim_bounds(np.zeros(100), 16000), (0, 0))
+
+
+class JoinTest(unittest.TestCase):
+    def test_join_words_known_boundaries(self):
+        words = [np.concatenate([np.zeros(300), sine(200.0 + 50 * i, 16000, 0.2, 0.3), np.zeros(500)])
+                 for i in range(3)]
+        layout = {"lead_ms": 100.0, "gaps_ms": [50.0, 125.0], "tail_ms": 200.0}
+        y, w, gaps = alignset.join_words(["a", "b", "c."], words, layout)
+        self.assertEqual(gaps, [800, 2000])
+        self.assertEqual(w[0]["start"], 1600)
+        for i in range(3):
+            self.assertAlmostEqual(w[i]["end"] - w[i]["start"], 3200, delta=4)
+        self.assertEqual(w[1]["start"] - w[0]["end"], 800)
+        self.assertEqual(y.size, w[-1]["end"] + 3200)
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+_BUILT: dict = {}
+
+
+def build_small(seed: int, workers: int, n: int = 16) -> str:
+    key = (seed, workers, n)
+    if key not in _BUILT:
+        out = tempfile.mkdtemp(prefix="synth-test-")
+        args = build_corpus.parse_args(["--out", out, "--n-utterances", str(n), "--seed", str(seed), "--workers",
+                                        str(workers), "--engines", "espeak", "--n-align", "3", "--babble-pool", "3",
+                                        "--shard-size", "6", "--quiet", "--augment-prob", "0.9",
+                                        # raise the held-out shares so that a tiny corpus has test items
+                                        "--test-fraction", "0.3", "--valid-fraction", "0.1"]
+                                       + (["--espeak-path", ESPEAK_PATH] if ESPEAK_PATH else [])
+                                       + (["--text-root", TEXT_ROOT] if TEXT_ROOT else []))
+        build_corpus.build(args)
+        _BUILT[key] = out
+    return _BUILT[key]
+
+
+def tearDownModule():
+    for d in _BUILT.values():
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def corpus_digest(d: str) -> dict:
+    out = {}
+    with open(os.path.join(d, "manifest.jsonl"), "rb") as f:
+        out["manifest"] = hashlib.sha256(f.read()).hexdigest()
+    for name in sorted(os.listdir(os.path.join(d, "shards"))):
+        with open(os.path.join(d, "shards", name), "rb") as f:
+            out[name] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+@NEED_TTS
+class CorpusTest(unittest.TestCase):
+    def test_determinism_same_seed_any_workers(self):
+        a = corpus_digest(build_small(7, 1))
+        b = corpus_digest(build_small(7, 2))
+        self.assertEqual(a, b)
+        entries = shards.read_manifest(build_small(7, 2))
+        self.assertEqual(len({e["sha1"] for e in entries}), len(entries))
+        c = corpus_digest(build_small(8, 2))
+        self.assertNotEqual(a["manifest"], c["manifest"])
+
+    def test_manifest_and_audio(self):
+        d = build_small(7, 2)
+        r = shards.AudioReader(d)
+        entries = shards.read_manifest(d)
+        self.assertEqual({e["split"] for e in entries} >= {"train", "test", "align"}, True)
+        for e in entries:
+            y = r.audio(e)
+            self.assertEqual(y.size, e["num_samples"])
+            self.assertEqual(hashlib.sha1(y.astype("<f2").tobytes()).hexdigest(), e["sha1"])
+            self.assertLessEqual(float(np.max(np.abs(y))), 1.0)
+            self.assertGreater(float(np.max(np.abs(y))), 1e-3)
+            self.assertGreater(e["duration"], 0.3)
+            for k in ("id", "text", "voice", "augment", "split"):
+                self.assertIn(k, e)
+
+    def test_alignment_word_timings(self):
+        d = build_small(7, 2)
+        r = shards.AudioReader(d)
+        al = shards.read_manifest(d, "align")
+        self.assertGreater(len(al), 0)
+        for e in al:
+            y = r.audio(e).astype(np.float64)
+            words = e["words"]
+            self.assertEqual([w["word"] for w in words], e["text"].split())
+            env = dsp.envelope(y, 16000, 0.005)
+            thr = float(env.max()) * 10 ** (-50 / 20)
+            # lead-in, gaps and tail are digital silence
+            self.assertEqual(float(np.max(np.abs(y[:words[0]["start"]]), initial=0)), 0.0)
+            self.assertEqual(float(np.max(np.abs(y[words[-1]["end"]:]), initial=0)), 0.0)
+            for i, w in enumerate(words):
+                seg = y[w["start"]:w["end"]]
+                self.assertGreater(seg.size, 320)
+                # each word's region has energy: within 30 dB of the utterance's loudest word
+                self.assertGreater(db(np.mean(seg ** 2) / np.mean(y[y != 0] ** 2)), -30.0, w)
+                # and it starts and ends where the word's energy crosses the trim threshold
+                self.assertGreater(np.max(np.abs(seg[:80])), 0.0)
+                self.assertGreater(np.max(np.abs(seg[-80:])), 0.0)
+                if i + 1 < len(words):
+                    nxt = words[i + 1]
+                    self.assertEqual(nxt["start"] - w["end"], e["gaps"][i])
+                    self.assertEqual(float(np.max(np.abs(y[w["end"]:nxt["start"]]), initial=0)), 0.0)
+            del thr
+
+    def test_split_disjointness(self):
+        src = textgen.TextSources.load(TEXT_ROOT)
+        eng = engines.make_engines(["espeak"] + (["flite"] if shutil.which("flite") else []), ESPEAK_PATH)
+        args = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                        "--seed", "11"])
+        items = build_corpus.Planner(args, src, eng).plan()
+        by = {s: [it for it in items if it["split"] == s] for s in ("train", "valid", "test", "align")}
+        self.assertTrue(all(by.values()), {k: len(v) for k, v in by.items()})
+        key = lambda it: splits.text_key(it["text"])
+        train_texts = {key(it) for it in by["train"]}
+        train_buckets = {it["voice"]["bucket"] for it in by["train"] + by["valid"]}
+        train_variants = {it["voice"]["variant"] for it in by["train"] + by["valid"] if it["voice"]["engine"] == "espeak"}
+        for s in ("valid", "test", "align"):
+            self.assertFalse(train_texts & {key(it) for it in by[s]}, s)
+        for s in ("test", "align"):
+            self.assertFalse(train_buckets & {it["voice"]["bucket"] for it in by[s]}, s)
+            self.assertFalse({key(it) for it in by["valid"]} & {key(it) for it in by[s]})
+            for it in by[s]:
+                if it["voice"]["heldout"] == "variant":
+                    self.assertNotIn(it["voice"]["variant"], train_variants)
+        # the classes are functions of the text / bucket alone: recomputing them agrees
+        for it in items[:500]:
+            self.assertEqual(splits.text_class(it["text"], 0.02, 0.05), splits.TEXT_CLASS_OF_SPLIT[it["split"]])
+
+
+if __name__ == "__main__":
+    unittest.main()
