@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# One call on the GPU machine (see tools/train/README.md). What comes back in $OUT (at most 6 files):
+#   ckpt.part00..03   the packed checkpoint (<= 16 MiB each)      train_log.jsonl   the training log (this run)
+#   run.log           this script's output (synthesis, training, summary)          eval_hf.json (eval-hf only)
+#
+#   bash tools/train/gpu_run.sh train  [--budget-s 540] [--n-utts 60000] [--corpus-seed N] [--eval-utts 4000]
+#                                      [-- train.py arguments]
+#   bash tools/train/gpu_run.sh smoke  [-- train.py arguments]     ~3 minutes through every code path
+#   bash tools/train/gpu_run.sh stash                               keep a carried .carry/train-ckpt here, then exit
+#   bash tools/train/gpu_run.sh eval-hf [--ckpt DIR | --model DIR] [--eval-utts 12000] [--eval-seed 777001]
+#                                      [--speech DIR]
+#
+# Carried (see README): .carry/tts.tar.xz or .carry/tts/ (tools/synth/carry_espeak.sh), .carry/train-assets/
+# (tools/train/carry_assets.sh; .carry/shared/assets/ works too), optionally .carry/train-ckpt/ (a checkpoint).
+# Kept between calls on a warm machine: tools/train/.state/ (or $TRAIN_STATE): full.pt + meta.json (fp32 weights and
+# optimizer state), packed/ (the last packed checkpoint), resume/ (stash), corpora.
+# train resumes from the furthest of .state/full.pt, .state/packed, .state/resume and .carry/train-ckpt.
+set -uo pipefail
+export VERBATIM_T0=${VERBATIM_T0:-$(date +%s.%N)}
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+MODE=${1:-train}
+[ $# -gt 0 ] && shift
+
+OUT=${OUT:-/tmp/verbatim-train-out}
+STATE=${TRAIN_STATE:-$ROOT/tools/train/.state}
+BUDGET=540
+N_UTTS=60000
+CORPUS_SEED=""
+EVAL_UTTS=4000
+EVAL_SEED=9001
+MODEL_DIR=""
+CKPT_DIR=""
+SPEECH=""
+TRAIN_ARGS=()
+if [ "$MODE" = eval-hf ]; then EVAL_UTTS=12000; EVAL_SEED=777001; fi
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --budget-s) BUDGET=$2; shift 2 ;;
+    --n-utts) N_UTTS=$2; shift 2 ;;
+    --corpus-seed) CORPUS_SEED=$2; shift 2 ;;
+    --eval-utts) EVAL_UTTS=$2; shift 2 ;;
+    --eval-seed) EVAL_SEED=$2; shift 2 ;;
+    --model) MODEL_DIR=$2; shift 2 ;;
+    --ckpt) CKPT_DIR=$2; shift 2 ;;
+    --speech) SPEECH=$2; shift 2 ;;
+    --) shift; TRAIN_ARGS=("$@"); break ;;
+    *) echo "gpu_run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [ "$MODE" = smoke ]; then
+  BUDGET=170; N_UTTS=6000; EVAL_UTTS=1500; STATE=$STATE-smoke
+  TRAIN_ARGS=(--min-pool-utts 300 --eval-every 150 --stage1-min-steps 100 --stage1-max-steps 250 --save-every-s 60
+              --eval-n 32 --final-eval-n 64 --eval-windows 8 --reserve-s 40 "${TRAIN_ARGS[@]}")
+fi
+
+mkdir -p "$OUT" "$STATE"
+exec > >(tee -a "$OUT/run.log") 2>&1
+elapsed() { python3 -c "import os,time; print(int(time.time() - float(os.environ['VERBATIM_T0'])))"; }
+say() { echo "[gpu_run $(elapsed)s] $*"; }
+say "mode $MODE, budget $BUDGET s, state $STATE"
+
+# ---- stash: keep a carried checkpoint on this machine for the next call --------------------------------------
+if [ "$MODE" = stash ]; then
+  [ -e .carry/train-ckpt/ckpt.part00 ] || { echo "no .carry/train-ckpt/ckpt.part00 carried" >&2; exit 1; }
+  rm -rf "$STATE/resume" && mkdir -p "$STATE/resume" && cp .carry/train-ckpt/ckpt.part* "$STATE/resume/"
+  python3 tools/train/ckpt.py info "$STATE/resume" | head -8
+  exit $?
+fi
+
+# ---- the speech engines and the assets ---------------------------------------------------------------------------
+TTS=""
+if [ -x .carry/tts/bin/espeak-ng ]; then
+  TTS=$ROOT/.carry/tts
+elif [ -f .carry/tts.tar.xz ]; then
+  rm -rf /tmp/tts && tar -C /tmp -xJf .carry/tts.tar.xz && TTS=/tmp/tts
+fi
+[ -n "$TTS" ] && [ -x "$TTS/bin/espeak-ng" ] || { echo "no espeak-ng bundle: carry .carry/tts.tar.xz (tools/synth/carry_espeak.sh)" >&2; exit 1; }
+ENGINES=espeak
+ENGINE_ARGS=(--espeak-path "$TTS")
+if [ -x "$TTS/bin/flite" ]; then ENGINES=$ENGINES,flite; ENGINE_ARGS+=(--flite-path "$TTS"); fi
+if [ -x "$TTS/bin/festival" ] && [ -d "$TTS/share/festival" ]; then ENGINES=$ENGINES,festival; ENGINE_ARGS+=(--festival-path "$TTS"); fi
+
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+BUILD_PIDS=()
+start_build() {  # out n seed workers
+  say "building $1: $2 utterances, seed $3, $4 workers, engines $ENGINES"
+  nice -n 10 setsid python3 tools/synth/build_corpus.py --out "$1" --n-utterances "$2" --seed "$3" --workers "$4" \
+    --n-align 0 --shard-size 200 --engines "$ENGINES" "${ENGINE_ARGS[@]}" --text-root "$TTS/share" > "$1.log" 2>&1 &
+  BUILD_PIDS+=($!)
+}
+stop_builds() {
+  for p in "${BUILD_PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done
+  BUILD_PIDS=()
+}
+trap stop_builds EXIT
+EVALC=$STATE/corpus-eval-$EVAL_SEED-$EVAL_UTTS-${ENGINES//,/-}
+
+if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
+  # start the synthesis first: everything else overlaps with it
+  BEST=$(python3 tools/train/ckpt.py best "$STATE/packed" "$STATE/resume" .carry/train-ckpt)
+  if [ -z "$CORPUS_SEED" ]; then
+    RUNS=$(python3 tools/train/ckpt.py runs "$STATE/meta.json" ${BEST:+"$BEST"})
+    CORPUS_SEED=$((1 + RUNS))
+  fi
+  MAIN=$STATE/corpus-r$CORPUS_SEED-$N_UTTS-${ENGINES//,/-}
+  PREV=""  # keep at most one earlier finished training corpus (its audio joins the pool), drop the rest
+  for d in $(ls -dt "$STATE"/corpus-r* 2>/dev/null); do
+    case "$d" in *.log) continue ;; esac
+    [ "$d" = "$MAIN" ] && continue
+    if [ -z "$PREV" ] && [ -f "$d/manifest.jsonl" ]; then PREV=$d; else rm -rf "$d" "$d.log"; fi
+  done
+  [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4; }
+  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10; fi
+fi
+
+ASSETS_ROOT=""
+for a in .carry/train-assets .carry/shared/assets; do
+  [ -f "$a/whisper/mel_filters.npz" ] && { ASSETS_ROOT=$ROOT/$a; break; }
+done
+[ -n "$ASSETS_ROOT" ] || { echo "no training assets: carry .carry/train-assets (tools/train/carry_assets.sh)" >&2; exit 1; }
+ASSETS=/tmp/verbatim-train-assets
+rm -rf "$ASSETS" && mkdir -p "$ASSETS"
+cp "$ASSETS_ROOT/whisper/hf-onnx-community-whisper-base-tokenizer/vocab.json" \
+   "$ASSETS_ROOT/whisper/hf-onnx-community-whisper-base-tokenizer/merges.txt" \
+   "$ASSETS_ROOT/whisper/mel_filters.npz" "$ASSETS_ROOT/whisper/english.json" "$ASSETS/"
+nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader || true
+
+# ---- eval-hf: export (if given a checkpoint) and check a model folder the way a user runs it ----------------------
+if [ "$MODE" = eval-hf ]; then
+  if [ ! -f "$EVALC/manifest.jsonl" ]; then rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 16; fi
+  if [ -z "$MODEL_DIR" ]; then
+    [ -n "$CKPT_DIR" ] || CKPT_DIR=$(python3 tools/train/ckpt.py best "$STATE/packed" "$STATE/resume" .carry/train-ckpt)
+    [ -n "$CKPT_DIR" ] || { echo "eval-hf: no --model and no checkpoint found" >&2; exit 1; }
+    MODEL_DIR=/tmp/verbatim-demo-tiny
+    rm -rf "$MODEL_DIR"
+    python3 tools/train/export_hf.py --ckpt "$CKPT_DIR" --out "$MODEL_DIR" --assets "$ASSETS_ROOT" || exit 1
+  fi
+  [ ${#BUILD_PIDS[@]} -gt 0 ] && { wait "${BUILD_PIDS[@]}"; BUILD_PIDS=(); }
+  tail -n 2 "$EVALC.log" 2>/dev/null
+  SP=()
+  [ -n "$SPEECH" ] && SP=(--speech "$SPEECH")
+  python3 tools/train/eval_hf.py --model "$MODEL_DIR" --corpus "$EVALC" --out "$OUT/eval_hf.json" \
+    --english-json "$ASSETS/english.json" "${SP[@]}"
+  exit $?
+fi
+
+# ---- train / smoke -----------------------------------------------------------------------------------------------
+ARGS=(--assets "$ASSETS" --out "$OUT" --state "$STATE" --corpus "$MAIN" --eval-corpus "$EVALC" --budget-s "$BUDGET")
+[ -n "$PREV" ] && ARGS+=(--corpus "$PREV")
+[ -n "$BEST" ] && ARGS+=(--resume "$BEST")
+LIMIT=$((BUDGET + 25 - $(elapsed)))
+say "resume: state $( [ -f "$STATE/full.pt" ] && echo yes || echo no ), packed ${BEST:-none}; corpus seed $CORPUS_SEED"
+say "train.py ${ARGS[*]} ${TRAIN_ARGS[*]} (hard limit ${LIMIT}s)"
+timeout --signal=TERM --kill-after=15 "$LIMIT" python3 -u tools/train/train.py "${ARGS[@]}" "${TRAIN_ARGS[@]}"
+RC=$?
+stop_builds
+say "train.py exit $RC"
+
+# ---- summary -----------------------------------------------------------------------------------------------------
+for f in "$EVALC.log" "$MAIN.log"; do [ -f "$f" ] && { echo "--- $f"; tail -n 2 "$f"; }; done
+python3 tools/train/ckpt.py info "$OUT" 2>&1 | head -6
+python3 - "$OUT/train_log.jsonl" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+start = max((i for i, r in enumerate(rows) if r["kind"] == "start"), default=0)
+rows = rows[start:]
+tr = [r for r in rows if r["kind"] == "train"]
+print("step   stage  loss    ctc     ce      steps/s  pool_h")
+for r in tr[::10] + tr[-1:]:
+    print(f"{r['step']:<6} {r['stage']:<6} {r.get('loss', 0):<7.4f} {r.get('ctc', 0):<7.4f} {r.get('ce', 0):<7.4f} "
+          f"{r['steps_per_s']:<8} {r['pool_h']}")
+for r in rows:
+    if r["kind"] in ("eval", "stage", "done", "warning", "tokenizer_check", "pool"):
+        print(r["kind"], {k: v for k, v in r.items() if k not in ("kind", "time", "examples", "last_eval")})
+EOF
+ls -la "$OUT"
+exit $RC

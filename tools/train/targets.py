@@ -1,0 +1,218 @@
+"""Whisper's training format: 30 s windows packed with utterances, and their decoder targets (pure Python + numpy).
+
+A window is 480,000 samples at 16 kHz. pack_window() places whole utterances in it, left to right, with gaps; the
+first one starts within the first second (transformers' generate forces the first timestamp to be <= 1.00 s:
+max_initial_timestamp_index = 50). build_sequence() writes the decoder sequence OpenAI trained on:
+
+    <|startoftranscript|> <|en|> <|transcribe|>  <|t0|> text0<|t1|><|t2|> text1<|t3|> ...  <|endoftext|>
+    <|startoftranscript|> <|en|> <|transcribe|> <|notimestamps|>  text0 text1 ...  <|endoftext|>
+
+Every text is encoded with a leading space (" Hello world."), as Whisper writes it. Timestamps are quantised to 0.02 s
+(320 samples), rounding to nearest: index = (samples + 160) // 320, token = 50364 + index (<|0.00|> .. <|30.00|>).
+training_pair() turns a sequence into (decoder input, labels): labels are the next tokens, with the positions that
+predict <|transcribe|> and <|notimestamps|> (given by the user, never predicted) set to -100. <|en|> is kept: the model
+learns language identification (always English here).
+
+Special ids (multilingual vocabulary, 51865 tokens) are those of tools/reference's SpecialTokens(51865); test_targets
+checks them against the tokenizer files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+WINDOW_SAMPLES = 30 * SAMPLE_RATE
+TIMESTAMP_SAMPLES = 320  # 0.02 s
+N_TIMESTAMPS = 1501
+MAX_TARGET_POSITIONS = 448
+IGNORE = -100
+
+EOT = 50257
+SOT = 50258
+EN = 50259
+TRANSLATE = 50358
+TRANSCRIBE = 50359
+START_OF_PREV = 50361
+NO_CAPTIONS = 50362
+NO_TIMESTAMPS = 50363
+TIMESTAMP_BEGIN = 50364
+N_VOCAB = 51865
+SPECIAL_IDS = {"<|endoftext|>": EOT, "<|startoftranscript|>": SOT, "<|en|>": EN, "<|translate|>": TRANSLATE,
+               "<|transcribe|>": TRANSCRIBE, "<|startofprev|>": START_OF_PREV, "<|nocaptions|>": NO_CAPTIONS,
+               "<|notimestamps|>": NO_TIMESTAMPS, "<|0.00|>": TIMESTAMP_BEGIN, "<|30.00|>": N_VOCAB - 1}
+
+
+def timestamp_index(samples: int) -> int:
+    """0.02 s steps, to nearest (ties up), clipped to [0, 1500]."""
+    return min(N_TIMESTAMPS - 1, max(0, (int(samples) + TIMESTAMP_SAMPLES // 2) // TIMESTAMP_SAMPLES))
+
+
+def timestamp_token(samples: int) -> int:
+    return TIMESTAMP_BEGIN + timestamp_index(samples)
+
+
+def is_timestamp(token: int) -> bool:
+    return TIMESTAMP_BEGIN <= token < N_VOCAB
+
+
+def token_seconds(token: int) -> float:
+    return (token - TIMESTAMP_BEGIN) * 0.02
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# window packing
+
+
+@dataclass
+class PackConfig:
+    window: int = WINDOW_SAMPLES
+    first_max_s: float = 1.0           # first utterance starts in [0, first_max_s]
+    gap_s: tuple = (0.15, 1.5)          # silence between utterances
+    p_single: float = 0.25             # windows holding one utterance (the rest of the window silent)
+    p_partial: float = 0.25            # windows filled only up to a random point in [30%, 100%] of 30 s
+    max_utts: int = 24
+    max_misses: int = 4                # draws that do not fit before the window is closed
+
+
+def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) -> list[tuple[int, int, int]]:
+    """Place utterances in one window. draw() -> (utterance id, length in samples). Returns [(id, start, length)]
+    in time order, non-overlapping, inside the window, at least one utterance (a draw longer than the window is
+    skipped; after 64 failed draws the list may be empty)."""
+    sr = SAMPLE_RATE
+    pos = int(rng.uniform(0.0, cfg.first_max_s) * sr)
+    single = rng.random() < cfg.p_single
+    end = cfg.window
+    if not single and rng.random() < cfg.p_partial:
+        end = int(cfg.window * rng.uniform(0.3, 1.0))
+    placed: list[tuple[int, int, int]] = []
+    misses = 0
+    tries = 0
+    while len(placed) < cfg.max_utts and tries < 64:
+        tries += 1
+        uid, n = draw()
+        n = int(n)
+        limit = cfg.window if not placed else end  # the first utterance may use the whole window
+        if n <= 0 or pos + n > limit:
+            if placed:
+                misses += 1
+                if misses >= cfg.max_misses:
+                    break
+            continue
+        placed.append((uid, pos, n))
+        if single:
+            break
+        pos += n + int(rng.uniform(*cfg.gap_s) * sr)
+        if pos >= end:
+            break
+    return placed
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# decoder sequences
+
+
+def prefix(timestamps: bool) -> list[int]:
+    return [SOT, EN, TRANSCRIBE] + ([] if timestamps else [NO_TIMESTAMPS])
+
+
+def build_sequence(segments, timestamps: bool) -> list[int]:
+    """segments: [(start sample, end sample, text token ids)] in time order, inside the window.
+    The full sequence from <|startoftranscript|> to <|endoftext|>."""
+    seq = prefix(timestamps)
+    last_end = -1
+    for start, end, ids in segments:
+        if timestamps:
+            a = timestamp_index(start)
+            b = timestamp_index(end)
+            a = max(a, last_end)            # never decreasing
+            b = max(b, a + 1)               # a segment lasts at least one step
+            b = min(b, N_TIMESTAMPS - 1)
+            a = min(a, b)
+            seq.append(TIMESTAMP_BEGIN + a)
+            seq.extend(int(t) for t in ids)
+            seq.append(TIMESTAMP_BEGIN + b)
+            last_end = b
+        else:
+            seq.extend(int(t) for t in ids)
+    seq.append(EOT)
+    return seq
+
+
+def fit_segments(segments, timestamps: bool, max_positions: int = MAX_TARGET_POSITIONS) -> int:
+    """How many leading segments fit: the decoder input (sequence minus its last token) must have at most
+    max_positions tokens."""
+    n = len(prefix(timestamps))  # prefix + <|endoftext|>, minus the last token of the sequence
+    for k, (_, _, ids) in enumerate(segments):
+        n += len(ids) + (2 if timestamps else 0)
+        if n > max_positions:
+            return k
+    return len(segments)
+
+
+def training_pair(seq: list[int]) -> tuple[list[int], list[int]]:
+    """(decoder input ids, labels): labels[i] is the token after input[i]; <|transcribe|>, <|notimestamps|> and
+    <|translate|> labels are ignored (-100)."""
+    inp = seq[:-1]
+    labels = [t if t not in (TRANSCRIBE, NO_TIMESTAMPS, TRANSLATE) else IGNORE for t in seq[1:]]
+    return inp, labels
+
+
+def parse_timestamped(tokens) -> list[tuple[float | None, float | None, list[int]]]:
+    """Split a generated token sequence (specials other than timestamps ignored) into segments
+    [(start s, end s, text ids)]; text without an opening or closing timestamp gets None there."""
+    segs = []
+    start, text = None, []
+    for t in tokens:
+        t = int(t)
+        if is_timestamp(t):
+            if start is None and not text:
+                start = token_seconds(t)
+            else:
+                segs.append((start, token_seconds(t), text))
+                start, text = None, []
+        elif t < EOT:
+            text.append(t)
+    if text or start is not None:
+        segs.append((start, None, text))
+    return segs
+
+
+def timestamps_ok(tokens) -> tuple[bool, bool]:
+    """(has timestamps, timestamps never decrease) for a generated sequence."""
+    ts = [int(t) for t in tokens if is_timestamp(int(t))]
+    return bool(ts), all(b >= a for a, b in zip(ts, ts[1:]))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# CTC characters (stage 1 and the auxiliary loss)
+
+CTC_CHARS = " 'abcdefghijklmnopqrstuvwxyz0123456789"  # index + 1; 0 is the blank
+CTC_BLANK = 0
+N_CTC = len(CTC_CHARS) + 1
+_CTC_INDEX = {c: i + 1 for i, c in enumerate(CTC_CHARS)}
+
+
+def ctc_text(spoken: str) -> str:
+    """Lower case, letters/digits/apostrophes kept, every other run of characters becomes one space."""
+    s = spoken.lower().replace("\u2019", "'")
+    s = re.sub(r"[^a-z0-9']+", " ", s)
+    return " ".join(s.split())
+
+
+def ctc_ids(spoken: str) -> list[int]:
+    return [_CTC_INDEX[c] for c in ctc_text(spoken)]
+
+
+def ctc_decode(ids) -> str:
+    """Greedy CTC: collapse repeats, drop blanks."""
+    out, prev = [], -1
+    for i in ids:
+        i = int(i)
+        if i != prev and i != CTC_BLANK:
+            out.append(CTC_CHARS[i - 1])
+        prev = i
+    return " ".join("".join(out).split())
