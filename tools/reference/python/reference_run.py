@@ -85,7 +85,7 @@ ENCODER_FRAMES_CI = (0, 1, 25, 100, 200, 275, 400, 550, 750, 1000, 1250, 1499)
 ENCODER_FRAMES_LARGE = (0, 1, 100, 250, 500, 1000, 1499)
 # Large architectures: encoder frames for these clips only (index into CLIPS + the long clip last).
 ENCODER_CLIPS_LARGE = (0, 5, 8, 10)
-FULL_ROW_POSITIONS = (3,)
+FULL_ROW_POSITIONS = (3, 12, 23)
 # The whole encoder output [1500, d_model] of the first clip is stored for these (1500 × 384 floats = 2.3 MB for tiny).
 FULL_ENCODER_ARCHITECTURES = ("tiny",)
 
