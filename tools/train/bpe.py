@@ -9,9 +9,15 @@ transformers' own tokenizer on the GPU machine and logs the agreement.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
+import sys
+
+# GPT-2's byte-to-unicode map is shared with the reference harness's tokenizer writer.
+_REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference", "python")
+if _REFERENCE not in sys.path:
+    sys.path.insert(0, _REFERENCE)
+from whisper_layouts import _byte_to_unicode as byte_to_unicode  # noqa: E402
 
 try:
     import regex as _re
@@ -20,18 +26,6 @@ except ImportError:  # pragma: no cover - transformers always brings `regex`
 
 GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 TOKENIZER_FILES = ("vocab.json", "merges.txt")
-
-
-@functools.lru_cache(maxsize=1)
-def byte_to_unicode() -> dict[int, str]:
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
-    mapping = {b: chr(b) for b in printable}
-    extra = 0
-    for b in range(256):
-        if b not in mapping:
-            mapping[b] = chr(256 + extra)
-            extra += 1
-    return mapping
 
 
 class BPE:
