@@ -186,6 +186,23 @@ FLITE_VOICES = {"kal": (80.0, 150.0), "kal16": (80.0, 150.0), "awb": (80.0, 150.
 STRETCH = (0.8, 1.3, 0.1)
 PITCH_BUCKETS = 5
 
+def _sample_stretch_and_pitch(engine: str, voices: list[str], pitch_range_of, rng: np.random.Generator) -> dict:
+    """Voice settings of the engines driven by a duration stretch and an optional f0 target (flite, festival).
+
+    pitch_range_of(voice) is (low, high) Hz, or None for a voice whose pitch cannot be set.
+    """
+    voice = voices[int(rng.integers(len(voices)))]
+    stretch = round(_uniform_in(rng, *STRETCH[:2]), 3)
+    rb = _bucket(stretch, STRETCH[0], STRETCH[2])
+    prange = pitch_range_of(voice)
+    if prange:
+        pitch = int(_uniform_in(rng, *prange))
+        pb = _bucket(pitch, prange[0], (prange[1] - prange[0]) / PITCH_BUCKETS)
+    else:
+        pitch, pb = None, "d"
+    return {"engine": engine, "voice": voice, "variant": "", "rate": stretch, "pitch": pitch,
+            "volume": None, "gap": None, "bucket": f"{engine}:{voice}:r{rb}:p{pb}"}
+
 
 class Flite(Engine):
     """flite (Debian package flite). ``path``: an optional carried folder with bin/flite and lib/."""
@@ -216,17 +233,7 @@ class Flite(Engine):
         return [(v, "") for v in self.voices]
 
     def sample(self, rng):
-        voice = self.voices[int(rng.integers(len(self.voices)))]
-        stretch = round(_uniform_in(rng, *STRETCH[:2]), 3)
-        rb = _bucket(stretch, STRETCH[0], STRETCH[2])
-        prange = FLITE_VOICES[voice]
-        if prange:
-            pitch = int(_uniform_in(rng, *prange))
-            pb = _bucket(pitch, prange[0], (prange[1] - prange[0]) / PITCH_BUCKETS)
-        else:
-            pitch, pb = None, "d"
-        return {"engine": self.name, "voice": voice, "variant": "", "rate": stretch, "pitch": pitch,
-                "volume": None, "gap": None, "bucket": f"flite:{voice}:r{rb}:p{pb}"}
+        return _sample_stretch_and_pitch(self.name, self.voices, lambda voice: FLITE_VOICES[voice], rng)
 
     def command(self, text: str, v: dict, out: str) -> list[str]:
         cmd = [self.binary, "-voice", v["voice"], "--setf", f"duration_stretch={v['rate']}"]
@@ -312,17 +319,7 @@ class Festival(Engine):
         return [(v, "") for v in self.voices]
 
     def sample(self, rng):
-        voice = self.voices[int(rng.integers(len(self.voices)))]
-        stretch = round(_uniform_in(rng, *STRETCH[:2]), 3)
-        rb = _bucket(stretch, STRETCH[0], STRETCH[2])
-        prange = FESTIVAL_VOICES[voice][1]
-        if prange:
-            pitch = int(_uniform_in(rng, *prange))
-            pb = _bucket(pitch, prange[0], (prange[1] - prange[0]) / PITCH_BUCKETS)
-        else:
-            pitch, pb = None, "d"
-        return {"engine": self.name, "voice": voice, "variant": "", "rate": stretch, "pitch": pitch,
-                "volume": None, "gap": None, "bucket": f"festival:{voice}:r{rb}:p{pb}"}
+        return _sample_stretch_and_pitch(self.name, self.voices, lambda voice: FESTIVAL_VOICES[voice][1], rng)
 
     def reset(self):
         """End the festival process (a new one starts with the next render)."""
