@@ -42,6 +42,7 @@ export type { WriterOptions } from './writers/options.js';
 export { DEFAULT_WRITER_OPTIONS, resolveWriterOptions } from './writers/options.js';
 export type { OutputFormat } from './writers/output-format.js';
 export { formatTranscription, isOutputFormat, OUTPUT_FORMATS } from './writers/output-format.js';
+export { pythonFloat } from './writers/python-json.js';
 export { formatSrt, parseSrt } from './writers/srt.js';
 export type { TimestampStyle } from './writers/timestamp.js';
 export {

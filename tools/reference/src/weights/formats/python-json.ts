@@ -7,6 +7,11 @@
  * writes `0.0`, JS writes `0`). Objects are therefore `Map`s (or plain objects when written), floats `JsonFloat`s.
  */
 
+import { pythonFloat } from '@verbatim/core';
+
+/** Python's float repr (shortest round-trip digits; exponent form below 1e-4 and from 1e16 on), as core writes it. */
+export { pythonFloat as pythonFloatRepr };
+
 /** A number Python holds as a float: written in Python's `repr` form (`0.0`, `0.02`, `1e-05`). */
 export class JsonFloat {
   constructor(readonly value: number) {}
@@ -73,26 +78,6 @@ function escapeString(text: string, ensureAscii: boolean): string {
   return `${out}"`;
 }
 
-/** Python's float repr: shortest round-trip digits, exponent form below 1e-4 and from 1e16 on. */
-export function pythonFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const [mantissa, exponentText] = Math.abs(value).toExponential().split('e') as [string, string];
-  const digits = mantissa.replace('.', '');
-  const exponent = Number(exponentText);
-  const sign = value < 0 ? '-' : '';
-  if (exponent < -4 || exponent >= 16) {
-    const fraction = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const exponentSign = exponent < 0 ? '-' : '+';
-    return `${sign}${fraction}e${exponentSign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  const integer = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
-  const fraction = digits.slice(exponent + 1);
-  return `${sign}${integer}.${fraction || '0'}`;
-}
-
 function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
@@ -124,7 +109,7 @@ export function dumpPythonJson(value: JsonValue, options: PythonJsonOptions = {}
       return String(node);
     }
     if (typeof node === 'string') return escapeString(node, ensureAscii);
-    if (node instanceof JsonFloat) return pythonFloatRepr(node.value);
+    if (node instanceof JsonFloat) return pythonFloat(node.value);
     const isArray = Array.isArray(node);
     const items: string[] = isArray
       ? (node as readonly JsonValue[]).map((item) => write(item, depth + 1))
