@@ -4,6 +4,7 @@ export type { LogMelFrames } from './mel/log-mel.js';
 export { logMelFrames, logMelSpectrogram } from './mel/log-mel.js';
 export type { MelFilterBank } from './mel/mel-filters.js';
 export { loadMelFilters, N_FREQUENCY_BINS } from './mel/mel-filters.js';
+export { readNpzMembers } from './mel/npz.js';
 export type { NpyFloat32Array } from './npy.js';
 export { decodeNpy, encodeNpy, writeNpy } from './npy.js';
 export { Resampler, resample, resampledLength } from './resample/resampler.js';
