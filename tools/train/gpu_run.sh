@@ -4,7 +4,7 @@
 #   run.log           this script's output (synthesis, training, summary)          eval_hf.json (eval-hf only)
 #
 #   bash tools/train/gpu_run.sh train  [--budget-s 540] [--n-utts 60000] [--corpus-seed N] [--eval-utts 4000]
-#                                      [-- train.py arguments]
+#                                      [--engines espeak,flite,festival] [--augment-prob 0.7] [-- train.py arguments]
 #   bash tools/train/gpu_run.sh smoke  [-- train.py arguments]     ~3 minutes through every code path
 #   bash tools/train/gpu_run.sh stash                               keep a carried .carry/train-ckpt here, then exit
 #   bash tools/train/gpu_run.sh eval-hf [--ckpt DIR | --model DIR] [--eval-utts 12000] [--eval-seed 777001]
@@ -32,6 +32,8 @@ EVAL_SEED=9001
 MODEL_DIR=""
 CKPT_DIR=""
 SPEECH=""
+WANT_ENGINES=""
+AUGMENT=0.7
 TRAIN_ARGS=()
 if [ "$MODE" = eval-hf ]; then EVAL_UTTS=12000; EVAL_SEED=777001; fi
 while [ $# -gt 0 ]; do
@@ -44,6 +46,8 @@ while [ $# -gt 0 ]; do
     --model) MODEL_DIR=$2; shift 2 ;;
     --ckpt) CKPT_DIR=$2; shift 2 ;;
     --speech) SPEECH=$2; shift 2 ;;
+    --engines) WANT_ENGINES=$2; shift 2 ;;
+    --augment-prob) AUGMENT=$2; shift 2 ;;
     --) shift; TRAIN_ARGS=("$@"); break ;;
     *) echo "gpu_run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -80,13 +84,19 @@ ENGINES=espeak
 ENGINE_ARGS=(--espeak-path "$TTS")
 if [ -x "$TTS/bin/flite" ]; then ENGINES=$ENGINES,flite; ENGINE_ARGS+=(--flite-path "$TTS"); fi
 if [ -x "$TTS/bin/festival" ] && [ -d "$TTS/share/festival" ]; then ENGINES=$ENGINES,festival; ENGINE_ARGS+=(--festival-path "$TTS"); fi
+if [ -n "$WANT_ENGINES" ]; then  # a subset of what the bundle has (the training corpus only; evaluation keeps all)
+  for e in ${WANT_ENGINES//,/ }; do
+    case ",$ENGINES," in *",$e,"*) ;; *) echo "engine $e not in the bundle ($ENGINES)" >&2; exit 1 ;; esac
+  done
+fi
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 BUILD_PIDS=()
-start_build() {  # out n seed workers
-  say "building $1: $2 utterances, seed $3, $4 workers, engines $ENGINES"
+start_build() {  # out n seed workers engines augment-prob
+  say "building $1: $2 utterances, seed $3, $4 workers, engines $5, augment-prob $6"
   nice -n 10 setsid python3 tools/synth/build_corpus.py --out "$1" --n-utterances "$2" --seed "$3" --workers "$4" \
-    --n-align 0 --shard-size 200 --engines "$ENGINES" "${ENGINE_ARGS[@]}" --text-root "$TTS/share" > "$1.log" 2>&1 &
+    --n-align 0 --shard-size 200 --engines "$5" --augment-prob "$6" "${ENGINE_ARGS[@]}" --text-root "$TTS/share" \
+    > "$1.log" 2>&1 &
   BUILD_PIDS+=($!)
 }
 stop_builds() {
@@ -103,15 +113,16 @@ if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
     RUNS=$(python3 tools/train/ckpt.py runs "$STATE/meta.json" ${BEST:+"$BEST"})
     CORPUS_SEED=$((1 + RUNS))
   fi
-  MAIN=$STATE/corpus-r$CORPUS_SEED-$N_UTTS-${ENGINES//,/-}
+  TRAIN_ENGINES=${WANT_ENGINES:-$ENGINES}
+  MAIN=$STATE/corpus-r$CORPUS_SEED-$N_UTTS-${TRAIN_ENGINES//,/-}-a$AUGMENT
   PREV=""  # keep at most one earlier finished training corpus (its audio joins the pool), drop the rest
   for d in $(ls -dt "$STATE"/corpus-r* 2>/dev/null); do
     case "$d" in *.log) continue ;; esac
     [ "$d" = "$MAIN" ] && continue
     if [ -z "$PREV" ] && [ -f "$d/manifest.jsonl" ]; then PREV=$d; else rm -rf "$d" "$d.log"; fi
   done
-  [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4; }
-  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10; fi
+  [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4 "$ENGINES" 0.7; }
+  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10 "$TRAIN_ENGINES" "$AUGMENT"; fi
 fi
 
 ASSETS_ROOT=""
@@ -128,7 +139,7 @@ nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader || tr
 
 # ---- eval-hf: export (if given a checkpoint) and check a model folder the way a user runs it ----------------------
 if [ "$MODE" = eval-hf ]; then
-  if [ ! -f "$EVALC/manifest.jsonl" ]; then rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 16; fi
+  if [ ! -f "$EVALC/manifest.jsonl" ]; then rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 16 "$ENGINES" 0.7; fi
   if [ -z "$MODEL_DIR" ]; then
     [ -n "$CKPT_DIR" ] || CKPT_DIR=$(python3 tools/train/ckpt.py best "$STATE/packed" "$STATE/resume" .carry/train-ckpt)
     [ -n "$CKPT_DIR" ] || { echo "eval-hf: no --model and no checkpoint found" >&2; exit 1; }
