@@ -1,0 +1,30 @@
+// --- Models: resolution by alias or path, downloads from the Hugging Face Hub ---
+
+export { DEMO_MODEL_DIR } from './models/demo-model.js';
+export type { HubModelEntry } from './models/model-catalog.js';
+export {
+  DEFAULT_MODEL,
+  DEMO_MODEL_ALIAS,
+  hubModelEntry,
+  isModelAlias,
+  MODEL_ALIASES,
+} from './models/model-catalog.js';
+export type { ModelErrorOptions, ModelErrorReason } from './models/model-errors.js';
+export { isModelResolutionError, MODEL_ERROR_REASONS, ModelResolutionError } from './models/model-errors.js';
+export type { ModelLayout, ModelLayoutInfo } from './models/model-layout.js';
+export { detectModelLayout } from './models/model-layout.js';
+export type { DownloadProgress, ResolvedModelOptions, ResolveModelOptions } from './models/model-options.js';
+export {
+  DEFAULT_DOWNLOAD_RETRIES,
+  DEFAULT_HUB_ENDPOINT,
+  DEFAULT_REVISION,
+  defaultCacheDir,
+  HF_ENDPOINT_ENV,
+  HF_HUB_OFFLINE_ENV,
+  HF_TOKEN_ENV,
+  VERBATIM_CACHE_ENV,
+} from './models/model-options.js';
+export type { HubModelRef, ModelSource, ResolvedModel } from './models/resolve-model.js';
+export { resolveModel } from './models/resolve-model.js';
+
+// --- end models ---
