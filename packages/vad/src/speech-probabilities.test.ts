@@ -1,0 +1,98 @@
+import { InvalidArgumentError } from '@verbatim/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WINDOW_SAMPLES } from './constants.js';
+import { SileroModel } from './silero-model.js';
+import { SileroVad } from './silero-vad.js';
+import { speechProbabilities } from './speech-probabilities.js';
+import { longSpeech, readSpeech } from './test-support/speech.js';
+
+// 200 s of speech and pauses: 7 pieces of about 30 s.
+const long = longSpeech(200);
+
+/** A stream fed every window of `samples`, reset before each window in `resetAt`. */
+async function streamed(
+  model: SileroModel,
+  samples: Float32Array,
+  resetAt: readonly number[],
+): Promise<number[]> {
+  const vad = await SileroVad.create({ model });
+  const out: number[] = [];
+  const frame = new Float32Array(WINDOW_SAMPLES);
+  for (let w = 0; w * WINDOW_SAMPLES < samples.length; w++) {
+    if (resetAt.includes(w)) await vad.reset();
+    frame.fill(0);
+    frame.set(samples.subarray(w * WINDOW_SAMPLES, (w + 1) * WINDOW_SAMPLES));
+    out.push(await vad.process(frame));
+  }
+  await vad.dispose();
+  return out;
+}
+
+describe('speechProbabilities', () => {
+  let model: SileroModel;
+  beforeAll(async () => {
+    model = await SileroModel.load('v6');
+  });
+  afterAll(async () => {
+    await model.dispose();
+  });
+
+  it('computes pieces side by side exactly as one after another, and as a stream reset at each piece', async () => {
+    const together = await speechProbabilities(long, { model });
+    const oneByOne = await speechProbabilities(long, { model, maxParallelPieces: 1 });
+    const inPairs = await speechProbabilities(long, { model, maxParallelPieces: 2 });
+    expect(together.pieceStartWindows.length).toBe(7);
+    expect(together.probabilities.length).toBe(Math.ceil(long.length / 512));
+    expect(oneByOne.pieceStartWindows).toEqual(together.pieceStartWindows);
+    expect(Array.from(oneByOne.probabilities)).toEqual(Array.from(together.probabilities));
+    expect(Array.from(inPairs.probabilities)).toEqual(Array.from(together.probabilities));
+    // The boundary rule, end to end: the same as a plain Silero stream reset at every piece start.
+    expect(Array.from(together.probabilities)).toEqual(
+      await streamed(model, long, together.pieceStartWindows),
+    );
+  });
+
+  it('runs the whole signal as one stream with pieceS Infinity', async () => {
+    const whole = await speechProbabilities(long, { model, pieceS: Number.POSITIVE_INFINITY });
+    expect(whole.pieceStartWindows).toEqual([0]);
+    expect(Array.from(whole.probabilities)).toEqual(await streamed(model, long, [0]));
+  });
+
+  it('keeps a signal no longer than a piece in one stream (jfk: one piece under the default 30 s)', async () => {
+    const jfk = readSpeech('jfk/jfk.wav').samples;
+    const pieced = await speechProbabilities(jfk, { model });
+    expect(pieced.pieceStartWindows).toEqual([0]);
+    const whole = await speechProbabilities(jfk, { model, pieceS: Number.POSITIVE_INFINITY });
+    expect(Array.from(pieced.probabilities)).toEqual(Array.from(whole.probabilities));
+  });
+
+  it('keeps the event loop turning while it runs', async () => {
+    let done = 0;
+    const seenByTimer: number[] = [];
+    const timer = setInterval(() => seenByTimer.push(done), 1);
+    let total = 0;
+    try {
+      await speechProbabilities(long, {
+        model,
+        onProgress: (windowsDone, windowsTotal) => {
+          done = windowsDone;
+          total = windowsTotal;
+        },
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(done).toBe(total);
+    expect(total).toBe(Math.ceil(long.length / 512));
+    // A timer callback ran while the VAD was part-way through: it never held the thread for the whole run.
+    expect(seenByTimer.some((seen) => seen > 0 && seen < total)).toBe(true);
+  });
+
+  it('rejects bad options naming the value', async () => {
+    await expect(speechProbabilities(long, { model, pieceS: 0.5 })).rejects.toThrow(/pieceS .*: 0\.5/);
+    await expect(speechProbabilities(long, { model, maxParallelPieces: 0 })).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await expect(speechProbabilities(long, { intraOpThreads: 0 })).rejects.toThrow(/intraOpThreads/);
+  });
+});
