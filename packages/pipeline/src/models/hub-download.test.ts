@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ModelResolutionError } from './model-errors.js';
 import type { DownloadProgress, ResolveModelOptions } from './model-options.js';
@@ -431,6 +432,35 @@ describe('concurrent downloads', () => {
     expect(b.path).toBe(a.path);
     await expectSameFiles(a.path, files);
     expect(hub.bodyRequests(WEIGHTS)).toHaveLength(1);
+  });
+
+  it('waits while another live process holds the lock, and downloads once it lets go', async () => {
+    const files = whisperRepoFiles();
+    hub.addRepo(TINY, files);
+    const downloads = join(cacheDir, 'models', 'huggingface', 'openai--whisper-tiny', 'downloads');
+    await mkdir(downloads, { recursive: true });
+    const lock = join(downloads, `${sha256(files[WEIGHTS] as Buffer)}.lock`);
+    // Another process takes the lock as ours does (O_EXCL, its pid and host), holds it a while, then lets go.
+    const holder = spawn(process.execPath, [
+      '-e',
+      `const fs = require('node:fs');
+       fs.writeFileSync(process.argv[1], JSON.stringify({ pid: process.pid, host: require('node:os').hostname() }), { flag: 'wx' });
+       console.log('locked');
+       setTimeout(() => { fs.unlinkSync(process.argv[1]); console.log('released'); }, 800);`,
+      lock,
+    ]);
+    const lines = createInterface({ input: holder.stdout });
+    const said = (line: string) =>
+      new Promise<void>((resolve) => lines.on('line', (l) => l === line && resolve()));
+    const released = said('released');
+    await said('locked');
+    const pending = resolveModel('tiny', options());
+    await released;
+    const weightsFetchedWhileLocked = hub.bodyRequests(WEIGHTS).length;
+    const model = await pending;
+    expect(weightsFetchedWhileLocked).toBe(0);
+    expect(hub.bodyRequests(WEIGHTS)).toHaveLength(1);
+    await expectSameFiles(model.path, files);
   });
 
   it('takes over a lock left by a process that died', async () => {
