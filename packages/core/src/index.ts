@@ -34,6 +34,35 @@ export type { ArchitectureName, ModelSpec } from './model-spec.js';
 export { isMultilingual, WHISPER_ARCHITECTURES } from './model-spec.js';
 export type { Task, TranscribeOptions } from './options.js';
 export { DEFAULT_TRANSCRIBE_OPTIONS, resolveTranscribeOptions } from './options.js';
+export type { BasicTextNormalizerOptions } from './text-normalizer/basic.js';
+export { BasicTextNormalizer, removeSymbols, removeSymbolsAndDiacritics } from './text-normalizer/basic.js';
+export { EnglishTextNormalizer } from './text-normalizer/english.js';
+export { EnglishNumberNormalizer } from './text-normalizer/english-numbers.js';
+export { EnglishSpellingNormalizer, englishSpellings } from './text-normalizer/english-spelling.js';
+export type { WordErrorRate } from './text-normalizer/word-error-rate.js';
+export { wordErrorRate } from './text-normalizer/word-error-rate.js';
+export { bytesToHfToken, hfTokenToBytes } from './tokenizer/gpt2-byte-unicode.js';
+export type { WhisperLanguage } from './tokenizer/languages.js';
+export {
+  findLanguageCode,
+  languageCode,
+  N_LANGUAGES_BEFORE_V3,
+  WHISPER_LANGUAGES,
+} from './tokenizer/languages.js';
+export type { VocabularyName } from './tokenizer/ranks.js';
+export type { SpecialTokenIds, VocabularyLayout, WhisperVocabSize } from './tokenizer/special-tokens.js';
+export {
+  isWhisperVocabSize,
+  N_TIMESTAMP_TOKENS,
+  specialTokenTexts,
+  timestampTokenText,
+  vocabularyLayout,
+  WHISPER_VOCAB_SIZES,
+} from './tokenizer/special-tokens.js';
+export type { SotSequenceOptions, TokenBytesTable, TokenizerOptions } from './tokenizer/tokenizer.js';
+export { Tokenizer } from './tokenizer/tokenizer.js';
+export type { WordTokens } from './tokenizer/word-tokens.js';
+export { LANGUAGES_SPLIT_BY_CHARACTER } from './tokenizer/word-tokens.js';
 export type { Segment, TranscriptionInfo, TranscriptionResult, Word } from './transcription.js';
 export { transcriptionText } from './transcription.js';
 export type { Cue } from './writers/cues.js';

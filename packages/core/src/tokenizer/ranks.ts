@@ -4,8 +4,8 @@
  * `gpt2.tiktoken` (English-only models) 50256; the special tokens follow them (see special-tokens.ts).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { FileError, ModelLoadError } from '../errors.js';
+import { assetPath } from '../internal/asset-path.js';
 
 export type VocabularyName = 'multilingual' | 'gpt2';
 
@@ -19,12 +19,9 @@ export interface Ranks {
   readonly count: number;
 }
 
-/**
- * The shipped ranks file of a vocabulary. Resolved against this module so the same path works from `src/` (tests)
- * and `dist/` (the built package): both sit one folder below the package root, beside `assets/`.
- */
+/** The shipped ranks file of a vocabulary, in the package's `assets/`. */
 export function vocabularyPath(name: VocabularyName): string {
-  return fileURLToPath(new URL(`../../assets/${name}.tiktoken`, import.meta.url));
+  return assetPath(`${name}.tiktoken`);
 }
 
 /** Parses a ranks file's text. Throws ModelLoadError unless ranks are exactly 0 … n-1, each once. */
