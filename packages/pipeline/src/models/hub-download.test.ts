@@ -248,6 +248,32 @@ describe('resuming', () => {
   });
 });
 
+describe('aborting', () => {
+  it('stops at options.signal and keeps what arrived for the next attempt to resume', async () => {
+    const files = whisperRepoFiles();
+    hub.addRepo(TINY, files);
+    const never = signal();
+    hub.inject(WEIGHTS, { kind: 'pause', afterBytes: 80_000, release: never.promise });
+    const controller = new AbortController();
+    const aborted = resolveModel(
+      'tiny',
+      options({
+        signal: controller.signal,
+        onProgress: (p) => p.file === WEIGHTS && p.bytesDone >= 80_000 && controller.abort(),
+      }),
+    );
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    const partial = (await listFiles(cacheDir)).filter((file) => file.endsWith('.incomplete'));
+    expect(partial).toHaveLength(1);
+    expect((await stat(join(cacheDir, partial[0]!))).size).toBe(80_000);
+
+    const model = await resolveModel('tiny', options());
+    await expectSameFiles(model.path, files);
+    expect(hub.bodyRequests(WEIGHTS).map((request) => request.range)).toEqual([undefined, 'bytes=80000-']);
+    never.resolve();
+  });
+});
+
 describe('integrity', () => {
   it.each([
     [WEIGHTS, 'an LFS file, against its sha256'],

@@ -160,12 +160,13 @@ function checkEndpoint(operation: string, endpoint: string): string {
   return endpoint.replace(/\/+$/, '');
 }
 
-/** Revisions become URL segments and cache file names, so they must not be able to name another folder. */
+/** Revisions become URL segments and cache file names, so no segment may be empty, `.` or `..`. */
 function checkRevision(operation: string, revision: string): string {
-  if (revision === '' || revision === '.' || revision === '..' || /[\s\\]/.test(revision)) {
-    throw new InvalidArgumentError(`[${operation}] not a usable revision: ${JSON.stringify(revision)}`);
-  }
-  if (revision.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+  const segments = revision.split('/');
+  if (
+    /[\s\\]/.test(revision) ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
     throw new InvalidArgumentError(`[${operation}] not a usable revision: ${JSON.stringify(revision)}`);
   }
   return revision;
