@@ -24,7 +24,9 @@ function tokenOf(ranks: ReturnType<typeof loadRanks>, id: number): Uint8Array {
 
 /** Compares whisper.cpp's tokens with ours: the ids that differ, and how many are byte-identical. */
 function compareWithGgml(ranks: ReturnType<typeof loadRanks>, ggml: Uint8Array[]) {
-  const mismatches = ggml.flatMap((bytes, id) => (asWhisperCppStoresIt(tokenOf(ranks, id)).equals(bytes) ? [] : [id]));
+  const mismatches = ggml.flatMap((bytes, id) =>
+    asWhisperCppStoresIt(tokenOf(ranks, id)).equals(bytes) ? [] : [id],
+  );
   const exact = ggml.filter((bytes, id) => Buffer.compare(bytes, tokenOf(ranks, id)) === 0).length;
   return { mismatches, exact };
 }
@@ -59,7 +61,10 @@ describe('shipped vocabularies', () => {
     const ggml = readGgmlVocabulary('tiny.en');
     expect(ggml).toHaveLength(50257);
     expect(Buffer.from(ggml[50256]!).toString()).toBe('<|endoftext|>');
-    expect(compareWithGgml(ranks, ggml.slice(0, 50256))).toEqual({ mismatches: [], exact: EXACT_IN_GGML_TINY_EN });
+    expect(compareWithGgml(ranks, ggml.slice(0, 50256))).toEqual({
+      mismatches: [],
+      exact: EXACT_IN_GGML_TINY_EN,
+    });
   });
 
   test('the byte table and the lookup agree, and every single byte is a token', () => {
