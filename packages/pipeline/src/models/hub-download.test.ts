@@ -5,10 +5,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ModelResolutionError } from './model-errors.js';
 import type { DownloadProgress, ResolveModelOptions } from './model-options.js';
-import { resolveModel } from './resolve-model.js';
+import { type ResolvedModel, resolveModel } from './resolve-model.js';
 import { FakeHub } from './test-support/fake-hub.js';
+import { modelErrorOf } from './test-support/model-error-of.js';
 import { useTempDirs, whisperRepoFiles } from './test-support/whisper-repo-files.js';
 
 const TINY = 'openai/whisper-tiny';
@@ -39,21 +39,33 @@ function options(extra: ResolveModelOptions = {}): ResolveModelOptions {
   return { endpoint, cacheDir, ...extra };
 }
 
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<ModelResolutionError> {
-  const error = await promise.then(
-    () => undefined,
-    (cause: unknown) => cause,
-  );
-  expect(error).toBeInstanceOf(ModelResolutionError);
-  return error as ModelResolutionError;
-}
-
 /** A promise and the function that resolves it. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((go) => (resolve = go));
   return { promise, resolve };
+}
+
+/**
+ * Starts resolving `tiny` with the weights' body paused after `afterBytes`, and waits until those bytes are in.
+ * @returns the pending resolution and the function that lets the rest of the body through.
+ */
+async function startPausedDownload(
+  afterBytes: number,
+  extra: ResolveModelOptions = {},
+): Promise<{ pending: Promise<ResolvedModel>; release: () => void }> {
+  const release = signal();
+  hub.inject(WEIGHTS, { kind: 'pause', afterBytes, release: release.promise });
+  const halfway = signal();
+  const pending = resolveModel(
+    'tiny',
+    options({
+      ...extra,
+      onProgress: (p) => p.file === WEIGHTS && p.bytesDone >= afterBytes && halfway.resolve(),
+    }),
+  );
+  await halfway.promise;
+  return { pending, release: release.resolve };
 }
 
 async function expectSameFiles(folder: string, files: Record<string, Buffer | string>): Promise<void> {
@@ -202,7 +214,7 @@ describe('resuming', () => {
     const files = whisperRepoFiles();
     hub.addRepo(TINY, files);
     hub.inject(WEIGHTS, { kind: 'drop', afterBytes: 123_456 });
-    const failed = await rejection(resolveModel('tiny', options({ retries: 0 })));
+    const failed = await modelErrorOf(resolveModel('tiny', options({ retries: 0 })));
     expect(failed.reason).toBe('E_DOWNLOAD');
     expect(failed.code).toBe('E_FILE_READ');
     expect(failed.message).toContain(`${WEIGHTS} of ${TINY} (model "tiny")`);
@@ -221,14 +233,7 @@ describe('resuming', () => {
   it('never shows a half-written file under its final name', async () => {
     const files = whisperRepoFiles();
     hub.addRepo(TINY, files);
-    const release = signal();
-    hub.inject(WEIGHTS, { kind: 'pause', afterBytes: 150_000, release: release.promise });
-    const halfway = signal();
-    const pending = resolveModel(
-      'tiny',
-      options({ onProgress: (p) => p.file === WEIGHTS && p.bytesDone >= 150_000 && halfway.resolve() }),
-    );
-    await halfway.promise;
+    const { pending, release } = await startPausedDownload(150_000);
 
     const snapshot = join(cacheDir, 'models', 'huggingface', 'openai--whisper-tiny', 'snapshots');
     const commitDir = join(snapshot, hub.commitOf(TINY));
@@ -238,11 +243,11 @@ describe('resuming', () => {
     expect(partial).toHaveLength(1);
     expect((await stat(join(cacheDir, partial[0]!))).size).toBe(150_000);
     // Offline, the unfinished snapshot does not count as cached.
-    expect((await rejection(resolveModel('tiny', options({ offline: true })))).reason).toBe(
+    expect((await modelErrorOf(resolveModel('tiny', options({ offline: true })))).reason).toBe(
       'E_MODEL_NOT_CACHED',
     );
 
-    release.resolve();
+    release();
     const model = await pending;
     await expectSameFiles(model.path, files);
   });
@@ -252,17 +257,10 @@ describe('aborting', () => {
   it('stops at options.signal and keeps what arrived for the next attempt to resume', async () => {
     const files = whisperRepoFiles();
     hub.addRepo(TINY, files);
-    const never = signal();
-    hub.inject(WEIGHTS, { kind: 'pause', afterBytes: 80_000, release: never.promise });
     const controller = new AbortController();
-    const aborted = resolveModel(
-      'tiny',
-      options({
-        signal: controller.signal,
-        onProgress: (p) => p.file === WEIGHTS && p.bytesDone >= 80_000 && controller.abort(),
-      }),
-    );
-    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    const { pending, release } = await startPausedDownload(80_000, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     const partial = (await listFiles(cacheDir)).filter((file) => file.endsWith('.incomplete'));
     expect(partial).toHaveLength(1);
     expect((await stat(join(cacheDir, partial[0]!))).size).toBe(80_000);
@@ -270,7 +268,7 @@ describe('aborting', () => {
     const model = await resolveModel('tiny', options());
     await expectSameFiles(model.path, files);
     expect(hub.bodyRequests(WEIGHTS).map((request) => request.range)).toEqual([undefined, 'bytes=80000-']);
-    never.resolve();
+    release();
   });
 });
 
@@ -291,7 +289,7 @@ describe('integrity', () => {
     hub.addRepo(TINY, whisperRepoFiles());
     hub.inject(WEIGHTS, { kind: 'corrupt' });
     hub.inject(WEIGHTS, { kind: 'corrupt' });
-    const error = await rejection(resolveModel('tiny', options()));
+    const error = await modelErrorOf(resolveModel('tiny', options()));
     expect(error.reason).toBe('E_INTEGRITY');
     expect(error.message).toMatch(
       /model\.safetensors of openai\/whisper-tiny .*sha256 [0-9a-f]{64}, [0-9a-f]{64}/,
@@ -360,7 +358,7 @@ describe('offline', () => {
 
   it('names the model when it is not cached and downloads are off', async () => {
     vi.stubEnv('HF_HUB_OFFLINE', 'true');
-    const error = await rejection(resolveModel('base.en', options()));
+    const error = await modelErrorOf(resolveModel('base.en', options()));
     expect(error.reason).toBe('E_MODEL_NOT_CACHED');
     expect(error.code).toBe('E_FILE_NOT_FOUND');
     expect(error.model).toBe('base.en');
@@ -373,7 +371,7 @@ describe('offline', () => {
 
   it('names the model when it is not cached and the Hub cannot be reached', async () => {
     await hub.stop();
-    const error = await rejection(resolveModel('small', { cacheDir, endpoint }));
+    const error = await modelErrorOf(resolveModel('small', { cacheDir, endpoint }));
     expect(error.reason).toBe('E_MODEL_NOT_CACHED');
     expect(error.message).toContain(
       'model "small" (openai/whisper-small, revision main) is not in the cache',
@@ -403,7 +401,7 @@ describe('endpoint and token', () => {
 
   it('says to set HF_TOKEN when a gated repository answers 401', async () => {
     hub.addRepo(TINY, whisperRepoFiles(), { token: 'hf_secret_123' });
-    const error = await rejection(resolveModel('tiny', options()));
+    const error = await modelErrorOf(resolveModel('tiny', options()));
     expect(error.reason).toBe('E_HUB_UNAUTHORIZED');
     expect(error.message).toContain('HTTP 401 GatedRepo');
     expect(error.message).toContain('set HF_TOKEN');
@@ -412,7 +410,7 @@ describe('endpoint and token', () => {
   it('never puts a token in its messages', async () => {
     hub.addRepo(TINY, whisperRepoFiles(), { token: 'hf_secret_123' });
     vi.stubEnv('HF_TOKEN', 'hf_wrong_456');
-    const error = await rejection(resolveModel('tiny', options()));
+    const error = await modelErrorOf(resolveModel('tiny', options()));
     expect(error.reason).toBe('E_HUB_UNAUTHORIZED');
     expect(error.message).toContain('the token sent has no access');
     expect(`${error.message} ${String(error.cause)}`).not.toContain('hf_wrong_456');
@@ -421,10 +419,10 @@ describe('endpoint and token', () => {
 
   it('reports a repository or revision the Hub does not have', async () => {
     hub.addRepo(TINY, whisperRepoFiles());
-    const missingRepo = await rejection(resolveModel('base', options()));
+    const missingRepo = await modelErrorOf(resolveModel('base', options()));
     expect(missingRepo.reason).toBe('E_HUB_NOT_FOUND');
     expect(missingRepo.message).toContain('RepoNotFound');
-    const missingRevision = await rejection(resolveModel('tiny', options({ revision: 'v9' })));
+    const missingRevision = await modelErrorOf(resolveModel('tiny', options({ revision: 'v9' })));
     expect(missingRevision.reason).toBe('E_HUB_NOT_FOUND');
     expect(missingRevision.message).toContain('RevisionNotFound');
   });
@@ -432,7 +430,7 @@ describe('endpoint and token', () => {
   it('reports a required file the repository lacks', async () => {
     const { 'tokenizer.json': _, ...files } = whisperRepoFiles();
     hub.addRepo(TINY, files);
-    const error = await rejection(resolveModel('tiny', options()));
+    const error = await modelErrorOf(resolveModel('tiny', options()));
     expect(error.reason).toBe('E_HUB_NOT_FOUND');
     expect(error.message).toContain(`${TINY} has no tokenizer.json at revision ${hub.commitOf(TINY)}`);
   });
@@ -442,18 +440,11 @@ describe('concurrent downloads', () => {
   it('lets one of two simultaneous downloads of a file fetch it while the other waits for it', async () => {
     const files = whisperRepoFiles();
     hub.addRepo(TINY, files);
-    const release = signal();
-    hub.inject(WEIGHTS, { kind: 'pause', afterBytes: 50_000, release: release.promise });
-    const halfway = signal();
-    const first = resolveModel(
-      'tiny',
-      options({ onProgress: (p) => p.file === WEIGHTS && p.bytesDone >= 50_000 && halfway.resolve() }),
-    );
-    await halfway.promise;
+    const { pending: first, release } = await startPausedDownload(50_000);
     const second = resolveModel('tiny', options());
     // Let the second reach the lock before the first finishes.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    release.resolve();
+    release();
     const [a, b] = await Promise.all([first, second]);
     expect(b.path).toBe(a.path);
     await expectSameFiles(a.path, files);

@@ -1,8 +1,9 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelResolutionError } from './model-errors.js';
+import type { ModelResolutionError } from './model-errors.js';
 import { detectModelLayout } from './model-layout.js';
+import { modelErrorOf } from './test-support/model-error-of.js';
 import { useTempDirs, whisperRepoFiles } from './test-support/whisper-repo-files.js';
 
 /** whisper.cpp's test model: a real ggml header (no tensors), enough for layout detection. */
@@ -19,13 +20,8 @@ async function folderWith(files: Record<string, Buffer | string>): Promise<strin
   return dir;
 }
 
-async function layoutError(path: string): Promise<ModelResolutionError> {
-  const error = await detectModelLayout(path).then(
-    () => undefined,
-    (cause: unknown) => cause,
-  );
-  expect(error).toBeInstanceOf(ModelResolutionError);
-  return error as ModelResolutionError;
+function layoutError(path: string): Promise<ModelResolutionError> {
+  return modelErrorOf(detectModelLayout(path));
 }
 
 describe('detectModelLayout', () => {

@@ -6,7 +6,7 @@
  */
 
 import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ModelResolutionError } from './model-errors.js';
 import { SHARDED_WEIGHTS_INDEX, SINGLE_WEIGHTS_FILE, shardFilesOfIndex } from './safetensors-index.js';
 
@@ -47,7 +47,7 @@ export async function detectModelLayout(path: string, model: string = path): Pro
     if (!(await isGgmlFile(path))) {
       throw layoutError(model, path, 'not a whisper.cpp ggml file (it does not start with the "ggml" magic)');
     }
-    return { layout: 'ggml', path, files: [path.split(/[\\/]/).pop()!] };
+    return { layout: 'ggml', path, files: [basename(path)] };
   }
   if (!info.isDirectory()) throw layoutError(model, path, 'neither a folder nor a file');
   const entries = new Set(await readdir(path));

@@ -6,8 +6,8 @@ import { InvalidArgumentError } from '@verbatim/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_MODEL_DIR } from './demo-model.js';
 import { MODEL_ALIASES } from './model-catalog.js';
-import { ModelResolutionError } from './model-errors.js';
 import { resolveModel, resolveModelFrom } from './resolve-model.js';
+import { modelErrorOf } from './test-support/model-error-of.js';
 import { useTempDirs, whisperRepoFiles } from './test-support/whisper-repo-files.js';
 
 const tempDir = useTempDirs();
@@ -27,15 +27,6 @@ async function hfFolder(): Promise<string> {
     await writeFile(join(dir, name), content);
   }
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ModelResolutionError> {
-  const error = await promise.then(
-    () => undefined,
-    (cause: unknown) => cause,
-  );
-  expect(error).toBeInstanceOf(ModelResolutionError);
-  return error as ModelResolutionError;
 }
 
 describe('the demo model', () => {
@@ -62,7 +53,7 @@ describe('the demo model', () => {
 
   it('says clearly that it is missing, naming the folder', async () => {
     const missing = join(await tempDir(), 'verbatim-demo-tiny');
-    const error = await rejection(resolveModelFrom(missing));
+    const error = await modelErrorOf(resolveModelFrom(missing));
     expect(error.reason).toBe('E_MODEL_NOT_FOUND');
     expect(error.code).toBe('E_FILE_NOT_FOUND');
     expect(error.model).toBe('demo');
@@ -76,7 +67,7 @@ describe('the demo model', () => {
     if (existsSync(DEMO_MODEL_DIR)) {
       expect((await resolved).path).toBe(DEMO_MODEL_DIR);
     } else {
-      expect((await rejection(resolved)).path).toBe(DEMO_MODEL_DIR);
+      expect((await modelErrorOf(resolved)).path).toBe(DEMO_MODEL_DIR);
     }
   });
 });
@@ -92,7 +83,7 @@ describe('paths', () => {
     });
     const relativePath = relative(process.cwd(), dir);
     expect((await resolveModel(relativePath)).path).toBe(dir);
-    const home = await rejection(resolveModel('~/surely-no-model-here-7f3a'));
+    const home = await modelErrorOf(resolveModel('~/surely-no-model-here-7f3a'));
     expect(home.reason).toBe('E_MODEL_NOT_FOUND');
     expect(home.path).toBe(join(process.env.HOME ?? '', 'surely-no-model-here-7f3a'));
   });
@@ -113,14 +104,14 @@ describe('paths', () => {
   });
 
   it('reports a missing path as not found rather than as an unknown alias', async () => {
-    const error = await rejection(resolveModel('./models/none'));
+    const error = await modelErrorOf(resolveModel('./models/none'));
     expect(error.reason).toBe('E_MODEL_NOT_FOUND');
   });
 });
 
 describe('names', () => {
   it('lists the known aliases for an unknown one', async () => {
-    const error = await rejection(resolveModel('large-v4'));
+    const error = await modelErrorOf(resolveModel('large-v4'));
     expect(error.reason).toBe('E_UNKNOWN_MODEL');
     expect(error.code).toBe('E_INVALID_ARG');
     expect(error.model).toBe('large-v4');
@@ -140,7 +131,7 @@ describe('names', () => {
     await mkdir(join(parent, 'tiny'));
     const cwd = vi.spyOn(process, 'cwd').mockReturnValue(parent);
     try {
-      const error = await rejection(resolveModel('tiny', { cacheDir: await tempDir() }));
+      const error = await modelErrorOf(resolveModel('tiny', { cacheDir: await tempDir() }));
       expect(error.reason).toBe('E_MODEL_NOT_CACHED');
       expect(error.message).toContain('openai/whisper-tiny');
     } finally {

@@ -102,7 +102,9 @@ async function downloadSnapshot(
     const metadata = await client.requiredFileMetadata(commit, file);
     files.push(await client.fetchFile(metadata, join(folder, file)));
   };
-  for (const file of HUB_REQUIRED_FILES.slice(1)) await fetchRequired(file);
+  for (const file of HUB_REQUIRED_FILES) {
+    if (file !== config.file) await fetchRequired(file); // config.json's metadata came first, to learn the commit
+  }
   // One model.safetensors, or (large checkpoints) an index and the shards it names.
   const single = await client.fileMetadata(commit, SINGLE_WEIGHTS_FILE);
   if (single !== undefined) {
