@@ -6,7 +6,7 @@ import { SileroVad } from './silero-vad.js';
 import { speechProbabilities } from './speech-probabilities.js';
 import { longSpeech, readSpeech } from './test-support/speech.js';
 
-// 200 s of speech and pauses: 7 pieces of about 30 s.
+// 200 s of speech and pauses: 4 pieces under the default 60 s (cuts near 60, 120 and 180 s).
 const long = longSpeech(200);
 
 /** A stream fed every window of `samples`, reset before each window in `resetAt`. */
@@ -41,7 +41,7 @@ describe('speechProbabilities', () => {
     const together = await speechProbabilities(long, { model });
     const oneByOne = await speechProbabilities(long, { model, maxParallelPieces: 1 });
     const inPairs = await speechProbabilities(long, { model, maxParallelPieces: 2 });
-    expect(together.pieceStartWindows.length).toBe(7);
+    expect(together.pieceStartWindows.length).toBe(4);
     expect(together.probabilities.length).toBe(Math.ceil(long.length / 512));
     expect(oneByOne.pieceStartWindows).toEqual(together.pieceStartWindows);
     expect(Array.from(oneByOne.probabilities)).toEqual(Array.from(together.probabilities));
@@ -58,7 +58,7 @@ describe('speechProbabilities', () => {
     expect(Array.from(whole.probabilities)).toEqual(await streamed(model, long, [0]));
   });
 
-  it('keeps a signal no longer than a piece in one stream (jfk: one piece under the default 30 s)', async () => {
+  it('keeps a signal no longer than a piece in one stream (jfk: one piece under the default 60 s)', async () => {
     const jfk = readSpeech('jfk/jfk.wav').samples;
     const pieced = await speechProbabilities(jfk, { model });
     expect(pieced.pieceStartWindows).toEqual([0]);

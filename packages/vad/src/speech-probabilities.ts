@@ -24,8 +24,11 @@ import { type VadAudioInput, vadSamples } from './internal/vad-input.js';
 import { fillWindowRow, windowCount } from './internal/window-rows.js';
 import { SileroModel, type SileroModelOptions, type SileroModelSource } from './silero-model.js';
 
-/** 30 s pieces by default: a 10-minute file runs as 20 rows at once. */
-export const DEFAULT_PIECE_S = 30;
+/**
+ * 60 s pieces by default: a 10-minute file runs as 10 rows at once, nearly as fast per window as 20 rows of 30 s
+ * (measured: about 40 against 35 µs) with half the cuts.
+ */
+export const DEFAULT_PIECE_S = 60;
 /** 32 rows per call by default: beyond that the time per window stops falling (about 33 µs on one core). */
 export const DEFAULT_MAX_PARALLEL_PIECES = 32;
 /** 2 s (62 windows) searched for the quietest window before each nominal cut, at most half a piece. */
@@ -34,7 +37,7 @@ const CUT_SEARCH_S = 2;
 export interface SpeechProbabilityOptions extends SileroModelOptions {
   /** A shipped version ('v5', 'v6'), `{ path }`, or a loaded SileroModel to share (not disposed here). Default 'v6'. */
   model?: SileroModelSource | SileroModel;
-  /** Nominal piece length in seconds (default 30, at least 1); Infinity runs the whole signal as one stream. */
+  /** Nominal piece length in seconds (default 60, at least 1); Infinity runs the whole signal as one stream. */
   pieceS?: number;
   /** Most pieces advanced together in one model call (default 32); 1 runs them one after another. */
   maxParallelPieces?: number;
