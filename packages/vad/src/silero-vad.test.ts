@@ -1,9 +1,10 @@
 import { EngineError, InvalidArgumentError, ModelLoadError } from '@verbatim/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WINDOW_SAMPLES } from './constants.js';
 import { SileroModel, sileroModelPath } from './silero-model.js';
 import { SileroVad } from './silero-vad.js';
 import { speechProbabilities } from './speech-probabilities.js';
+import { useSileroModels } from './test-support/models.js';
 import { readSpeech } from './test-support/speech.js';
 
 const jfk = readSpeech('jfk/jfk.wav').samples;
@@ -20,14 +21,7 @@ async function streamProbabilities(vad: SileroVad, samples: Float32Array): Promi
 }
 
 describe('SileroVad (streaming)', () => {
-  let v5: SileroModel;
-  let v6: SileroModel;
-  beforeAll(async () => {
-    [v5, v6] = await Promise.all([SileroModel.load('v5'), SileroModel.load('v6')]);
-  });
-  afterAll(async () => {
-    await Promise.all([v5.dispose(), v6.dispose()]);
-  });
+  const models = useSileroModels();
 
   it('ships v5 and v6 under assets/, found from the module', () => {
     expect(sileroModelPath('v5')).toMatch(/packages\/vad\/assets\/silero_vad_v5\.onnx$/);
@@ -35,7 +29,7 @@ describe('SileroVad (streaming)', () => {
   });
 
   it('returns the same probabilities window by window as the whole-signal computation, bit for bit', async () => {
-    for (const model of [v5, v6]) {
+    for (const model of [models.v5, models.v6]) {
       const vad = await SileroVad.create({ model });
       const streamed = await streamProbabilities(vad, jfk);
       const whole = await speechProbabilities(jfk, { model });
@@ -60,8 +54,8 @@ describe('SileroVad (streaming)', () => {
       ],
     };
     for (const [model, version] of [
-      [v5, 'v5'],
-      [v6, 'v6'],
+      [models.v5, 'v5'],
+      [models.v6, 'v6'],
     ] as const) {
       const vad = await SileroVad.create({ model });
       const got = await streamProbabilities(vad, jfk.subarray(0, 12 * WINDOW_SAMPLES));
@@ -73,7 +67,7 @@ describe('SileroVad (streaming)', () => {
   });
 
   it('reset() returns the stream to its initial state', async () => {
-    const vad = await SileroVad.create({ model: v6 });
+    const vad = await SileroVad.create({ model: models.v6 });
     const first = await streamProbabilities(vad, jfk.subarray(0, 40 * WINDOW_SAMPLES));
     const carried = await streamProbabilities(vad, jfk.subarray(0, 40 * WINDOW_SAMPLES));
     await vad.reset();
@@ -85,7 +79,7 @@ describe('SileroVad (streaming)', () => {
   });
 
   it('serializes calls issued without waiting, in call order', async () => {
-    const vad = await SileroVad.create({ model: v5 });
+    const vad = await SileroVad.create({ model: models.v5 });
     const frames = Array.from({ length: 30 }, (_, w) => jfk.slice(w * 512 + 4000, w * 512 + 4512));
     const concurrent = await Promise.all(frames.map((frame) => vad.process(frame)));
     await vad.reset();
@@ -110,9 +104,9 @@ describe('SileroVad (streaming)', () => {
     await expect(vad.model.run(new Float32Array(576), new Float32Array(256), 1)).rejects.toMatchObject({
       code: 'E_DISPOSED',
     });
-    const shared = await SileroVad.create({ model: v6 });
+    const shared = await SileroVad.create({ model: models.v6 });
     await shared.dispose();
-    await expect(v6.run(new Float32Array(576), new Float32Array(256), 1)).resolves.toBeDefined();
+    await expect(models.v6.run(new Float32Array(576), new Float32Array(256), 1)).resolves.toBeDefined();
   });
 
   it('loads a model from a path, and reports a missing or wrong file as E_MODEL_LOAD naming it', async () => {
@@ -120,7 +114,7 @@ describe('SileroVad (streaming)', () => {
     const vad = await SileroVad.create({ model: byPath });
     const fromPath = await streamProbabilities(vad, jfk.subarray(0, 8 * WINDOW_SAMPLES));
     const fromVersion = await streamProbabilities(
-      await SileroVad.create({ model: v5 }),
+      await SileroVad.create({ model: models.v5 }),
       jfk.subarray(0, 8 * 512),
     );
     expect(Array.from(fromPath)).toEqual(Array.from(fromVersion));

@@ -38,7 +38,7 @@ export class SileroVad {
   }
 
   /**
-   * Feeds the next 512-sample window (16 kHz, read before the returned promise settles) and returns the probability
+   * Feeds the next 512-sample window (16 kHz; copied at once, so the caller may reuse it) and returns the probability
    * that it holds speech, in [0, 1].
    * @throws InvalidArgumentError when the frame is not 512 samples; EngineError E_DISPOSED after dispose().
    */

@@ -1,9 +1,10 @@
 import { InvalidArgumentError } from '@verbatim/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WINDOW_SAMPLES } from './constants.js';
-import { SileroModel } from './silero-model.js';
+import type { SileroModel } from './silero-model.js';
 import { SileroVad } from './silero-vad.js';
 import { speechProbabilities } from './speech-probabilities.js';
+import { useSileroModels } from './test-support/models.js';
 import { longSpeech, readSpeech } from './test-support/speech.js';
 
 // 200 s of speech and pauses: 4 pieces under the default 60 s (cuts near 60, 120 and 180 s).
@@ -29,18 +30,12 @@ async function streamed(
 }
 
 describe('speechProbabilities', () => {
-  let model: SileroModel;
-  beforeAll(async () => {
-    model = await SileroModel.load('v6');
-  });
-  afterAll(async () => {
-    await model.dispose();
-  });
+  const models = useSileroModels();
 
   it('computes pieces side by side exactly as one after another, and as a stream reset at each piece', async () => {
-    const together = await speechProbabilities(long, { model });
-    const oneByOne = await speechProbabilities(long, { model, maxParallelPieces: 1 });
-    const inPairs = await speechProbabilities(long, { model, maxParallelPieces: 2 });
+    const together = await speechProbabilities(long, { model: models.v6 });
+    const oneByOne = await speechProbabilities(long, { model: models.v6, maxParallelPieces: 1 });
+    const inPairs = await speechProbabilities(long, { model: models.v6, maxParallelPieces: 2 });
     expect(together.pieceStartWindows.length).toBe(4);
     expect(together.probabilities.length).toBe(Math.ceil(long.length / 512));
     expect(oneByOne.pieceStartWindows).toEqual(together.pieceStartWindows);
@@ -48,21 +43,21 @@ describe('speechProbabilities', () => {
     expect(Array.from(inPairs.probabilities)).toEqual(Array.from(together.probabilities));
     // The boundary rule, end to end: the same as a plain Silero stream reset at every piece start.
     expect(Array.from(together.probabilities)).toEqual(
-      await streamed(model, long, together.pieceStartWindows),
+      await streamed(models.v6, long, together.pieceStartWindows),
     );
   });
 
   it('runs the whole signal as one stream with pieceS Infinity', async () => {
-    const whole = await speechProbabilities(long, { model, pieceS: Number.POSITIVE_INFINITY });
+    const whole = await speechProbabilities(long, { model: models.v6, pieceS: Number.POSITIVE_INFINITY });
     expect(whole.pieceStartWindows).toEqual([0]);
-    expect(Array.from(whole.probabilities)).toEqual(await streamed(model, long, [0]));
+    expect(Array.from(whole.probabilities)).toEqual(await streamed(models.v6, long, [0]));
   });
 
   it('keeps a signal no longer than a piece in one stream (jfk: one piece under the default 60 s)', async () => {
     const jfk = readSpeech('jfk/jfk.wav').samples;
-    const pieced = await speechProbabilities(jfk, { model });
+    const pieced = await speechProbabilities(jfk, { model: models.v6 });
     expect(pieced.pieceStartWindows).toEqual([0]);
-    const whole = await speechProbabilities(jfk, { model, pieceS: Number.POSITIVE_INFINITY });
+    const whole = await speechProbabilities(jfk, { model: models.v6, pieceS: Number.POSITIVE_INFINITY });
     expect(Array.from(pieced.probabilities)).toEqual(Array.from(whole.probabilities));
   });
 
@@ -73,7 +68,7 @@ describe('speechProbabilities', () => {
     let total = 0;
     try {
       await speechProbabilities(long, {
-        model,
+        model: models.v6,
         onProgress: (windowsDone, windowsTotal) => {
           done = windowsDone;
           total = windowsTotal;
@@ -89,8 +84,10 @@ describe('speechProbabilities', () => {
   });
 
   it('rejects bad options naming the value', async () => {
-    await expect(speechProbabilities(long, { model, pieceS: 0.5 })).rejects.toThrow(/pieceS .*: 0\.5/);
-    await expect(speechProbabilities(long, { model, maxParallelPieces: 0 })).rejects.toThrow(
+    await expect(speechProbabilities(long, { model: models.v6, pieceS: 0.5 })).rejects.toThrow(
+      /pieceS .*: 0\.5/,
+    );
+    await expect(speechProbabilities(long, { model: models.v6, maxParallelPieces: 0 })).rejects.toThrow(
       InvalidArgumentError,
     );
     await expect(speechProbabilities(long, { intraOpThreads: 0 })).rejects.toThrow(/intraOpThreads/);

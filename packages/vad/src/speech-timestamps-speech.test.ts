@@ -2,9 +2,9 @@
 
 import { resample, resampledLength } from '@verbatim/audio';
 import { InvalidArgumentError } from '@verbatim/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SileroModel } from './silero-model.js';
+import { describe, expect, it } from 'vitest';
 import { speechTimestamps } from './speech-timestamps.js';
+import { useSileroModels } from './test-support/models.js';
 import { readSpeech, speechWavs } from './test-support/speech.js';
 
 const jfk = readSpeech('jfk/jfk.wav').samples;
@@ -33,14 +33,7 @@ function quietRuns(samples: Float32Array, db: number, minFrames: number): [numbe
 }
 
 describe('speechTimestamps on speech', () => {
-  let v5: SileroModel;
-  let v6: SileroModel;
-  beforeAll(async () => {
-    [v5, v6] = await Promise.all([SileroModel.load('v5'), SileroModel.load('v6')]);
-  });
-  afterAll(async () => {
-    await Promise.all([v5.dispose(), v6.dispose()]);
-  });
+  const models = useSileroModels();
 
   it('finds jfk’s four phrases: loud frames inside spans, the long pauses outside (both versions)', async () => {
     // From the audio alone: 100 ms frames at −20 dBFS or louder are speech; runs of ≥ 5 frames under −35 dBFS are
@@ -52,7 +45,7 @@ describe('speechTimestamps on speech', () => {
       [43, 53],
       [76, 80],
     ]);
-    for (const model of [v5, v6]) {
+    for (const model of [models.v5, models.v6]) {
       const { spans } = await speechTimestamps(jfk, { model });
       for (let f = 0; f < jfk.length / FRAME - 1; f++) {
         if (frameDb(jfk, f) < -20) continue;
@@ -77,7 +70,7 @@ describe('speechTimestamps on speech', () => {
     // whisper.cpp tests/test-vad.cpp asserts 344 probabilities and 5 segments for jfk with Silero v5.1.2 and these
     // defaults: an independent implementation of the same algorithm. The exact samples were recorded from this
     // package: window starts (multiples of 512) moved by the 480-sample pad.
-    const fromV5 = await speechTimestamps(jfk, { model: v5 });
+    const fromV5 = await speechTimestamps(jfk, { model: models.v5 });
     expect(fromV5.probabilities.length).toBe(344);
     expect(fromV5.spans.map((s) => [s.startSample, s.endSample])).toEqual([
       [4640, 35808],
@@ -86,7 +79,7 @@ describe('speechTimestamps on speech', () => {
       [86048, 122336],
       [130592, 169952],
     ]);
-    const fromV6 = await speechTimestamps(jfk, { model: v6 });
+    const fromV6 = await speechTimestamps(jfk, { model: models.v6 });
     expect(fromV6.spans.map((s) => [s.startSample, s.endSample])).toEqual([
       [5152, 36320],
       [52256, 71136],
@@ -99,13 +92,13 @@ describe('speechTimestamps on speech', () => {
   });
 
   it('finds no speech in silence, and none in a single sample', async () => {
-    const silence = await speechTimestamps(new Float32Array(5 * 16000), { model: v6 });
+    const silence = await speechTimestamps(new Float32Array(5 * 16000), { model: models.v6 });
     expect(silence.spans).toEqual([]);
     expect(Math.max(...silence.probabilities)).toBeLessThan(0.1);
-    const one = await speechTimestamps(Float32Array.of(0.5), { model: v6 });
+    const one = await speechTimestamps(Float32Array.of(0.5), { model: models.v6 });
     expect(one.probabilities.length).toBe(1);
     expect(one.spans).toEqual([]);
-    const none = await speechTimestamps(new Float32Array(0), { model: v6 });
+    const none = await speechTimestamps(new Float32Array(0), { model: models.v6 });
     expect(none.probabilities.length).toBe(0);
     expect(none.spans).toEqual([]);
   });
@@ -114,9 +107,9 @@ describe('speechTimestamps on speech', () => {
     const [prompt] = speechWavs(8000).filter((row) => row.path.endsWith('/agent-alreadyon.wav'));
     const audio = readSpeech(prompt!.path);
     expect(audio.sampleRateHz).toBe(8000);
-    const result = await speechTimestamps(audio, { model: v6 });
+    const result = await speechTimestamps(audio, { model: models.v6 });
     expect(result.durationSamples).toBe(resampledLength(audio.samples.length, 8000, 16000));
-    const manual = await speechTimestamps(resample(audio.samples, 8000, 16000), { model: v6 });
+    const manual = await speechTimestamps(resample(audio.samples, 8000, 16000), { model: models.v6 });
     expect(result.spans).toEqual(manual.spans);
     // "That agent is already logged on. Please enter your agent number followed by the pound key." fills most of
     // the 5.5 s prompt.
@@ -129,9 +122,9 @@ describe('speechTimestamps on speech', () => {
     // Eight times louder, hard-clipped at ±1: the speech is still found where it was.
     const clipped = jfk.map((x) => Math.max(-1, Math.min(1, 8 * x)));
     const unclipped = jfk.map((x) => 8 * x);
-    const reference = (await speechTimestamps(jfk, { model: v6 })).spans;
+    const reference = (await speechTimestamps(jfk, { model: models.v6 })).spans;
     for (const loud of [clipped, unclipped]) {
-      const { spans, probabilities } = await speechTimestamps(loud, { model: v6 });
+      const { spans, probabilities } = await speechTimestamps(loud, { model: models.v6 });
       expect(probabilities.every((p) => p >= 0 && p <= 1)).toBe(true);
       for (const s of reference) {
         const mid = (s.startSample + s.endSample) / 2;
@@ -140,7 +133,9 @@ describe('speechTimestamps on speech', () => {
     }
     const broken = jfk.slice();
     broken[1234] = Number.NaN;
-    await expect(speechTimestamps(broken, { model: v6 })).rejects.toThrow(/sample 1234 is not finite: NaN/);
+    await expect(speechTimestamps(broken, { model: models.v6 })).rejects.toThrow(
+      /sample 1234 is not finite: NaN/,
+    );
     await expect(speechTimestamps('jfk.wav' as unknown as Float32Array)).rejects.toThrow(
       InvalidArgumentError,
     );
