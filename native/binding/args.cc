@@ -127,6 +127,14 @@ Napi::Int32Array Args::Int32Array(std::size_t index, const char* name, std::int6
   return TypedArray<Napi::Int32Array>(index, name, napi_int32_array, "Int32Array", length);
 }
 
+Napi::Uint8Array Args::Uint8Array(std::size_t index, const char* name) const {
+  return TypedArray<Napi::Uint8Array>(index, name, napi_uint8_array, "Uint8Array", -1);
+}
+
+Napi::Uint32Array Args::Uint32Array(std::size_t index, const char* name) const {
+  return TypedArray<Napi::Uint32Array>(index, name, napi_uint32_array, "Uint32Array", -1);
+}
+
 Napi::Object Args::Object(std::size_t index, const char* name) const {
   if (!info_[index].IsObject())
     Fail(index, name, "an object");

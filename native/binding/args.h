@@ -28,6 +28,10 @@ class Args {
   Napi::Float32Array Float32Array(std::size_t index, const char* name, std::int64_t length = -1) const;
   /** An Int32Array; with `length` >= 0 it must hold exactly that many elements. */
   Napi::Int32Array Int32Array(std::size_t index, const char* name, std::int64_t length = -1) const;
+  /** A Uint8Array of any length. */
+  Napi::Uint8Array Uint8Array(std::size_t index, const char* name) const;
+  /** A Uint32Array of any length. */
+  Napi::Uint32Array Uint32Array(std::size_t index, const char* name) const;
   Napi::Object Object(std::size_t index, const char* name) const;
 
   const char* operation() const { return operation_; }

@@ -7,6 +7,7 @@
 
 #include "addon.h"
 #include "args.h"
+#include "decode_options.h"
 #include "decoder_session_wrap.h"
 #include "encoder_output_wrap.h"
 #include "errors.h"
@@ -98,6 +99,99 @@ class EncodeWorker : public PromiseWorker {
   std::unique_ptr<EncoderOutput> output_;
 };
 
+/** Work on one encoder output of the model: detectLanguage() and decode(). */
+class EncoderOutputWorker : public PromiseWorker {
+ protected:
+  EncoderOutputWorker(Napi::Env env,
+                      const char* operation,
+                      ModelLease lease,
+                      std::shared_ptr<ModelHandle> handle,
+                      std::shared_ptr<const EncoderOutput> audio,
+                      Napi::Object self)
+      : PromiseWorker(env, operation, std::move(lease)),
+        handle_(std::move(handle)),
+        audio_(std::move(audio)) {
+    KeepAlive(self);
+  }
+
+  std::shared_ptr<ModelHandle> handle_;
+  std::shared_ptr<const EncoderOutput> audio_;
+};
+
+class DetectLanguageWorker : public EncoderOutputWorker {
+ public:
+  DetectLanguageWorker(Napi::Env env,
+                       ModelLease lease,
+                       std::shared_ptr<ModelHandle> handle,
+                       std::shared_ptr<const EncoderOutput> audio,
+                       Napi::Object self)
+      : EncoderOutputWorker(
+            env, "detectLanguage", std::move(lease), std::move(handle), std::move(audio), self) {}
+
+ protected:
+  void Run() override { probabilities_ = handle_->model->DetectLanguage(*audio_); }
+  Napi::Value Result(Napi::Env env) override {
+    const std::size_t per_window = probabilities_.empty() ? 0 : probabilities_.front().size();
+    Napi::Float32Array out = Napi::Float32Array::New(env, probabilities_.size() * per_window);
+    for (std::size_t w = 0; w < probabilities_.size(); ++w)
+      std::copy(probabilities_[w].begin(), probabilities_[w].end(), out.Data() + w * per_window);
+    return out;
+  }
+
+ private:
+  std::vector<std::vector<float>> probabilities_;
+};
+
+class DecodeWorker : public EncoderOutputWorker {
+ public:
+  DecodeWorker(Napi::Env env,
+               ModelLease lease,
+               std::shared_ptr<ModelHandle> handle,
+               std::shared_ptr<const EncoderOutput> audio,
+               Napi::Object self,
+               DecodeParams params)
+      : EncoderOutputWorker(env, "decode", std::move(lease), std::move(handle), std::move(audio), self),
+        params_(std::move(params)) {}
+
+ protected:
+  void Run() override { results_ = handle_->model->Decode(*audio_, params_); }
+  Napi::Value Result(Napi::Env env) override { return DecodeResultsToJs(env, results_); }
+
+ private:
+  DecodeParams params_;
+  std::vector<DecodeResult> results_;
+};
+
+class SetTokenBytesWorker : public PromiseWorker {
+ public:
+  SetTokenBytesWorker(Napi::Env env,
+                      ModelLease lease,
+                      std::shared_ptr<ModelHandle> handle,
+                      Napi::Object self,
+                      Napi::Uint8Array bytes,
+                      Napi::Uint32Array offsets)
+      : PromiseWorker(env, "setTokenBytes", std::move(lease)),
+        handle_(std::move(handle)),
+        bytes_(bytes.Data()),
+        n_bytes_(bytes.ElementLength()),
+        offsets_(offsets.Data()),
+        n_offsets_(offsets.ElementLength()) {
+    KeepAlive(self);
+    KeepAlive(bytes);
+    KeepAlive(offsets);
+  }
+
+ protected:
+  void Run() override { handle_->model->SetTokenBytes(bytes_, n_bytes_, offsets_, n_offsets_); }
+
+ private:
+  std::shared_ptr<ModelHandle> handle_;
+  const uint8_t* bytes_;
+  std::size_t n_bytes_;
+  const uint32_t* offsets_;
+  std::size_t n_offsets_;
+};
+
 }  // namespace
 
 Napi::Function ModelWrap::Define(Napi::Env env) {
@@ -107,6 +201,9 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::LogMel>("logMel"),
                          InstanceMethod<&ModelWrap::Encode>("encode"),
                          InstanceMethod<&ModelWrap::NewDecoderSession>("newDecoderSession"),
+                         InstanceMethod<&ModelWrap::DetectLanguage>("detectLanguage"),
+                         InstanceMethod<&ModelWrap::Decode>("decode"),
+                         InstanceMethod<&ModelWrap::SetTokenBytes>("setTokenBytes"),
                          InstanceMethod<&ModelWrap::Dispose>("dispose"),
                      });
 }
@@ -145,6 +242,9 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   const ModelInfo& model_info = Live(env, "info")->model->info();
   Napi::Object out = Napi::Object::New(env);
   out.Set("dims", DimsToJs(env, model_info.dims));
+  out.Set("specialTokens", model_info.special_tokens
+                               ? Napi::Value(SpecialTokensToJs(env, *model_info.special_tokens))
+                               : env.Null());
   out.Set("format", ModelFormatName(model_info.format));
   out.Set("weightDtype", DTypeName(model_info.weight_dtype));
   out.Set("weightBytes", static_cast<double>(model_info.weight_bytes));
@@ -174,21 +274,56 @@ Napi::Value ModelWrap::Encode(const Napi::CallbackInfo& info) {
   return (new EncodeWorker(env, std::move(lease), handle, Value(), mel, n_batch))->Start();
 }
 
-Napi::Value ModelWrap::NewDecoderSession(const Napi::CallbackInfo& info) {
-  const Args args(info, "newDecoderSession");
-  Napi::Env env = info.Env();
+std::shared_ptr<const EncoderOutput> ModelWrap::OwnEncoderOutput(const Args& args, std::size_t index) const {
+  Napi::Env env = args.env();
   const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
-  Napi::Object object = args.Object(0, "encoderOutput");
+  Napi::Object object = args.Object(index, "encoderOutput");
   if (!object.InstanceOf(VerbatimAddon::Of(env).encoder_output_class.Value())) {
     ThrowError(env, ErrorCode::kInvalidArg,
-               "[newDecoderSession] encoderOutput must be an EncoderOutput: got " + DescribeValue(object));
+               std::string("[") + args.operation() + "] encoderOutput must be an EncoderOutput: got " +
+                   DescribeValue(object));
   }
   const EncoderOutputWrap* output = EncoderOutputWrap::Unwrap(object);
   std::shared_ptr<const EncoderOutput> audio = output->Live(env, args.operation());
   if (output->model() != handle) {
-    ThrowError(env, ErrorCode::kInvalidArg, "[newDecoderSession] encoderOutput belongs to another model");
+    ThrowError(env, ErrorCode::kInvalidArg,
+               std::string("[") + args.operation() + "] encoderOutput belongs to another model");
   }
-  return DecoderSessionWrap::NewInstance(env, handle, std::move(audio));
+  return audio;
+}
+
+Napi::Value ModelWrap::NewDecoderSession(const Napi::CallbackInfo& info) {
+  const Args args(info, "newDecoderSession");
+  std::shared_ptr<const EncoderOutput> audio = OwnEncoderOutput(args, 0);
+  return DecoderSessionWrap::NewInstance(info.Env(), handle_, std::move(audio));
+}
+
+Napi::Value ModelWrap::DetectLanguage(const Napi::CallbackInfo& info) {
+  const Args args(info, "detectLanguage");
+  Napi::Env env = info.Env();
+  std::shared_ptr<const EncoderOutput> audio = OwnEncoderOutput(args, 0);
+  ModelLease lease = ModelLock::Acquire(handle_->lock, env, args.operation());
+  return (new DetectLanguageWorker(env, std::move(lease), handle_, std::move(audio), Value()))->Start();
+}
+
+Napi::Value ModelWrap::Decode(const Napi::CallbackInfo& info) {
+  const Args args(info, "decode");
+  Napi::Env env = info.Env();
+  std::shared_ptr<const EncoderOutput> audio = OwnEncoderOutput(args, 0);
+  DecodeParams params = ReadDecodeParams(env, args.Object(1, "options"));
+  ModelLease lease = ModelLock::Acquire(handle_->lock, env, args.operation());
+  return (new DecodeWorker(env, std::move(lease), handle_, std::move(audio), Value(), std::move(params)))
+      ->Start();
+}
+
+Napi::Value ModelWrap::SetTokenBytes(const Napi::CallbackInfo& info) {
+  const Args args(info, "setTokenBytes");
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
+  Napi::Uint8Array bytes = args.Uint8Array(0, "bytes");
+  Napi::Uint32Array offsets = args.Uint32Array(1, "offsets");
+  ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
+  return (new SetTokenBytesWorker(env, std::move(lease), handle, Value(), bytes, offsets))->Start();
 }
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {

@@ -3,7 +3,8 @@
 //   info() → ModelInfo                                           [sync]
 //     { dims: { nMels, nAudioCtx, nAudioState, nAudioHead, nAudioLayer, nVocab, nTextCtx, nTextState,
 //     nTextHead,
-//       nTextLayer }, format, weightDtype, weightBytes, weightCopyBytes, threads, backend }
+//       nTextLayer }, specialTokens: { endOfText, startOfTranscript, … } | null, format, weightDtype,
+//       weightBytes, weightCopyBytes, threads, backend }
 //   logMel(samples: Float32Array) → Promise<Float32Array>        [async]
 //     One 30 s window's log-mel (samples padded or trimmed to 480000), nMels * 3000 floats, mel-major.
 //   encode(mel: Float32Array, nBatch: number) → Promise<EncoderOutput>   [async]
@@ -11,6 +12,12 @@
 //   newDecoderSession(output: EncoderOutput) → DecoderSession    [sync; the session's cross-attention is
 //   computed
 //     by its first append(), on a worker thread]
+//   detectLanguage(output: EncoderOutput) → Promise<Float32Array>   [async]
+//     nBatch * nLanguages probabilities: softmax over the language tokens after <|startoftranscript|>.
+//   decode(output: EncoderOutput, options: object) → Promise<object[]>   [async]
+//     verbatim::Model::Decode; the options and results are described in decode_options.h.
+//   setTokenBytes(bytes: Uint8Array, offsets: Uint32Array) → Promise<void>   [async]
+//     every token's raw bytes (nVocab + 1 offsets), for compression ratios; copied.
 //   dispose() → Promise<void>                                    [async] idempotent; frees the model off the
 //   main
 //     thread once its encoder outputs and sessions are gone too (they share it).
@@ -25,6 +32,7 @@
 
 #include <memory>
 
+#include "args.h"
 #include "external_memory.h"
 #include "model_handle.h"
 
@@ -45,10 +53,15 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value LogMel(const Napi::CallbackInfo& info);
   Napi::Value Encode(const Napi::CallbackInfo& info);
   Napi::Value NewDecoderSession(const Napi::CallbackInfo& info);
+  Napi::Value DetectLanguage(const Napi::CallbackInfo& info);
+  Napi::Value Decode(const Napi::CallbackInfo& info);
+  Napi::Value SetTokenBytes(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   /** The handle, or throws E_DISPOSED naming `operation`. */
   const std::shared_ptr<ModelHandle>& Live(Napi::Env env, const char* operation) const;
+  /** Argument `index` as a live EncoderOutput of this model, or throws E_INVALID_ARG / E_DISPOSED. */
+  std::shared_ptr<const EncoderOutput> OwnEncoderOutput(const Args& args, std::size_t index) const;
 
   napi_env env_;
   std::shared_ptr<ModelHandle> handle_;

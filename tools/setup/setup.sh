@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # Speech engines, voices and texts are for tools/synth (the demo model's corpus) and its tests.
-APT_PACKAGES=(ffmpeg sox flac libopenblas-dev libgtest-dev cmake ninja-build g++ python3-numpy
+APT_PACKAGES=(ffmpeg sox flac libopenblas-dev zlib1g-dev libgtest-dev cmake ninja-build g++ python3-numpy
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts fortunes fortunes-min wamerican)
 PNPM_VERSION="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 

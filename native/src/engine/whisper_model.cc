@@ -1,10 +1,14 @@
 #include "engine/whisper_model.h"
 
+#include <mutex>
+
 #include "audio/log_mel.h"
 #include "backend/cpu/cpu_backend.h"
 #include "core/fail.h"
 #include "engine/whisper_decoder_session.h"
 #include "engine/whisper_runtime.h"
+#include "model/decoding/special_tokens.h"
+#include "model/decoding/whisper_decoding.h"
 #include "model/whisper_encoder.h"
 
 namespace verbatim {
@@ -34,16 +38,66 @@ class WhisperModel final : public Model {
   }
 
   std::unique_ptr<DecoderSession> NewDecoderSession(const EncoderOutput& audio) const override {
-    const auto* whisper_audio = dynamic_cast<const WhisperEncoderOutput*>(&audio);
-    if (whisper_audio == nullptr || whisper_audio->runtime() != runtime_) {
-      Fail(ErrorCode::kInvalidArg, "Model::NewDecoderSession", "the encoder output comes from another model");
+    return std::make_unique<WhisperDecoderSession>(OwnOutput(audio, "Model::NewDecoderSession"));
+  }
+
+  std::vector<std::vector<float>> DetectLanguage(const EncoderOutput& audio) const override {
+    constexpr const char* kOperation = "Model::DetectLanguage";
+    const WhisperEncoderOutput& output = OwnOutput(audio, kOperation);
+    const SpecialTokens& special = Special(kOperation);
+    if (!special.multilingual)
+      Fail(ErrorCode::kInvalidArg, kOperation, "an English-only model has no language to detect");
+    return DetectWindowLanguages(*runtime_->backend, runtime_->weights, output.frames(), special);
+  }
+
+  std::vector<DecodeResult> Decode(const EncoderOutput& audio, const DecodeParams& params) const override {
+    constexpr const char* kOperation = "Model::Decode";
+    const WhisperEncoderOutput& output = OwnOutput(audio, kOperation);
+    const SpecialTokens& special = Special(kOperation);
+    const std::shared_ptr<const TokenBytes> token_bytes = CurrentTokenBytes();
+    CheckDecodeParams(params, info_.dims, special, output.n_batch(), token_bytes != nullptr);
+    return DecodeWindows(*runtime_->backend, runtime_->weights, output.frames(), special, params,
+                         token_bytes.get());
+  }
+
+  void SetTokenBytes(const uint8_t* bytes,
+                     std::size_t n_bytes,
+                     const uint32_t* offsets,
+                     std::size_t n_offsets) override {
+    if (n_offsets != static_cast<std::size_t>(info_.dims.n_vocab) + 1) {
+      Fail(ErrorCode::kInvalidArg, "SetTokenBytes",
+           "offsets must hold n_vocab + 1 = ", info_.dims.n_vocab + 1, " entries: ", n_offsets);
     }
-    return std::make_unique<WhisperDecoderSession>(*whisper_audio);
+    auto table = std::make_shared<const TokenBytes>(bytes, n_bytes, offsets, n_offsets);
+    const std::lock_guard<std::mutex> lock(token_bytes_mutex_);
+    token_bytes_ = std::move(table);
   }
 
  private:
+  const WhisperEncoderOutput& OwnOutput(const EncoderOutput& audio, const char* operation) const {
+    const auto* whisper_audio = dynamic_cast<const WhisperEncoderOutput*>(&audio);
+    if (whisper_audio == nullptr || whisper_audio->runtime() != runtime_)
+      Fail(ErrorCode::kInvalidArg, operation, "the encoder output comes from another model");
+    return *whisper_audio;
+  }
+
+  const SpecialTokens& Special(const char* operation) const {
+    if (!info_.special_tokens) {
+      Fail(ErrorCode::kInvalidArg, operation, "no Whisper vocabulary has n_vocab = ", info_.dims.n_vocab,
+           " tokens: the special tokens are unknown");
+    }
+    return *info_.special_tokens;
+  }
+
+  std::shared_ptr<const TokenBytes> CurrentTokenBytes() const {
+    const std::lock_guard<std::mutex> lock(token_bytes_mutex_);
+    return token_bytes_;
+  }
+
   std::shared_ptr<WhisperRuntime> runtime_;
   ModelInfo info_;
+  mutable std::mutex token_bytes_mutex_;
+  std::shared_ptr<const TokenBytes> token_bytes_;
 };
 
 }  // namespace
@@ -54,6 +108,7 @@ std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, co
   runtime->weights = LoadWhisperWeights(*store, *runtime->backend);
   ModelInfo info;
   info.dims = runtime->weights.dims;
+  info.special_tokens = WhisperSpecialTokens(info.dims.n_vocab);
   info.format = store->format();
   // The token embedding is the largest tensor: its dtype is the model's.
   info.weight_dtype = runtime->weights.decoder.token_embedding.dtype();

@@ -1,15 +1,15 @@
 #include "model/whisper_decoder.h"
 
+#include <algorithm>
 #include <initializer_list>
+#include <numeric>
 
 #include "model/transformer_block.h"
 
 namespace verbatim {
 
 WhisperDecoder::WhisperDecoder(Backend& backend, const WhisperWeights& weights, const Tensor& audio)
-    : backend_(backend), weights_(weights), lengths_(static_cast<std::size_t>(audio.dim(0)), 0) {
-  const ModelDims& dims = weights.dims;
-  const int64_t n_batch = audio.dim(0);
+    : backend_(backend), weights_(weights) {
   layers_.reserve(weights.decoder.layers.size());
   for (const DecoderLayerWeights& layer : weights.decoder.layers) {
     LayerCache cache;
@@ -17,38 +17,94 @@ WhisperDecoder::WhisperDecoder(Backend& backend, const WhisperWeights& weights, 
     cache.cross_values = backend.Allocate(audio.shape());
     Project(backend, audio, layer.cross_attention.key, cache.cross_keys);
     Project(backend, audio, layer.cross_attention.value, cache.cross_values);
-    cache.keys = backend.Allocate({n_batch, dims.n_text_ctx, dims.n_text_state});
-    cache.values = backend.Allocate({n_batch, dims.n_text_ctx, dims.n_text_state});
     layers_.push_back(std::move(cache));
+  }
+  ResetRows(std::vector<int>(static_cast<std::size_t>(audio.dim(0)), 1));
+}
+
+void WhisperDecoder::AllocateRowCaches(int n_rows) {
+  const ModelDims& dims = weights_.dims;
+  for (LayerCache& cache : layers_) {
+    cache.keys = Tensor();  // the old caches go before the new ones are allocated
+    cache.values = Tensor();
+    cache.keys = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state});
+    cache.values = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state});
   }
 }
 
-void WhisperDecoder::PrepareWorkspace(int n_new, bool all_positions) {
-  if (workspace_.n_new == n_new && workspace_.all_positions == all_positions)
-    return;
-  const int64_t batch = n_batch(), width = weights_.dims.n_text_state;
+void WhisperDecoder::ResetRows(const std::vector<int>& rows_per_window) {
+  const int n_rows = std::accumulate(rows_per_window.begin(), rows_per_window.end(), 0);
+  if (n_rows != n_batch() || layers_.empty() || layers_.front().keys.empty())
+    AllocateRowCaches(n_rows);
+  rows_per_window_ = rows_per_window;
+  lengths_.assign(static_cast<std::size_t>(n_rows), 0);
+}
+
+void WhisperDecoder::PrepareWorkspace(int n_new, bool all_positions, int n_select) {
+  const int n_logit_rows = all_positions ? n_new : n_select;
   Workspace& w = workspace_;
+  if (w.n_batch == n_batch() && w.n_new == n_new && w.all_positions == all_positions &&
+      w.n_logit_rows == n_logit_rows) {
+    return;
+  }
+  const int64_t batch = n_batch(), width = weights_.dims.n_text_state;
   w = Workspace();
+  w.n_batch = n_batch();
   w.n_new = n_new;
   w.all_positions = all_positions;
+  w.n_logit_rows = n_logit_rows;
   for (Tensor* tensor : std::initializer_list<Tensor*>{&w.x, &w.normed, &w.q, &w.k, &w.v, &w.attention}) {
     *tensor = backend_.Allocate({batch, n_new, width});
   }
   w.hidden = backend_.Allocate({batch, n_new, kWhisperMlpExpansion * width});
-  w.last = backend_.Allocate({batch, 1, width});
-  w.logits = backend_.Allocate({batch, all_positions ? n_new : 1, weights_.dims.n_vocab});
+  if (!all_positions)
+    w.selected = backend_.Allocate({batch, n_logit_rows, width});
+  w.logits = backend_.Allocate({batch, n_logit_rows, weights_.dims.n_vocab});
 }
 
-const Tensor& WhisperDecoder::Append(const int32_t* tokens, int n_new, bool all_positions) {
-  PrepareWorkspace(n_new, all_positions);
+void WhisperDecoder::RunLayers(const int32_t* tokens) {
   backend_.EmbedTokens(tokens, weights_.decoder.token_embedding, workspace_.x);
   backend_.AddPositionalEmbedding(weights_.decoder.positions, lengths_.data(), workspace_.x);
   for (std::size_t i = 0; i < layers_.size(); ++i)
     RunLayer(weights_.decoder.layers[i], layers_[i]);
-  ComputeLogits(all_positions);
+}
+
+const Tensor& WhisperDecoder::Append(const int32_t* tokens, int n_new, bool all_positions) {
+  if (all_positions)
+    return AppendSelected(tokens, n_new, nullptr, 0);
+  // Only each row's last position: the vocabulary projection is the largest matrix of a decoder step.
+  const std::vector<int> last(lengths_.size(), n_new - 1);
+  return AppendSelected(tokens, n_new, last.data(), 1);
+}
+
+const Tensor& WhisperDecoder::AppendSelected(const int32_t* tokens,
+                                             int n_new,
+                                             const int* positions,
+                                             int n_select) {
+  const bool all_positions = positions == nullptr;
+  PrepareWorkspace(n_new, all_positions, n_select);
+  Workspace& w = workspace_;
+  RunLayers(tokens);
+  const LayerNormWeights& norm = weights_.decoder.final_norm;
+  const Tensor no_bias;
+  if (all_positions) {
+    backend_.LayerNorm(w.x, norm.gain, norm.offset, w.normed);
+    backend_.Linear(w.normed, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
+  } else {
+    std::vector<int> column(lengths_.size()), destination(lengths_.size());
+    for (int j = 0; j < n_select; ++j) {
+      for (int row = 0; row < n_batch(); ++row) {
+        column[row] = positions[row * n_select + j];
+        destination[row] = j;
+      }
+      backend_.CopyRows(w.x, column.data(), 1, destination.data(), w.selected);
+    }
+    backend_.LayerNorm(w.selected, norm.gain, norm.offset, w.selected);
+    backend_.Linear(w.selected, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
+  }
   for (int& length : lengths_)
     length += n_new;  // last, so a failed step leaves the lengths as they were
-  return workspace_.logits;
+  return w.logits;
 }
 
 void WhisperDecoder::RunLayer(const DecoderLayerWeights& layer, LayerCache& cache) {
@@ -70,27 +126,89 @@ void WhisperDecoder::RunLayer(const DecoderLayerWeights& layer, LayerCache& cach
   // Cross-attention to the audio.
   backend_.LayerNorm(w.x, layer.cross_attention_norm.gain, layer.cross_attention_norm.offset, w.normed);
   Project(backend_, w.normed, layer.cross_attention.query, w.q);
-  backend_.Attention(w.q, cache.cross_keys, cache.cross_values, n_heads, nullptr, w.attention);
+  CrossAttention(cache);
   backend_.Linear(w.attention, layer.cross_attention.output.weight, layer.cross_attention.output.bias,
                   LinearEpilogue::kAccumulate, w.x);
 
   AddMlp(backend_, layer.mlp_norm, layer.mlp, w.x, w.normed, w.hidden);
 }
 
-void WhisperDecoder::ComputeLogits(bool all_positions) {
+void WhisperDecoder::CrossAttention(const LayerCache& cache) {
+  // The rows of one window attend to the same keys and values without a mask, so they are one sequence of
+  // rows × n_new queries: a view, no copy.
   Workspace& w = workspace_;
-  const LayerNormWeights& norm = weights_.decoder.final_norm;
-  const Tensor no_bias;
-  if (all_positions) {
-    backend_.LayerNorm(w.x, norm.gain, norm.offset, w.normed);
-    backend_.Linear(w.normed, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
+  const int n_heads = weights_.dims.n_text_head;
+  const int64_t width = weights_.dims.n_text_state, n_audio = cache.cross_keys.dim(1);
+  const int first_count = rows_per_window_.empty() ? 0 : rows_per_window_.front();
+  const bool uniform = std::all_of(rows_per_window_.begin(), rows_per_window_.end(),
+                                   [&](int count) { return count == first_count; });
+  if (uniform && first_count > 0) {
+    const std::vector<int64_t> shape = {n_windows(), static_cast<int64_t>(first_count) * w.n_new, width};
+    Tensor out = w.attention.View(shape);
+    backend_.Attention(w.q.View(shape), cache.cross_keys, cache.cross_values, n_heads, nullptr, out);
     return;
   }
-  // Only each sequence's last position: the vocabulary projection is the largest matrix of a decoder step.
-  const std::vector<int> last_rows(lengths_.size(), w.n_new - 1);
-  backend_.CopyRows(w.x, last_rows.data(), 1, nullptr, w.last);
-  backend_.LayerNorm(w.last, norm.gain, norm.offset, w.last);
-  backend_.Linear(w.last, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
+  int64_t first_row = 0;
+  for (int window = 0; window < n_windows(); ++window) {
+    const int count = rows_per_window_[window];
+    if (count == 0)
+      continue;
+    const std::vector<int64_t> shape = {1, static_cast<int64_t>(count) * w.n_new, width};
+    const int64_t first = first_row * w.n_new * width;
+    const std::vector<int64_t> audio_shape = {1, n_audio, width};
+    Tensor out = w.attention.View(shape, first);
+    backend_.Attention(w.q.View(shape, first), cache.cross_keys.View(audio_shape, window * n_audio * width),
+                       cache.cross_values.View(audio_shape, window * n_audio * width), n_heads, nullptr, out);
+    first_row += count;
+  }
+}
+
+void WhisperDecoder::ReorderRows(const std::vector<int>& sources) {
+  const int n_rows = n_batch();
+  const int64_t n_ctx = weights_.dims.n_text_ctx, width = weights_.dims.n_text_state;
+  std::vector<int> saved_slot(static_cast<std::size_t>(n_rows), -1);  // where a source's old rows wait
+  int n_saved = 0, longest_saved = 0;
+  for (int row = 0; row < n_rows; ++row) {
+    const int source = sources[row];
+    if (source != row && sources[source] != source && saved_slot[source] < 0) {
+      saved_slot[source] = n_saved++;
+      longest_saved = std::max(longest_saved, lengths_[source]);
+    }
+  }
+  // Every row's cache as one long sequence of n_rows · n_ctx positions, so that CopyRows moves rows between
+  // sequences.
+  const std::vector<int64_t> flat = {1, n_rows * n_ctx, width};
+  Tensor scratch;
+  if (n_saved > 0 && longest_saved > 0)
+    scratch = backend_.Allocate({1, static_cast<int64_t>(n_saved) * longest_saved, width});
+  for (LayerCache& cache : layers_) {
+    for (Tensor* tensor : {&cache.keys, &cache.values}) {
+      Tensor rows = tensor->View(flat);
+      for (int source = 0; source < n_rows; ++source) {
+        if (saved_slot[source] < 0 || lengths_[source] == 0)
+          continue;
+        const int from = static_cast<int>(source * n_ctx), to = saved_slot[source] * longest_saved;
+        backend_.CopyRows(rows, &from, lengths_[source], &to, scratch);
+      }
+      for (int row = 0; row < n_rows; ++row) {
+        const int source = sources[row];
+        if (source == row || lengths_[source] == 0)
+          continue;
+        const int to = static_cast<int>(row * n_ctx);
+        if (saved_slot[source] >= 0) {
+          const int from = saved_slot[source] * longest_saved;
+          backend_.CopyRows(scratch, &from, lengths_[source], &to, rows);
+        } else {
+          const int from = static_cast<int>(source * n_ctx);
+          backend_.CopyRows(rows, &from, lengths_[source], &to, rows);
+        }
+      }
+    }
+  }
+  std::vector<int> lengths(lengths_.size());
+  for (int row = 0; row < n_rows; ++row)
+    lengths[row] = lengths_[sources[row]];
+  lengths_ = std::move(lengths);
 }
 
 }  // namespace verbatim

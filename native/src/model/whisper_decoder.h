@@ -12,54 +12,83 @@
 namespace verbatim {
 
 /**
- * The decoder state of a batch of sequences, one per encoded window: per layer, the cross-attention keys and
- * values (computed once from the audio) and the self-attention KV cache (n_text_ctx positions, allocated up
- * front), plus each sequence's length. Sequences start empty; every Append adds the same number of tokens to
- * each, but Truncate lets lengths differ, so each sequence keeps its own positions and causal mask.
+ * The decoder state of a batch of sequences ("rows") attending to encoded windows: per layer, the
+ * cross-attention keys and values of every window (computed once from the audio) and the self-attention KV
+ * cache of every row (n_text_ctx positions, allocated up front), plus each row's length. A window may have
+ * several rows (beams, samples: they share its cross-attention keys and values) or none; rows are grouped by
+ * window, in window order. It starts with one row per window. Rows start empty; every Append adds the same
+ * number of tokens to each, but Truncate lets lengths differ, so each row keeps its own positions and causal
+ * mask.
  *
- * Arguments are checked by the caller (the engine's DecoderSession). Not thread-safe: one call at a time.
- * Holds references to `backend` and `weights`, which must outlive it.
+ * Arguments are checked by the caller (the engine's DecoderSession, the decoding loop). Not thread-safe: one
+ * call at a time. Holds references to `backend` and `weights`, which must outlive it.
  */
 class WhisperDecoder {
  public:
-  /** @param audio the encoder's output [n_batch, n_audio_ctx, d] on the backend's device. */
+  /** @param audio the encoder's output [n_windows, n_audio_ctx, d] on the backend's device. */
   WhisperDecoder(Backend& backend, const WhisperWeights& weights, const Tensor& audio);
 
+  /** Rows in the batch. */
   int n_batch() const { return static_cast<int>(lengths_.size()); }
-  int length(int index) const { return lengths_[index]; }
+  int n_windows() const { return static_cast<int>(rows_per_window_.size()); }
+  int length(int row) const { return lengths_[row]; }
 
   /**
-   * Appends n_new tokens to every sequence and returns the logits on the backend's device: [n_batch, 1,
-   * n_vocab] for each sequence's last new token, or [n_batch, n_new, n_vocab] for every new position when
+   * Starts over with rows_per_window[w] empty rows for window w (0 leaves it out). Keeps the caches' memory
+   * when the number of rows does not change.
+   */
+  void ResetRows(const std::vector<int>& rows_per_window);
+
+  /**
+   * Appends n_new tokens to every row and returns the logits on the backend's device: [n_batch, 1, n_vocab]
+   * for each row's last new token, or [n_batch, n_new, n_vocab] for every new position when
    * `all_positions`. The tensor is valid until the next call.
    * @param tokens n_batch rows of n_new token ids, each in [0, n_vocab); lengths + n_new <= n_text_ctx.
    */
   const Tensor& Append(const int32_t* tokens, int n_new, bool all_positions);
 
-  /** Keeps the first `length` (<= its current length) tokens of sequence `index`. */
-  void Truncate(int index, int length) { lengths_[index] = length; }
+  /**
+   * Like Append, returning the logits of n_select chosen new positions of each row, [n_batch, n_select,
+   * n_vocab]: positions[row * n_select + j] in [0, n_new).
+   */
+  const Tensor& AppendSelected(const int32_t* tokens, int n_new, const int* positions, int n_select);
+
+  /** Keeps the first `length` (<= its current length) tokens of row `row`. */
+  void Truncate(int row, int length) { lengths_[row] = length; }
+
+  /**
+   * Row r continues what row sources[r] held (its cache and length), for every row at once; a source must
+   * belong to the same window. Copies only the rows that change, through a scratch buffer for sources that
+   * are themselves overwritten.
+   */
+  void ReorderRows(const std::vector<int>& sources);
 
  private:
   struct LayerCache {
-    Tensor cross_keys, cross_values;  // [n_batch, n_audio_ctx, d]
+    Tensor cross_keys, cross_values;  // [n_windows, n_audio_ctx, d]
     Tensor keys, values;              // [n_batch, n_text_ctx, d]
   };
-  /** Activations for one Append of n_new tokens, kept while n_new and the logits' extent stay the same. */
+  /** Activations for one Append of n_new tokens, kept while the batch, n_new and the logits' extent stay. */
   struct Workspace {
+    int n_batch = 0;
     int n_new = 0;
+    int n_logit_rows = 0;  // per row: n_new for all positions, else the number selected
     bool all_positions = false;
     Tensor x, normed, q, k, v, attention, hidden;  // [n_batch, n_new, d or 4d]
-    Tensor last;                                   // [n_batch, 1, d]
-    Tensor logits;                                 // [n_batch, n_new or 1, n_vocab]
+    Tensor selected;                               // [n_batch, n_logit_rows, d]
+    Tensor logits;                                 // [n_batch, n_logit_rows, n_vocab]
   };
 
-  void PrepareWorkspace(int n_new, bool all_positions);
+  void PrepareWorkspace(int n_new, bool all_positions, int n_select);
+  void RunLayers(const int32_t* tokens);
   void RunLayer(const DecoderLayerWeights& layer, LayerCache& cache);
-  void ComputeLogits(bool all_positions);
+  void CrossAttention(const LayerCache& cache);
+  void AllocateRowCaches(int n_rows);
 
   Backend& backend_;
   const WhisperWeights& weights_;
   std::vector<LayerCache> layers_;
+  std::vector<int> rows_per_window_;
   std::vector<int> lengths_;
   Workspace workspace_;
 };

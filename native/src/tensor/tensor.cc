@@ -41,6 +41,18 @@ int64_t Tensor::numel() const {
   return n;
 }
 
+Tensor Tensor::View(std::vector<int64_t> shape, int64_t first_element) const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  if (first_element < 0 || n < 0 || first_element + n > numel()) {
+    Fail(ErrorCode::kInternal, "Tensor::View", "a view of ", verbatim::ShapeString(shape), " at element ",
+         first_element, " does not fit in ", ShapeString());
+  }
+  void* start = static_cast<char*>(data_) + static_cast<std::size_t>(first_element) * DTypeSize(dtype_);
+  return Tensor(dtype_, std::move(shape), start, owner_, device_);
+}
+
 std::string ShapeString(const std::vector<int64_t>& shape) {
   std::ostringstream out;
   out << '[';

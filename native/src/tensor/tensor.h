@@ -38,6 +38,12 @@ class Tensor {
   T* data() const { return static_cast<T*>(data_); }
   void* raw() const { return data_; }
 
+  /**
+   * A view of `shape` starting `first_element` elements in, sharing the storage (reshapes, one sequence of a
+   * batch). @throws Error kInternal when it does not fit inside this tensor.
+   */
+  Tensor View(std::vector<int64_t> shape, int64_t first_element = 0) const;
+
   /** "[384, 80, 3]" — for error messages. */
   std::string ShapeString() const;
 

@@ -1,6 +1,9 @@
 /** What a loaded model is: its dimensions, where and how its weights were stored, and how it runs. */
 import type { ModelSpec } from '@verbatim/core';
-import type { NativeModelInfo } from './internal/addon-types.js';
+import type { NativeModelInfo, NativeSpecialTokens } from './internal/addon-types.js';
+
+/** Where the model's vocabulary keeps its special tokens (its size decides it). */
+export type SpecialTokenIds = NativeSpecialTokens;
 
 /** The layout the weights were read from. */
 export type ModelFormat = 'huggingface-safetensors' | 'mlx-safetensors' | 'mlx-npz' | 'ggml';
@@ -14,6 +17,8 @@ export interface ModelInfo {
   readonly path: string;
   /** The dimensions read from the model's config or header. */
   readonly dims: ModelSpec;
+  /** The special token ids; null when nVocab is none of Whisper's vocabularies (then decode() refuses). */
+  readonly specialTokens: SpecialTokenIds | null;
   readonly format: ModelFormat;
   readonly weightDtype: WeightDtype;
   /** Bytes of tensor data in the model files (memory-mapped). */
@@ -29,6 +34,7 @@ export function modelInfoFromNative(path: string, native: NativeModelInfo): Mode
   return Object.freeze({
     path,
     dims: Object.freeze({ ...native.dims }),
+    specialTokens: native.specialTokens === null ? null : Object.freeze({ ...native.specialTokens }),
     format: native.format as ModelFormat,
     weightDtype: native.weightDtype as WeightDtype,
     weightBytes: native.weightBytes,

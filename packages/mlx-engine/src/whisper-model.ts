@@ -1,12 +1,18 @@
 /** A loaded Whisper model: log-mel, encoder, decoder sessions, run by the native engine off the JavaScript thread. */
-import { N_FRAMES_PER_CHUNK } from '@verbatim/core';
+import { InvalidArgumentError, N_FRAMES_PER_CHUNK } from '@verbatim/core';
+import {
+  type DecodeOptions,
+  type DecodeResult,
+  decodeResultFromNative,
+  resolveDecodeOptions,
+} from './decode-options.js';
 import { DecoderSession } from './decoder-session.js';
 import { EncoderOutput, nativeEncoderOutput } from './encoder-output.js';
 import type { NativeModel } from './internal/addon-types.js';
 import { disposedError } from './internal/disposal.js';
 import { ModelContext } from './internal/model-context.js';
 import { fromNativeError, nativeCall } from './internal/native-error.js';
-import { requireFloat32Array, requireInteger } from './internal/validate.js';
+import { describeValue, requireFloat32Array, requireInteger } from './internal/validate.js';
 import { type ModelInfo, modelInfoFromNative } from './model-info.js';
 
 /**
@@ -19,6 +25,7 @@ export class WhisperModel implements AsyncDisposable {
   readonly #native: NativeModel;
   readonly #context: ModelContext;
   #disposal: Promise<void> | undefined;
+  #hasTokenBytes = false;
 
   /** @internal loadModel() creates models. */
   constructor(native: NativeModel, path: string) {
@@ -75,6 +82,80 @@ export class WhisperModel implements AsyncDisposable {
     } catch (error) {
       throw fromNativeError(error);
     }
+  }
+
+  /**
+   * Decodes every window of `encoderOutput` natively, the whole batch at once: language detection where no
+   * language is given, the start sequence, the logit and timestamp rules, greedy / beam search / sampling, and the
+   * temperature fallback per window. Resolves with one result per window.
+   * @throws InvalidArgumentError at once naming the offending option (see DecodeOptions); E_DISPOSED.
+   */
+  decode(encoderOutput: EncoderOutput, options: DecodeOptions = {}): Promise<DecodeResult[]> {
+    const operation = 'decode';
+    if (this.disposed) return Promise.reject(disposedError(operation, 'model'));
+    const output = nativeEncoderOutput(encoderOutput, this.#context, operation);
+    const resolved = resolveDecodeOptions(
+      operation,
+      options,
+      this.info,
+      encoderOutput.nBatch,
+      this.#hasTokenBytes,
+    );
+    return this.#context.queue.run(async () =>
+      (await nativeCall(() => this.#native.decode(output, resolved))).map(decodeResultFromNative),
+    );
+  }
+
+  /**
+   * The probability of each language token after `<|startoftranscript|>` for every window: nBatch rows of
+   * specialTokens.nLanguages values (what a vote across windows builds on).
+   * @throws InvalidArgumentError at once for an English-only model.
+   */
+  detectLanguage(encoderOutput: EncoderOutput): Promise<Float32Array[]> {
+    const operation = 'detectLanguage';
+    if (this.disposed) return Promise.reject(disposedError(operation, 'model'));
+    const output = nativeEncoderOutput(encoderOutput, this.#context, operation);
+    const special = this.info.specialTokens;
+    if (special === null || !special.multilingual)
+      throw new InvalidArgumentError(`[${operation}] the model is not multilingual: no language to detect`);
+    return this.#context.queue.run(async () => {
+      const all = await nativeCall(() => this.#native.detectLanguage(output));
+      return Array.from({ length: encoderOutput.nBatch }, (_, w) =>
+        all.slice(w * special.nLanguages, (w + 1) * special.nLanguages),
+      );
+    });
+  }
+
+  /**
+   * Every token's raw bytes, for the compression ratio of decoded text: token i is bytes[offsets[i], offsets[i + 1])
+   * (special tokens as their text; timestamps may be empty). Copied by the engine.
+   * @throws InvalidArgumentError at once unless offsets holds nVocab + 1 non-decreasing values from 0 to bytes.length.
+   */
+  setTokenBytes(bytes: Uint8Array, offsets: Uint32Array): Promise<void> {
+    const operation = 'setTokenBytes';
+    if (this.disposed) return Promise.reject(disposedError(operation, 'model'));
+    if (!(bytes instanceof Uint8Array)) this.#fail(operation, 'bytes', 'a Uint8Array', bytes);
+    const { nVocab } = this.info.dims;
+    if (!(offsets instanceof Uint32Array) || offsets.length !== nVocab + 1)
+      this.#fail(operation, 'offsets', `a Uint32Array of nVocab + 1 = ${nVocab + 1} offsets`, offsets);
+    const bad = offsets.findIndex(
+      (offset, i) => offset > bytes.length || (i === 0 ? offset !== 0 : offset < offsets[i - 1]!),
+    );
+    if (bad >= 0 || offsets[nVocab] !== bytes.length) {
+      const index = bad >= 0 ? bad : nVocab;
+      this.#fail(
+        operation,
+        `offsets[${index}]`,
+        `non-decreasing from 0 to bytes.length = ${bytes.length}`,
+        offsets[index],
+      );
+    }
+    this.#hasTokenBytes = true;
+    return this.#context.queue.run(() => nativeCall(() => this.#native.setTokenBytes(bytes, offsets)));
+  }
+
+  #fail(operation: string, name: string, expected: string, value: unknown): never {
+    throw new InvalidArgumentError(`[${operation}] ${name} must be ${expected}: got ${describeValue(value)}`);
   }
 
   /**

@@ -7,9 +7,72 @@
  */
 import type { ModelSpec } from '@verbatim/core';
 
+/** verbatim::SpecialTokens: where the vocabulary's special tokens are. */
+export interface NativeSpecialTokens {
+  readonly multilingual: boolean;
+  readonly endOfText: number;
+  readonly startOfTranscript: number;
+  /** Languages are [firstLanguage, firstLanguage + nLanguages). */
+  readonly firstLanguage: number;
+  readonly nLanguages: number;
+  readonly translate: number;
+  readonly transcribe: number;
+  readonly startOfLm: number;
+  readonly startOfPrev: number;
+  readonly noSpeech: number;
+  readonly noTimestamps: number;
+  readonly timestampBegin: number;
+  /** " ", suppressed at the first position with suppressBlank. */
+  readonly blank: number;
+}
+
+/** One window's start, as token ids (native/binding/decode_options.h). */
+export interface NativeDecodeWindow {
+  /** -1: detect (multilingual) or none (English-only). */
+  readonly languageToken: number;
+  readonly previousTokens: readonly number[];
+  readonly hotwordTokens: readonly number[];
+  readonly prefixTokens: readonly number[];
+}
+
+/** verbatim::DecodeParams with every field present; null = unset. */
+export interface NativeDecodeOptions {
+  readonly task: 'transcribe' | 'translate';
+  readonly timestamps: boolean;
+  readonly windows: readonly NativeDecodeWindow[];
+  readonly maxNewTokens: number;
+  readonly temperatures: readonly number[];
+  readonly beamSize: number;
+  readonly patience: number;
+  readonly lengthPenalty: number | null;
+  readonly bestOf: number;
+  readonly seed: number;
+  readonly suppressBlank: boolean;
+  readonly suppressTokens: readonly number[];
+  readonly maxInitialTimestamp: number | null;
+  readonly compressionRatioThreshold: number | null;
+  readonly logprobThreshold: number | null;
+  readonly noSpeechThreshold: number | null;
+}
+
+/** verbatim::DecodeResult. */
+export interface NativeDecodeResult {
+  readonly tokens: Int32Array;
+  readonly sumLogprob: number;
+  readonly avgLogprob: number;
+  readonly noSpeechProb: number;
+  readonly compressionRatio: number;
+  readonly temperature: number;
+  readonly languageToken: number;
+  readonly languageProbs: Float32Array | null;
+  readonly silent: boolean;
+}
+
 export interface NativeModelInfo {
   /** The dimensions the engine read from the model (nMels is 80 or 128). */
   readonly dims: ModelSpec;
+  /** null when nVocab is none of Whisper's vocabularies. */
+  readonly specialTokens: NativeSpecialTokens | null;
   /** verbatim::ModelFormatName: "huggingface-safetensors", "mlx-safetensors", "mlx-npz", "ggml". */
   readonly format: string;
   /** verbatim::DTypeName: "f32", "f16", "bf16". */
@@ -35,6 +98,12 @@ export interface NativeModel {
   encode(mel: Float32Array, nBatch: number): Promise<NativeEncoderOutput>;
   /** [sync] The session computes its cross-attention in its first append(). */
   newDecoderSession(encoderOutput: NativeEncoderOutput): NativeDecoderSession;
+  /** [async] nBatch * nLanguages language probabilities. */
+  detectLanguage(encoderOutput: NativeEncoderOutput): Promise<Float32Array>;
+  /** [async] Decodes every window natively; one result per window. */
+  decode(encoderOutput: NativeEncoderOutput, options: NativeDecodeOptions): Promise<NativeDecodeResult[]>;
+  /** [async] Every token's raw bytes: token i is bytes[offsets[i], offsets[i + 1]), nVocab + 1 offsets. */
+  setTokenBytes(bytes: Uint8Array, offsets: Uint32Array): Promise<void>;
   /** [async] Idempotent; the native model lives on while its encoder outputs and sessions do. */
   dispose(): Promise<void>;
 }

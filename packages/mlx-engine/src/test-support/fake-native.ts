@@ -5,10 +5,13 @@
  */
 import type { ModelSpec } from '@verbatim/core';
 import type {
+  NativeDecodeOptions,
+  NativeDecodeResult,
   NativeDecoderSession,
   NativeEncoderOutput,
   NativeModel,
   NativeModelInfo,
+  NativeSpecialTokens,
 } from '../internal/addon-types.js';
 
 export const FAKE_DIMS: ModelSpec = {
@@ -22,6 +25,23 @@ export const FAKE_DIMS: ModelSpec = {
   nTextState: 2,
   nTextHead: 1,
   nTextLayer: 1,
+};
+
+/** A multilingual Whisper vocabulary's special tokens (51865 tokens, 99 languages). */
+export const FAKE_MULTILINGUAL_TOKENS: NativeSpecialTokens = {
+  multilingual: true,
+  endOfText: 50257,
+  startOfTranscript: 50258,
+  firstLanguage: 50259,
+  nLanguages: 99,
+  translate: 50358,
+  transcribe: 50359,
+  startOfLm: 50360,
+  startOfPrev: 50361,
+  noSpeech: 50362,
+  noTimestamps: 50363,
+  timestampBegin: 50364,
+  blank: 220,
 };
 
 const MEL_FRAMES = 3000;
@@ -121,14 +141,20 @@ class FakeEncoderOutput implements NativeEncoderOutput {
 
 export class FakeNativeModel implements NativeModel {
   readonly engine: FakeEngine;
+  /** The options of every decode() call, as the engine received them. */
+  readonly decodeCalls: NativeDecodeOptions[] = [];
+  readonly #multilingual: boolean;
 
-  constructor(delayMs = 5) {
+  /** @param multilingual a 51865-token multilingual vocabulary instead of FAKE_DIMS' 5 tokens. */
+  constructor(delayMs = 5, multilingual = false) {
     this.engine = new FakeEngine(delayMs);
+    this.#multilingual = multilingual;
   }
 
   info(): NativeModelInfo {
     return {
-      dims: FAKE_DIMS,
+      dims: this.#multilingual ? { ...FAKE_DIMS, nVocab: 51865, nTextCtx: 448 } : FAKE_DIMS,
+      specialTokens: this.#multilingual ? FAKE_MULTILINGUAL_TOKENS : null,
       format: 'huggingface-safetensors',
       weightDtype: 'f32',
       weightBytes: 1000,
@@ -148,6 +174,31 @@ export class FakeNativeModel implements NativeModel {
 
   newDecoderSession(encoderOutput: NativeEncoderOutput): NativeDecoderSession {
     return new FakeDecoderSession(this.engine, encoderOutput.nBatch);
+  }
+
+  detectLanguage(encoderOutput: NativeEncoderOutput): Promise<Float32Array> {
+    return this.engine.call('detectLanguage', () => new Float32Array(encoderOutput.nBatch * 99).fill(1 / 99));
+  }
+
+  decode(encoderOutput: NativeEncoderOutput, options: NativeDecodeOptions): Promise<NativeDecodeResult[]> {
+    this.decodeCalls.push(options);
+    return this.engine.call('decode', () =>
+      Array.from({ length: encoderOutput.nBatch }, () => ({
+        tokens: new Int32Array(),
+        sumLogprob: 0,
+        avgLogprob: 0,
+        noSpeechProb: 0,
+        compressionRatio: Number.NaN,
+        temperature: 0,
+        languageToken: -1,
+        languageProbs: null,
+        silent: false,
+      })),
+    );
+  }
+
+  setTokenBytes(): Promise<void> {
+    return this.engine.call('setTokenBytes', () => undefined);
   }
 
   dispose(): Promise<void> {
