@@ -116,69 +116,74 @@ async function generateLikeTransformers(
   return out;
 }
 
-describe.each(['tiny', 'base'] as const)('decode() against transformers generate: %s', (arch: ReferenceArchitecture) => {
-  const fixture = loadReferenceFixture(arch);
-  let weights: SeededModel;
-  let model: WhisperModel;
-  let mels: Float32Array[];
+describe.each(['tiny', 'base'] as const)(
+  'decode() against transformers generate: %s',
+  (arch: ReferenceArchitecture) => {
+    const fixture = loadReferenceFixture(arch);
+    let weights: SeededModel;
+    let model: WhisperModel;
+    let mels: Float32Array[];
 
-  beforeAll(async () => {
-    weights = writeSeededModel(arch, { layout: 'hf', seed: fixture.seed });
-    model = await loadModel(weights.path);
-    // The fixture's generate ran on the ten short clips (the long one is long-form only).
-    mels = fixture.clips.filter((clip) => !clip.name.startsWith('long:')).map((clip) => referenceMel(model, clip));
-  }, ARCHITECTURE_TIMEOUT_MS);
+    beforeAll(async () => {
+      weights = writeSeededModel(arch, { layout: 'hf', seed: fixture.seed });
+      model = await loadModel(weights.path);
+      // The fixture's generate ran on the ten short clips (the long one is long-form only).
+      mels = fixture.clips
+        .filter((clip) => !clip.name.startsWith('long:'))
+        .map((clip) => referenceMel(model, clip));
+    }, ARCHITECTURE_TIMEOUT_MS);
 
-  afterAll(async () => {
-    await model?.dispose();
-    weights?.remove();
-  });
+    afterAll(async () => {
+      await model?.dispose();
+      weights?.remove();
+    });
 
-  it('language probabilities after <|startoftranscript|> of every window', async () => {
-    const reference = fixture.languageProbs!;
-    const batch = new Float32Array(mels.length * mels[0]!.length);
-    for (const [i, mel] of mels.entries()) batch.set(mel, i * mel.length);
-    await using audio = await model.encode(batch, mels.length);
-    const probabilities = await model.detectLanguage(audio);
-    const flat = new Float32Array(probabilities.length * reference.languages.length);
-    for (const [i, row] of probabilities.entries()) flat.set(row, i * row.length);
-    const result = checkParity(`${arch} language probabilities`, flat, reference.values, 'f32');
-    expect(result.ok, result.message).toBe(true);
-  });
+    it('language probabilities after <|startoftranscript|> of every window', async () => {
+      const reference = fixture.languageProbs!;
+      const batch = new Float32Array(mels.length * mels[0]!.length);
+      for (const [i, mel] of mels.entries()) batch.set(mel, i * mel.length);
+      await using audio = await model.encode(batch, mels.length);
+      const probabilities = await model.detectLanguage(audio);
+      const flat = new Float32Array(probabilities.length * reference.languages.length);
+      for (const [i, row] of probabilities.entries()) flat.set(row, i * row.length);
+      const result = checkParity(`${arch} language probabilities`, flat, reference.values, 'f32');
+      expect(result.ok, result.message).toBe(true);
+    });
 
-  const modes = [
-    ['notimestamps', 'language_given'],
-    ['notimestamps', 'language_detected'],
-    ['timestamps', 'language_given'],
-    ['timestamps', 'language_detected'],
-  ] as const;
-  it.each(modes)(
-    'generate f32 %s %s: every clip token-identical',
-    async (timestampsMode, languageMode) => {
-      const tokens = new SpecialTokens(model.info.dims.nVocab);
-      const config = generationConfigJson(arch) as { suppress_tokens: number[] };
-      const clips = fixture.clips.slice(0, mels.length);
-      const languages = clips.map((clip) =>
-        languageMode === 'language_given'
-          ? tokens.languageId(tokens.languages.includes(clip.lang) ? clip.lang : 'en')
-          : undefined,
-      );
-      const actual = await generateLikeTransformers(
-        model,
-        mels,
-        { timestamps: timestampsMode === 'timestamps', languages },
-        config.suppress_tokens,
-        fixture.generate.maxNewTokens,
-      );
-      const rows = fixture.generate.sequences[`f32/${timestampsMode}/${languageMode}`]!;
-      expect(rows.length).toBe(clips.length);
-      for (const [clip, row] of rows.entries()) {
-        const expected = [...row];
-        while (expected.at(-1) === tokens.endOfText) expected.pop();
-        expect(firstTokenMismatch(actual[clip]!, expected), `${arch} ${clips[clip]!.name}`).toBe(-1);
-        expect(actual[clip]).toEqual(expected);
-      }
-    },
-    ARCHITECTURE_TIMEOUT_MS,
-  );
-});
+    const modes = [
+      ['notimestamps', 'language_given'],
+      ['notimestamps', 'language_detected'],
+      ['timestamps', 'language_given'],
+      ['timestamps', 'language_detected'],
+    ] as const;
+    it.each(modes)(
+      'generate f32 %s %s: every clip token-identical',
+      async (timestampsMode, languageMode) => {
+        const tokens = new SpecialTokens(model.info.dims.nVocab);
+        const config = generationConfigJson(arch) as { suppress_tokens: number[] };
+        const clips = fixture.clips.slice(0, mels.length);
+        const languages = clips.map((clip) =>
+          languageMode === 'language_given'
+            ? tokens.languageId(tokens.languages.includes(clip.lang) ? clip.lang : 'en')
+            : undefined,
+        );
+        const actual = await generateLikeTransformers(
+          model,
+          mels,
+          { timestamps: timestampsMode === 'timestamps', languages },
+          config.suppress_tokens,
+          fixture.generate.maxNewTokens,
+        );
+        const rows = fixture.generate.sequences[`f32/${timestampsMode}/${languageMode}`]!;
+        expect(rows.length).toBe(clips.length);
+        for (const [clip, row] of rows.entries()) {
+          const expected = [...row];
+          while (expected.at(-1) === tokens.endOfText) expected.pop();
+          expect(firstTokenMismatch(actual[clip]!, expected), `${arch} ${clips[clip]!.name}`).toBe(-1);
+          expect(actual[clip]).toEqual(expected);
+        }
+      },
+      ARCHITECTURE_TIMEOUT_MS,
+    );
+  },
+);
