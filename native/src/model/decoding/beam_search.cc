@@ -31,9 +31,19 @@ std::vector<int32_t> TopK(const float* logits, int n_vocab, int k) {
 
 }  // namespace
 
+namespace {
+
+/** round(n_beams * patience), kept in int range: a patience that large just never stops early. */
+int MaxCandidates(int n_beams, float patience) {
+  constexpr double kNever = 1 << 30;
+  return static_cast<int>(std::clamp(std::nearbyint(n_beams * static_cast<double>(patience)), 0.0, kNever));
+}
+
+}  // namespace
+
 BeamSearch::BeamSearch(int n_beams, float patience, int32_t end_of_text)
     : n_beams_(n_beams),
-      max_candidates_(static_cast<int>(std::nearbyint(n_beams * static_cast<double>(patience)))),
+      max_candidates_(MaxCandidates(n_beams, patience)),
       end_of_text_(end_of_text),
       beams_(static_cast<std::size_t>(std::max(n_beams, 0))) {
   if (n_beams < 1 || max_candidates_ < 1) {

@@ -22,7 +22,9 @@ TimestampRules::TimestampRules(const SpecialTokens& special, std::optional<int> 
     : special_(special), max_initial_timestamp_index_(max_initial_timestamp_index) {}
 
 int TimestampIndex(double seconds) {
-  return static_cast<int>(std::nearbyint(seconds / kTimestampPrecisionS));
+  // Beyond the last timestamp every timestamp is allowed anyway; clamping keeps the conversion defined.
+  return static_cast<int>(
+      std::clamp(std::nearbyint(seconds / kTimestampPrecisionS), 0.0, static_cast<double>(kTimestampTokens)));
 }
 
 void TimestampRules::Apply(const int32_t* sampled, int n_sampled, float* logits, int n_vocab) const {

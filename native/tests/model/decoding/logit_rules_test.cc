@@ -106,6 +106,7 @@ TEST_F(TimestampRulesTest, FirstTokenIsATimestampUpToTheMaxInitialOne) {
     EXPECT_EQ(std::isinf(logits[id]), !allowed) << id;
   }
   EXPECT_EQ(TimestampIndex(1.0), 50);
+  EXPECT_EQ(TimestampIndex(1e30), 1501);  // clamped: every timestamp allowed
   const TimestampRules unlimited(special_, std::nullopt);
   std::vector<float> open = TextFavoured();
   unlimited.Apply(nullptr, 0, open.data(), kVocab);
