@@ -6,7 +6,13 @@
 #   bash tools/train/gpu_run.sh train  [--budget-s 540] [--n-utts 60000] [--corpus-seed N] [--eval-utts 4000]
 #                                      [--engines espeak,flite,festival] [--augment-prob 0.7] [-- train.py arguments]
 #   bash tools/train/gpu_run.sh smoke  [-- train.py arguments]     ~3 minutes through every code path
-#   bash tools/train/gpu_run.sh stash                               keep a carried .carry/train-ckpt here, then exit
+#   bash tools/train/gpu_run.sh stash                               keep the parts of a checkpoint carried in
+#                                      .carry/train-ckpt here (added to those an earlier stash left), then exit
+#   bash tools/train/gpu_run.sh fetch                               the last packed checkpoint on this machine -> $OUT
+#   bash tools/train/gpu_run.sh text-fixtures                       transformers' tokenizer + normaliser fixtures
+#   train options: --no-ckpt-out  keep the packed checkpoint on the machine ($OUT keeps the logs; then `fetch`)
+#                  --aligner-s S  also train the CTC aligner (tools/aligner) for S seconds on the same corpus, with an
+#                                 alignment corpus (joined words); its model.onnx, vocab.json, results come back in $OUT
 #   bash tools/train/gpu_run.sh eval-hf [--ckpt DIR | --model DIR] [--eval-utts 12000] [--eval-seed 777001]
 #                                      [--speech DIR]
 #
@@ -34,6 +40,8 @@ CKPT_DIR=""
 SPEECH=""
 WANT_ENGINES=""
 AUGMENT=0.7
+CKPT_OUT=1
+ALIGNER_S=0
 TRAIN_ARGS=()
 if [ "$MODE" = eval-hf ]; then EVAL_UTTS=12000; EVAL_SEED=777001; fi
 while [ $# -gt 0 ]; do
@@ -48,6 +56,8 @@ while [ $# -gt 0 ]; do
     --speech) SPEECH=$2; shift 2 ;;
     --engines) WANT_ENGINES=$2; shift 2 ;;
     --augment-prob) AUGMENT=$2; shift 2 ;;
+    --no-ckpt-out) CKPT_OUT=0; shift ;;
+    --aligner-s) ALIGNER_S=$2; shift 2 ;;
     --) shift; TRAIN_ARGS=("$@"); break ;;
     *) echo "gpu_run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -65,10 +75,22 @@ say() { echo "[gpu_run $(elapsed)s] $*"; }
 say "mode $MODE, budget $BUDGET s, state $STATE"
 
 # ---- stash: keep a carried checkpoint on this machine for the next call --------------------------------------
-if [ "$MODE" = stash ]; then
-  [ -e .carry/train-ckpt/ckpt.part00 ] || { echo "no .carry/train-ckpt/ckpt.part00 carried" >&2; exit 1; }
-  rm -rf "$STATE/resume" && mkdir -p "$STATE/resume" && cp .carry/train-ckpt/ckpt.part* "$STATE/resume/"
-  python3 tools/train/ckpt.py info "$STATE/resume" | head -8
+if [ "$MODE" = stash ]; then  # a checkpoint too big for one call travels in several (parts of one stream)
+  ls .carry/train-ckpt*/ckpt.part* > /dev/null 2>&1 || { echo "no .carry/train-ckpt*/ckpt.partNN carried" >&2; exit 1; }
+  mkdir -p "$STATE/resume" && cp .carry/train-ckpt*/ckpt.part* "$STATE/resume/" && ls -la "$STATE/resume"
+  python3 tools/train/ckpt.py info "$STATE/resume" 2>&1 | head -8
+  exit 0
+fi
+if [ "$MODE" = fetch ]; then
+  cp "$STATE"/packed/ckpt.part* "$OUT/" && python3 tools/train/ckpt.py info "$OUT" | head -8
+  exit $?
+fi
+if [ "$MODE" = text-fixtures ]; then
+  A=""
+  for a in .carry/train-assets .carry/shared/assets; do [ -f "$a/whisper/english.json" ] && { A=$a/whisper; break; }; done
+  [ -n "$A" ] || { echo "no assets carried" >&2; exit 1; }
+  python3 tools/fixtures/text/make_text_fixtures_gpu.py "$A/hf-onnx-community-whisper-base-tokenizer" \
+    "$A/english.json" "$OUT/hf-text-fixtures.json"
   exit $?
 fi
 
@@ -92,10 +114,10 @@ fi
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 BUILD_PIDS=()
-start_build() {  # out n seed workers engines augment-prob
-  say "building $1: $2 utterances, seed $3, $4 workers, engines $5, augment-prob $6"
+start_build() {  # out n seed workers engines augment-prob [n-align]
+  say "building $1: $2 utterances, seed $3, $4 workers, engines $5, augment-prob $6, align ${7:-0}"
   nice -n 10 setsid python3 tools/synth/build_corpus.py --out "$1" --n-utterances "$2" --seed "$3" --workers "$4" \
-    --n-align 0 --shard-size 200 --engines "$5" --augment-prob "$6" "${ENGINE_ARGS[@]}" --text-root "$TTS/share" \
+    --n-align "${7:-0}" --shard-size 200 --engines "$5" --augment-prob "$6" "${ENGINE_ARGS[@]}" --text-root "$TTS/share" \
     > "$1.log" 2>&1 &
   BUILD_PIDS+=($!)
 }
@@ -123,6 +145,10 @@ if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
   done
   [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4 "$ENGINES" 0.7; }
   if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10 "$TRAIN_ENGINES" "$AUGMENT"; fi
+  ALIGNC=$STATE/corpus-align-9101-${ENGINES//,/-}
+  if [ "$ALIGNER_S" != 0 ] && [ ! -f "$ALIGNC/manifest.jsonl" ]; then
+    rm -rf "$ALIGNC"; start_build "$ALIGNC" 600 9101 3 "$ENGINES" 0.7 500
+  fi
 fi
 
 ASSETS_ROOT=""
@@ -157,7 +183,19 @@ if [ "$MODE" = eval-hf ]; then
 fi
 
 # ---- train / smoke -----------------------------------------------------------------------------------------------
-ARGS=(--assets "$ASSETS" --out "$OUT" --state "$STATE" --corpus "$MAIN" --eval-corpus "$EVALC" --budget-s "$BUDGET")
+TRAIN_OUT=$OUT
+[ "$CKPT_OUT" = 0 ] && { TRAIN_OUT=$STATE/run-out; rm -rf "$TRAIN_OUT"; mkdir -p "$TRAIN_OUT"; }
+ALIGNER_PID=""
+if [ "$ALIGNER_S" != 0 ]; then
+  mkdir -p "$OUT/aligner"
+  ( while [ ! -f "$ALIGNC/manifest.jsonl" ]; do sleep 2; done
+    say "aligner: training ${ALIGNER_S}s"
+    python3 -u tools/aligner/train_aligner.py --corpus "$MAIN" ${PREV:+--corpus "$PREV"} --eval-corpus "$ALIGNC" \
+      --out "$OUT/aligner" --budget-s "$ALIGNER_S" > "$OUT/aligner/aligner.log" 2>&1
+    say "aligner: exit $?" ) &
+  ALIGNER_PID=$!
+fi
+ARGS=(--assets "$ASSETS" --out "$TRAIN_OUT" --state "$STATE" --corpus "$MAIN" --eval-corpus "$EVALC" --budget-s "$BUDGET")
 [ -n "$PREV" ] && ARGS+=(--corpus "$PREV")
 [ -n "$BEST" ] && ARGS+=(--resume "$BEST")
 LIMIT=$((BUDGET + 25 - $(elapsed)))
@@ -165,12 +203,14 @@ say "resume: state $( [ -f "$STATE/full.pt" ] && echo yes || echo no ), packed $
 say "train.py ${ARGS[*]} ${TRAIN_ARGS[*]} (hard limit ${LIMIT}s)"
 timeout --signal=TERM --kill-after=15 "$LIMIT" python3 -u tools/train/train.py "${ARGS[@]}" "${TRAIN_ARGS[@]}"
 RC=$?
-stop_builds
 say "train.py exit $RC"
+if [ -n "$ALIGNER_PID" ]; then wait "$ALIGNER_PID"; tail -n 3 "$OUT/aligner/aligner.log"; rm -f "$OUT/aligner/aligner.pt.tmp"; fi
+stop_builds
+[ "$CKPT_OUT" = 0 ] && cp "$TRAIN_OUT/train_log.jsonl" "$OUT/"
 
 # ---- summary -----------------------------------------------------------------------------------------------------
 for f in "$EVALC.log" "$MAIN.log"; do [ -f "$f" ] && { echo "--- $f"; tail -n 2 "$f"; }; done
-python3 tools/train/ckpt.py info "$OUT" 2>&1 | head -6
+python3 tools/train/ckpt.py info "$TRAIN_OUT" 2>&1 | head -6
 python3 - "$OUT/train_log.jsonl" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
