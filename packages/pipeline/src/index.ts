@@ -28,3 +28,29 @@ export type { HubModelRef, ModelSource, ResolvedModel } from './models/resolve-m
 export { resolveModel } from './models/resolve-model.js';
 
 // --- end models ---
+
+// --- Transcription: transcribe(), Transcriber, options ---
+
+export { transcribe } from './transcribe/transcribe.js';
+export type { TranscribeInput } from './transcribe/transcribe-input.js';
+export type { Transcription, TranscriptionRunInfo } from './transcribe/transcriber.js';
+export { Transcriber } from './transcribe/transcriber.js';
+export type {
+  ComputeType,
+  Device,
+  ResolvedTranscriptionOptions,
+  ResolvedVadOptions,
+  TranscribeMode,
+  TranscribeProgress,
+  TranscriptionOptions,
+  VadOptions,
+} from './transcribe/transcription-options.js';
+export {
+  COMPUTE_TYPES,
+  DEFAULT_LANGUAGE_DETECTION_WINDOWS,
+  DEFAULT_VAD_OPTIONS,
+  DEVICES,
+  resolveTranscriptionOptions,
+} from './transcribe/transcription-options.js';
+
+// --- end transcription ---

@@ -1,0 +1,75 @@
+/**
+ * The engine side of a transcription: 30 s windows of samples in, decode results out. Computes each window's
+ * log-mel, encodes the batch and decodes it natively with the run's options, or gives each window's language
+ * probabilities. Every step runs off the JavaScript thread (the engine's promises), one model call at a time.
+ */
+
+import { N_FRAMES_PER_CHUNK, type Tokenizer } from '@verbatim/core';
+import type { DecodeOptions, DecodeResult, DecodeWindowOptions, WhisperModel } from '@verbatim/mlx-engine';
+import type { ResolvedTranscriptionOptions } from './transcription-options.js';
+
+export class WindowDecoder {
+  readonly #model: WhisperModel;
+  readonly #options: Omit<DecodeOptions, 'windows'>;
+
+  constructor(model: WhisperModel, tokenizer: Tokenizer, options: ResolvedTranscriptionOptions) {
+    this.#model = model;
+    this.#options = engineDecodeOptions(options, tokenizer);
+  }
+
+  /** Decodes one batch: `windows[i]` (≤ 30 s of 16 kHz samples, zero-padded by the engine) starts as `starts[i]`. */
+  async decode(
+    windows: readonly Float32Array[],
+    starts: readonly DecodeWindowOptions[],
+  ): Promise<DecodeResult[]> {
+    const encoded = await this.#encode(windows);
+    try {
+      return await this.#model.decode(encoded, { ...this.#options, windows: starts });
+    } finally {
+      await encoded.dispose();
+    }
+  }
+
+  /** Each window's probability of every language token (multilingual models only). */
+  async languageProbabilities(windows: readonly Float32Array[]): Promise<Float32Array[]> {
+    const encoded = await this.#encode(windows);
+    try {
+      return await this.#model.detectLanguage(encoded);
+    } finally {
+      await encoded.dispose();
+    }
+  }
+
+  async #encode(windows: readonly Float32Array[]) {
+    const melFloats = this.#model.info.dims.nMels * N_FRAMES_PER_CHUNK;
+    const mel = new Float32Array(windows.length * melFloats);
+    for (const [i, samples] of windows.entries()) mel.set(await this.#model.logMel(samples), i * melFloats);
+    return this.#model.encode(mel, windows.length);
+  }
+}
+
+/**
+ * The engine's decode options for a run (the windows' starts aside). A beam of 1 is greedy decoding, which the
+ * engine spells 0; undefined thresholds are off (null).
+ */
+export function engineDecodeOptions(
+  options: ResolvedTranscriptionOptions,
+  tokenizer: Tokenizer,
+): Omit<DecodeOptions, 'windows'> {
+  return {
+    task: options.task,
+    timestamps: !options.withoutTimestamps,
+    ...(options.maxNewTokens !== undefined && { maxNewTokens: options.maxNewTokens }),
+    temperatures: options.temperatures,
+    beamSize: options.beamSize > 1 ? options.beamSize : 0,
+    patience: options.patience,
+    lengthPenalty: options.lengthPenalty ?? null,
+    bestOf: options.bestOf,
+    suppressBlank: options.suppressBlank,
+    suppressTokens: tokenizer.suppressTokens(options.suppressTokens),
+    maxInitialTimestamp: options.maxInitialTimestampS,
+    compressionRatioThreshold: options.compressionRatioThreshold ?? null,
+    logprobThreshold: options.logProbThreshold ?? null,
+    noSpeechThreshold: options.noSpeechThreshold ?? null,
+  };
+}
