@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerMelCommand } from './commands/mel.js';
 import { registerProbeCommand } from './commands/probe.js';
+import { registerTranscribeCommand } from './commands/transcribe.js';
 import type { CliContext, CliIo } from './internal/cli-context.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './internal/exit-codes.js';
 import { formatError } from './internal/report-error.js';
@@ -29,6 +30,7 @@ function buildProgram(context: CliContext): Command {
     });
   registerProbeCommand(program, context);
   registerMelCommand(program, context);
+  registerTranscribeCommand(program, context);
   return program;
 }
 
