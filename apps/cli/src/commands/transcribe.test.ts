@@ -223,7 +223,9 @@ describe('verbatim transcribe: outputs', () => {
       ];
       const terminal = await run(argv, true);
       expect(terminal.code).toBe(EXIT_OK);
-      expect(terminal.stderr).toMatch(/\r\x1b\[2K\[#*\.*\] +\d+% decode [\d.]+\/11\.0 s/);
+      // Each redraw: carriage return, erase the line (ESC [2K), then the bar.
+      expect(terminal.stderr).toContain('\r\u001b[2K[');
+      expect(terminal.stderr).toMatch(/\[#*\.*\] +\d+% decode [\d.]+\/11\.0 s/);
       const piped = await run(argv, false);
       expect(piped.code).toBe(EXIT_OK);
       expect(piped.stderr).toBe('');
