@@ -23,6 +23,8 @@ export interface RunContext {
   readonly prompts: PromptTokens;
   readonly batchSize: number;
   readonly conditionOnPreviousText: boolean;
+  /** Sequential mode's silence guard, seconds; undefined: off. */
+  readonly hallucinationSilenceThreshold: number | undefined;
   readonly onProgress: ((progress: TranscribeProgress) => void) | undefined;
 }
 

@@ -125,6 +125,48 @@ describe('seekLoop', () => {
     expect(windows[2]!.previousTokens).toEqual([ts(0), ...text(' Kept.'), ts(1)]);
   });
 
+  it('applies the silence guard to segments with word timings', async () => {
+    const results = [
+      decoded([ts(0), ...text(' Hello there.'), ts(2.5), ts(12), ...text(' Thanks'), ts(12.1)]),
+      decoded([ts(0), ...text(' Goodbye.'), ts(1)]),
+    ];
+    // Words spread evenly over each segment; "Thanks" improbable, as hallucinated thanks are.
+    const withWords: SeekLoopOptions['buildSegment'] = (id, startS, endS, tokens, scores) => {
+      const segment = buildSegment(id, startS, endS, tokens, scores, tokenizer)!;
+      const words = segment.text.split(/(?= )/);
+      const step = (endS - startS) / words.length;
+      return {
+        ...segment,
+        words: words.map((word, i) => ({
+          word,
+          startS: startS + i * step,
+          endS: startS + (i + 1) * step,
+          probability: word.includes('Thanks') ? 0.05 : 0.9,
+        })),
+      };
+    };
+    const guarded = await run(results, {
+      contentFrames: 3000,
+      buildSegment: withWords,
+      hallucinationSilenceThresholdS: 2,
+    });
+    // " Thanks" at 12 s sits between 9.5 s of silence and the window's end: dropped, and seek restarts at 12 s.
+    expect(guarded.segments.map(brief)).toEqual([
+      [0, 0, 2.5, ' Hello there.'],
+      [1, 12, 13, ' Goodbye.'],
+    ]);
+    expect(guarded.windows.map((w) => [w.seekFrames, w.previousTokens])).toEqual([
+      [0, []],
+      [1200, [ts(0), ...text(' Hello there.'), ts(2.5)]],
+    ]);
+    // Without the threshold the window is kept whole, as whisper does.
+    const unguarded = await run(results, { contentFrames: 3000, buildSegment: withWords });
+    expect(unguarded.segments.map(brief)).toEqual([
+      [0, 0, 2.5, ' Hello there.'],
+      [1, 12, 12.1, ' Thanks'],
+    ]);
+  });
+
   it('decodes nothing for audio shorter than one frame', async () => {
     const { windows, segments } = await run([], { contentFrames: 0 });
     expect(windows).toEqual([]);

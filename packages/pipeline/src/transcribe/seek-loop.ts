@@ -4,7 +4,7 @@
  * window when its last segment is open (or it had no timestamp pair); a window the decoder judged silent is skipped.
  * With conditionOnPreviousText, the tokens emitted since the last reset (the initial prompt first) are the next
  * window's prompt; a window decoded above temperature 0.5 resets it. The decoding itself is a function the caller
- * gives, so the loop is tested on hand-built decoder outputs.
+ * gives, so the loop is tested on hand-built decoder outputs. whisper's silence guard runs where segments carry words.
  */
 
 import {
@@ -15,6 +15,7 @@ import {
   type Segment,
 } from '@verbatim/core';
 import type { WindowScores } from './build-segment.js';
+import { endOfSpeech, guardSilence } from './silence-guard.js';
 import { splitWindowTokens } from './window-segments.js';
 
 /** 2 mel frames (10 ms each) per timestamp step (20 ms). */
@@ -59,6 +60,11 @@ export interface SeekLoopOptions {
   readonly conditionOnPreviousText: boolean;
   readonly decodeWindow: (window: SeekWindow) => Promise<SeekDecode>;
   readonly buildSegment: SegmentFactory;
+  /**
+   * whisper's hallucinationSilenceThreshold in seconds (see silence-guard.ts); it acts on windows whose segments
+   * carry word timings. Undefined: off.
+   */
+  readonly hallucinationSilenceThresholdS?: number | undefined;
   /** Called after each window with the frames done so far. */
   readonly onAdvance?: (seekFrames: number) => void;
 }
@@ -70,6 +76,8 @@ export async function* seekLoop(options: SeekLoopOptions): AsyncGenerator<Segmen
   let promptResetSince = 0;
   let nextId = 0;
   let seek = 0;
+  /** Where the last word ended (the silence guard's memory across windows). */
+  let lastSpeechS = 0;
   for (let index = 0; seek < contentFrames; index++) {
     const segmentFrames = Math.min(N_FRAMES_PER_CHUNK, contentFrames - seek);
     const result = await options.decodeWindow({
@@ -87,28 +95,57 @@ export async function* seekLoop(options: SeekLoopOptions): AsyncGenerator<Segmen
     // Times are clamped to the audio the window holds; a segment left with no length is dropped, tokens and all.
     const frameAt = (step: number | undefined) =>
       step === undefined ? segmentFrames : Math.min(step * FRAMES_PER_STEP, segmentFrames);
+    let segments: Segment[] = [];
     for (const piece of split.segments) {
       const startFrame = frameAt(piece.startStep);
       const endFrame = frameAt(piece.endStep);
       if (endFrame <= startFrame) continue;
       const segment = buildSegment(
-        nextId,
+        nextId + segments.length,
         (seek + startFrame) / FRAMES_PER_SECOND,
         (seek + endFrame) / FRAMES_PER_SECOND,
         piece.tokens,
         result,
       );
-      if (segment === undefined) continue;
+      if (segment !== undefined) segments.push(segment);
+    }
+    const advance = split.advanceStep === undefined ? segmentFrames : split.advanceStep * FRAMES_PER_STEP;
+    // A window whose only timestamp pair is <|0.00|><|0.00|> would never move on: take the whole window instead.
+    let nextSeek = seek + (advance > 0 ? advance : segmentFrames);
+    const { hallucinationSilenceThresholdS: thresholdS } = options;
+    if (thresholdS !== undefined && segments.some((segment) => segment.words !== undefined)) {
+      const guard = guardSilence(
+        segments,
+        {
+          timeOffsetS: seek / FRAMES_PER_SECOND,
+          segmentDurationS: segmentFrames / FRAMES_PER_SECOND,
+          contentDurationS: contentFrames / FRAMES_PER_SECOND,
+          seekFrames: seek,
+          segmentFrames,
+          contentFrames,
+          singleTimestampEnding: split.singleTimestampEnding,
+        },
+        thresholdS,
+        lastSpeechS,
+      );
+      if (guard.discardWindow) {
+        seek = Math.max(seek + 1, guard.seekFrames ?? nextSeek);
+        options.onAdvance?.(Math.min(seek, contentFrames));
+        continue;
+      }
+      segments = [...guard.segments];
+      nextSeek = guard.seekFrames ?? nextSeek;
+      lastSpeechS = endOfSpeech(segments) ?? lastSpeechS;
+    }
+    for (const segment of segments) {
       nextId++;
-      allTokens.push(...piece.tokens);
+      allTokens.push(...segment.tokens);
       yield segment;
     }
     if (!options.conditionOnPreviousText || result.temperature > PROMPT_RESET_TEMPERATURE) {
       promptResetSince = allTokens.length;
     }
-    const advance = split.advanceStep === undefined ? segmentFrames : split.advanceStep * FRAMES_PER_STEP;
-    // A window whose only timestamp pair is <|0.00|><|0.00|> would never move on: take the whole window instead.
-    seek += advance > 0 ? advance : segmentFrames;
+    seek = nextSeek;
     options.onAdvance?.(Math.min(seek, contentFrames));
   }
 }

@@ -12,6 +12,7 @@ export function transcribeSequentially(context: RunContext): AsyncGenerator<Segm
     timestampBegin: tokenizer.special.timestampBegin,
     initialPromptTokens: context.prompts.initialPrompt,
     conditionOnPreviousText: context.conditionOnPreviousText,
+    hallucinationSilenceThresholdS: context.hallucinationSilenceThreshold,
     buildSegment: segmentOf(context),
     decodeWindow: async (window) => {
       const start = window.seekFrames * HOP_LENGTH_SAMPLES;

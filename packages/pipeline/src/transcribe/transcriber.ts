@@ -4,6 +4,7 @@
  */
 
 import {
+  HOP_LENGTH_SAMPLES,
   InvalidArgumentError,
   languageCode,
   N_SAMPLES_PER_CHUNK,
@@ -151,6 +152,7 @@ export class Transcriber implements AsyncDisposable {
       prompts: this.#prompts,
       batchSize: this.options.batchSize,
       conditionOnPreviousText: this.options.conditionOnPreviousText,
+      hallucinationSilenceThreshold: this.options.hallucinationSilenceThreshold,
       onProgress: this.#onProgress,
     };
     let chunks: SpeechChunk[] = [];
@@ -163,7 +165,8 @@ export class Transcriber implements AsyncDisposable {
       };
     } else {
       languageWindows = {
-        count: Math.ceil(samples.length / N_SAMPLES_PER_CHUNK),
+        // As many 30 s windows as the seek loop could decode: none for less than one frame of audio.
+        count: samples.length < HOP_LENGTH_SAMPLES ? 0 : Math.ceil(samples.length / N_SAMPLES_PER_CHUNK),
         at: (i) => {
           const audio = samples.subarray(i * N_SAMPLES_PER_CHUNK, (i + 1) * N_SAMPLES_PER_CHUNK);
           return { audio, weightS: audio.length / SAMPLE_RATE_HZ };

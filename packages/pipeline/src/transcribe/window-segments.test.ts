@@ -28,6 +28,7 @@ describe('splitWindowTokens', () => {
     ]);
     // The text after the last pair (" cut") is left for the next window, which starts at <|3.20|>.
     expect(split.advanceStep).toBe(160);
+    expect(split.singleTimestampEnding).toBe(false);
   });
 
   it('keeps a last segment closed by a single timestamp and consumes the whole window', () => {
@@ -38,12 +39,14 @@ describe('splitWindowTokens', () => {
       { startStep: 100, endStep: 200, tokens: [ts(2), ...world, ts(4)] },
     ]);
     expect(split.advanceStep).toBeUndefined();
+    expect(split.singleTimestampEnding).toBe(true);
   });
 
   it('makes one segment up to the last timestamp when there is no pair', () => {
     expect(splitWindowTokens([ts(0.4), ...hello, ts(2.6)], TB)).toEqual({
       segments: [{ startStep: 0, endStep: 130, tokens: [ts(0.4), ...hello, ts(2.6)] }],
       advanceStep: undefined,
+      singleTimestampEnding: true,
     });
   });
 
@@ -52,6 +55,7 @@ describe('splitWindowTokens', () => {
       expect(splitWindowTokens(tokens, TB)).toEqual({
         segments: [{ startStep: 0, endStep: undefined, tokens }],
         advanceStep: undefined,
+        singleTimestampEnding: false,
       });
     }
     expect(splitWindowTokens([], TB).segments).toEqual([{ startStep: 0, endStep: undefined, tokens: [] }]);

@@ -22,6 +22,8 @@ export interface WindowSplit {
    * (its last segment was closed by a single timestamp, or it had no consecutive timestamps).
    */
   readonly advanceStep: number | undefined;
+  /** The tokens end on a single timestamp after text (whisper's `single_timestamp_ending`). */
+  readonly singleTimestampEnding: boolean;
 }
 
 /**
@@ -34,8 +36,7 @@ export function splitWindowTokens(tokens: ArrayLike<number>, timestampBegin: num
   const step = (id: number | undefined) =>
     id !== undefined && id >= timestampBegin ? id - timestampBegin : undefined;
   const n = ids.length;
-  const singleTimestampEnding =
-    n >= 2 ? !isTimestamp[n - 2] && isTimestamp[n - 1]! : n === 1 && isTimestamp[0]!;
+  const singleTimestampEnding = n >= 2 && !isTimestamp[n - 2] && isTimestamp[n - 1]!;
   const slices: number[] = [];
   for (let i = 1; i < n; i++) if (isTimestamp[i - 1] && isTimestamp[i]) slices.push(i);
 
@@ -45,6 +46,7 @@ export function splitWindowTokens(tokens: ArrayLike<number>, timestampBegin: num
     return {
       segments: [{ startStep: 0, endStep: lastTimestamp ? lastTimestamp : undefined, tokens: ids }],
       advanceStep: undefined,
+      singleTimestampEnding,
     };
   }
   if (singleTimestampEnding) slices.push(n);
@@ -57,5 +59,9 @@ export function splitWindowTokens(tokens: ArrayLike<number>, timestampBegin: num
     segments.push({ startStep: step(sliced[0]) ?? 0, endStep: step(sliced.at(-1)), tokens: sliced });
     lastSlice = slice;
   }
-  return { segments, advanceStep: singleTimestampEnding ? undefined : step(ids[lastSlice - 1]) };
+  return {
+    segments,
+    advanceStep: singleTimestampEnding ? undefined : step(ids[lastSlice - 1]),
+    singleTimestampEnding,
+  };
 }
