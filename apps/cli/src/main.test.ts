@@ -34,6 +34,7 @@ describe('verbatim --help / --version', () => {
     expect(code).toBe(EXIT_OK);
     expect(stdout).toMatch(/probe \[options\] <files\.\.\.>/);
     expect(stdout).toMatch(/mel \[options\] <file>/);
+    expect(stdout).toMatch(/transcribe \[options\] <inputs\.\.\.>/);
   });
 
   it('prints the package version', async () => {

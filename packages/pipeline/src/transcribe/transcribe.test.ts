@@ -120,6 +120,8 @@ describe('transcribe (vad mode)', () => {
         expect(await collect(segments)).toEqual([]);
         expect(info).toMatchObject({ durationAfterVadS: 0, language: 'en', languageProbability: 0 });
       }
+      await transcriber.dispose();
+      await expect(transcriber.transcribe(new Float32Array(1))).rejects.toMatchObject({ code: 'E_DISPOSED' });
     },
     TIMEOUT_MS,
   );

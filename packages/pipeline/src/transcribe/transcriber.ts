@@ -4,6 +4,7 @@
  */
 
 import {
+  EngineError,
   HOP_LENGTH_SAMPLES,
   InvalidArgumentError,
   languageCode,
@@ -140,7 +141,7 @@ export class Transcriber implements AsyncDisposable {
    */
   async transcribe(input: TranscribeInput): Promise<Transcription> {
     if (this.#disposal !== undefined) {
-      throw new InvalidArgumentError('[transcribe] the transcriber was disposed');
+      throw new EngineError('E_DISPOSED', `[transcribe] used after dispose(): ${this.model.path}`);
     }
     const samples = await inputSamples(input);
     const durationS = samples.length / SAMPLE_RATE_HZ;
