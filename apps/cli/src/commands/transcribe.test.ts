@@ -56,6 +56,11 @@ async function run(argv: string[], stderrIsTty = false) {
   return { code, stdout, stderr };
 }
 
+/** `verbatim transcribe <jfk.wav> --model <seeded> --output-dir <out>` with quick decoding and `extra` flags. */
+function jfkArgv(out: string, ...extra: string[]): string[] {
+  return ['transcribe', JFK_WAV, '--model', modelDir, '--output-dir', out, ...FAST, ...extra];
+}
+
 function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'verbatim-cli-transcribe-'));
 }
@@ -114,7 +119,7 @@ describe('verbatim transcribe: outputs', () => {
     'writes every format atomically, with the segments in the JSON as whisper writes them',
     async () => {
       const out = scratchDir();
-      const result = await run(['transcribe', JFK_WAV, '--model', modelDir, '--output-dir', out, ...FAST]);
+      const result = await run(jfkArgv(out));
       expect(result.stderr).toBe('');
       expect(result.code).toBe(EXIT_OK);
       expect(result.stdout).toMatch(/jfk\.wav: \d+ segments, language \w+ \(p=[\d.]+\), 11\.0 s of audio in/);
@@ -188,16 +193,7 @@ describe('verbatim transcribe: outputs', () => {
     async () => {
       const out = scratchDir();
       mkdirSync(join(out, 'jfk.tsv')); // a folder where the .tsv should go
-      const result = await run([
-        'transcribe',
-        JFK_WAV,
-        '--model',
-        modelDir,
-        '--output-dir',
-        out,
-        '--quiet',
-        ...FAST,
-      ]);
+      const result = await run(jfkArgv(out, '--quiet'));
       expect(result.code).toBe(EXIT_FAILURE);
       expect(result.stderr).toMatch(/E_FILE_WRITE: \[write\] cannot write .*jfk\.tsv/);
       expect(readdirSync(out).filter((name) => name.includes('partial'))).toEqual([]);
@@ -210,17 +206,7 @@ describe('verbatim transcribe: outputs', () => {
     'draws a progress bar on a terminal only',
     async () => {
       const out = scratchDir();
-      const argv = [
-        'transcribe',
-        JFK_WAV,
-        '--model',
-        modelDir,
-        '--output-dir',
-        out,
-        '--output-format',
-        'txt',
-        ...FAST,
-      ];
+      const argv = jfkArgv(out, '--output-format', 'txt');
       const terminal = await run(argv, true);
       expect(terminal.code).toBe(EXIT_OK);
       // Each redraw: carriage return, erase the line (ESC [2K), then the bar.

@@ -145,17 +145,6 @@ export class Transcriber implements AsyncDisposable {
     }
     const samples = await inputSamples(input);
     const durationS = samples.length / SAMPLE_RATE_HZ;
-    const context: RunContext = {
-      samples,
-      decoder: this.#decoder,
-      tokenizer: this.#tokenizer,
-      languageToken: undefined,
-      prompts: this.#prompts,
-      batchSize: this.options.batchSize,
-      conditionOnPreviousText: this.options.conditionOnPreviousText,
-      hallucinationSilenceThreshold: this.options.hallucinationSilenceThreshold,
-      onProgress: this.#onProgress,
-    };
     let chunks: SpeechChunk[] = [];
     let languageWindows: LanguageWindows;
     if (this.#vad !== undefined && this.options.vad !== undefined) {
@@ -175,7 +164,17 @@ export class Transcriber implements AsyncDisposable {
       };
     }
     const language = await this.#language(languageWindows);
-    const runContext: RunContext = { ...context, languageToken: language.token };
+    const context: RunContext = {
+      samples,
+      decoder: this.#decoder,
+      tokenizer: this.#tokenizer,
+      languageToken: language.token,
+      prompts: this.#prompts,
+      batchSize: this.options.batchSize,
+      conditionOnPreviousText: this.options.conditionOnPreviousText,
+      hallucinationSilenceThreshold: this.options.hallucinationSilenceThreshold,
+      onProgress: this.#onProgress,
+    };
     const info: TranscriptionRunInfo = {
       language: language.code,
       languageProbability: language.probability,
@@ -189,7 +188,7 @@ export class Transcriber implements AsyncDisposable {
       options: this.options,
     };
     const segments =
-      this.options.mode === 'vad' ? transcribeChunks(runContext, chunks) : transcribeSequentially(runContext);
+      this.options.mode === 'vad' ? transcribeChunks(context, chunks) : transcribeSequentially(context);
     return { info, segments };
   }
 

@@ -11,7 +11,12 @@ import {
   resolveTranscribeOptions,
   type TranscribeOptions,
 } from '@verbatim/core';
-import { SILERO_VERSIONS, type SileroVersion } from '@verbatim/vad';
+import {
+  resolveSpeechTimestampOptions,
+  SILERO_VERSIONS,
+  type SileroVersion,
+  type SpeechTimestampOptions,
+} from '@verbatim/vad';
 import { DEFAULT_MODEL } from '../models/model-catalog.js';
 import type { ResolveModelOptions } from '../models/model-options.js';
 
@@ -29,26 +34,30 @@ export type Device = (typeof DEVICES)[number];
 export const COMPUTE_TYPES = ['default', 'auto', 'float32', 'float16', 'bfloat16'] as const;
 export type ComputeType = (typeof COMPUTE_TYPES)[number];
 
-/** The speech detection of 'vad' mode (Silero's get_speech_timestamps options, faster-whisper's batched defaults). */
-export interface VadOptions {
+/**
+ * The speech detection of 'vad' mode: the Silero version and get_speech_timestamps' options (see @verbatim/vad), with
+ * faster-whisper's batched defaults (DEFAULT_VAD_OPTIONS) rather than Silero's own.
+ */
+export interface VadOptions
+  extends Pick<
+    SpeechTimestampOptions,
+    | 'threshold'
+    | 'negThreshold'
+    | 'minSpeechDurationMs'
+    | 'minSilenceDurationMs'
+    | 'speechPadMs'
+    | 'maxSpeechDurationS'
+  > {
   /** Silero version. Default 'v6'. */
   model?: SileroVersion;
-  /** A window whose speech probability is at least this is speech. Default 0.5. */
-  threshold?: number;
-  /** Inside speech, a window below this is silence. Default max(threshold − 0.15, 0.01). */
-  negThreshold?: number;
-  /** Speech this short or shorter is dropped. Default 0 ms. */
-  minSpeechDurationMs?: number;
-  /** Silence must last this long to end speech. Default 160 ms. */
-  minSilenceDurationMs?: number;
-  /** Each speech span is widened by this much on both sides. Default 400 ms. */
-  speechPadMs?: number;
-  /** Longer speech is split at a silence inside it, so no span needs a hard cut at 30 s. Default 30 s. */
-  maxSpeechDurationS?: number;
 }
 
 export type ResolvedVadOptions = Required<VadOptions>;
 
+/**
+ * threshold 0.5 (negThreshold 0.15 below it), no minimum speech, 160 ms of silence ends speech, 400 ms of padding,
+ * and speech longer than 30 s split at a silence inside it, so that no span needs a hard cut to fit a window.
+ */
 export const DEFAULT_VAD_OPTIONS: Readonly<Omit<ResolvedVadOptions, 'negThreshold'>> = Object.freeze({
   model: 'v6',
   threshold: 0.5,
@@ -240,28 +249,23 @@ function resolveMode(given: TranscriptionOptions): TranscribeMode {
 }
 
 function resolveVadOptions(given: boolean | VadOptions | undefined): ResolvedVadOptions {
-  const options = typeof given === 'object' ? given : {};
-  const threshold = options.threshold ?? DEFAULT_VAD_OPTIONS.threshold;
-  const resolved: ResolvedVadOptions = {
-    model: options.model ?? DEFAULT_VAD_OPTIONS.model,
-    threshold,
-    negThreshold: options.negThreshold ?? Math.max(threshold - 0.15, 0.01),
-    minSpeechDurationMs: options.minSpeechDurationMs ?? DEFAULT_VAD_OPTIONS.minSpeechDurationMs,
-    minSilenceDurationMs: options.minSilenceDurationMs ?? DEFAULT_VAD_OPTIONS.minSilenceDurationMs,
-    speechPadMs: options.speechPadMs ?? DEFAULT_VAD_OPTIONS.speechPadMs,
-    maxSpeechDurationS: options.maxSpeechDurationS ?? DEFAULT_VAD_OPTIONS.maxSpeechDurationS,
-  };
-  if (!(SILERO_VERSIONS as readonly string[]).includes(resolved.model)) {
-    fail('vad.model', `one of ${SILERO_VERSIONS.join(', ')}`, resolved.model);
+  const { model = DEFAULT_VAD_OPTIONS.model, ...spans } = typeof given === 'object' ? given : {};
+  if (!(SILERO_VERSIONS as readonly string[]).includes(model)) {
+    fail('vad.model', `one of ${SILERO_VERSIONS.join(', ')}`, model);
   }
-  finite('vad.threshold', resolved.threshold, 0, 1);
-  finite('vad.negThreshold', resolved.negThreshold, 0, 1);
-  finite('vad.minSpeechDurationMs', resolved.minSpeechDurationMs, 0);
-  finite('vad.minSilenceDurationMs', resolved.minSilenceDurationMs, 0);
-  finite('vad.speechPadMs', resolved.speechPadMs, 0);
-  if (!(resolved.maxSpeechDurationS > 0))
-    fail('vad.maxSpeechDurationS', 'a number > 0', resolved.maxSpeechDurationS);
-  return resolved;
+  const { model: _, ...spanDefaults } = DEFAULT_VAD_OPTIONS;
+  const defined = Object.fromEntries(Object.entries(spans).filter(([, value]) => value !== undefined));
+  // Validated (and negThreshold derived) as the VAD itself does.
+  const resolved = resolveSpeechTimestampOptions({ ...spanDefaults, ...defined });
+  return {
+    model,
+    threshold: resolved.threshold,
+    negThreshold: resolved.negThreshold,
+    minSpeechDurationMs: resolved.minSpeechDurationMs,
+    minSilenceDurationMs: resolved.minSilenceDurationMs,
+    speechPadMs: resolved.speechPadMs,
+    maxSpeechDurationS: resolved.maxSpeechDurationS,
+  };
 }
 
 function optionalPositiveInteger(name: string, value: unknown): number | undefined {
