@@ -1,4 +1,9 @@
-/** Sequential mode: the seek loop (seek-loop.ts) run on the engine, one 30 s window at a time. */
+/**
+ * Sequential mode: the seek loop (seek-loop.ts) run on the engine, one 30 s window at a time. Each window's log-mel
+ * is computed from its own samples (zero-padded to 30 s), as WhisperX and transformers do, not sliced from one
+ * spectrogram of the whole file as openai-whisper does: the frames near a window's edges and the normalisation (which
+ * depends on the loudest frame in view) can differ slightly from openai-whisper's.
+ */
 
 import { FRAMES_PER_SECOND, HOP_LENGTH_SAMPLES, SAMPLE_RATE_HZ, type Segment } from '@verbatim/core';
 import { type RunContext, segmentOf, windowStart } from './run-context.js';
