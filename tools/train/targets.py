@@ -153,11 +153,37 @@ def fit_segments(segments, timestamps: bool, max_positions: int = MAX_TARGET_POS
     return len(segments)
 
 
-def training_pair(seq: list[int]) -> tuple[list[int], list[int]]:
-    """(decoder input ids, labels): labels[i] is the token after input[i]; <|transcribe|>, <|notimestamps|> and
-    <|translate|> labels are ignored (-100)."""
+NO_SPEECH_SEQUENCE = [SOT, NO_CAPTIONS, EOT]  # a window without speech: no-speech instead of the language
+
+
+def build_prompt(rng: np.random.Generator, texts: list[list[int]], timestamps: bool, max_len: int) -> list[int]:
+    """<|startofprev|> and the "previous text" a long-form transcription conditions on: the given texts (token ids)
+    in order, as plain text or, with timestamps, as the previous window's timestamped segments (random increasing
+    times, as whisper's condition_on_previous_text passes them). Cut from the left to at most max_len tokens in all
+    (the most recent text is kept, as whisper keeps the last n_text_ctx / 2 - 1). [] when max_len < 2."""
+    if max_len < 2:
+        return []
+    body: list[int] = []
+    t = int(rng.integers(0, 50))
+    for ids in texts:
+        if timestamps:
+            a = t
+            b = min(N_TIMESTAMPS - 1, a + 1 + int(rng.integers(20, 300)))
+            body += [TIMESTAMP_BEGIN + a, *ids, TIMESTAMP_BEGIN + b]
+            t = min(N_TIMESTAMPS - 1, b + int(rng.integers(0, 50)))
+        else:
+            body += list(ids)
+    return [START_OF_PREV] + body[-(max_len - 1):]
+
+
+def training_pair(seq: list[int], prompt_len: int = 0) -> tuple[list[int], list[int]]:
+    """(decoder input ids, labels) of prompt + sequence (seq starts after the prompt's prompt_len tokens): labels[i]
+    is the token after input[i]; the prompt's tokens and <|startoftranscript|> (given, never predicted) are
+    ignored (-100), and so are <|transcribe|>, <|notimestamps|> and <|translate|>."""
     inp = seq[:-1]
     labels = [t if t not in (TRANSCRIBE, NO_TIMESTAMPS, TRANSLATE) else IGNORE for t in seq[1:]]
+    for i in range(min(prompt_len, len(labels))):
+        labels[i] = IGNORE
     return inp, labels
 
 

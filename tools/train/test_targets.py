@@ -106,6 +106,37 @@ class Sequences(unittest.TestCase):
         inp, lab = T.training_pair(T.build_sequence(self.SEGS, timestamps=True))
         self.assertEqual(lab[:3], [50259, T.IGNORE, 50364 + 25])
 
+    def test_prompt_plain_and_timestamped(self):
+        rng = np.random.default_rng(5)
+        plain = T.build_prompt(rng, [[10, 11], [12]], timestamps=False, max_len=100)
+        self.assertEqual(plain, [T.START_OF_PREV, 10, 11, 12])
+        ts = T.build_prompt(rng, [[10, 11], [12]], timestamps=True, max_len=100)
+        self.assertEqual(ts[0], T.START_OF_PREV)
+        self.assertEqual([t for t in ts[1:] if not T.is_timestamp(t)], [10, 11, 12])
+        stamps = [t for t in ts if T.is_timestamp(t)]
+        self.assertEqual(len(stamps), 4)
+        self.assertEqual(stamps, sorted(stamps))
+        self.assertTrue(T.is_timestamp(ts[1]) and T.is_timestamp(ts[-1]))
+
+    def test_prompt_keeps_the_most_recent_tokens(self):
+        rng = np.random.default_rng(1)
+        p = T.build_prompt(rng, [[1, 2, 3], [4, 5, 6]], timestamps=False, max_len=4)
+        self.assertEqual(p, [T.START_OF_PREV, 4, 5, 6])
+        self.assertEqual(T.build_prompt(rng, [[1]], False, 1), [])
+
+    def test_training_pair_ignores_the_prompt_and_start_of_transcript(self):
+        seq = [T.SOT, T.EN, T.TRANSCRIBE, T.NO_TIMESTAMPS, 100, T.EOT]
+        prompt = [T.START_OF_PREV, 7, 8]
+        inp, lab = T.training_pair(prompt + seq, len(prompt))
+        self.assertEqual(inp, prompt + seq[:-1])
+        # predictions of 7, 8 and <|startoftranscript|> are not trained; <|en|> (at the SOT position) is
+        self.assertEqual(lab, [T.IGNORE, T.IGNORE, T.IGNORE, T.EN, T.IGNORE, T.IGNORE, 100, T.EOT])
+
+    def test_no_speech_sequence(self):
+        inp, lab = T.training_pair(T.NO_SPEECH_SEQUENCE)
+        self.assertEqual(inp, [T.SOT, T.NO_CAPTIONS])
+        self.assertEqual(lab, [T.NO_CAPTIONS, T.EOT])
+
     def test_fit_segments_respects_448_positions(self):
         segs = [(i * 1000, i * 1000 + 500, [100] * 60) for i in range(10)]
         for ts in (True, False):

@@ -90,6 +90,10 @@ def parse_args(argv=None):
     p.add_argument("--stage1-max-steps", type=int, default=6000)
     p.add_argument("--ctc-weight", type=float, default=0.2, help="stage 2 auxiliary CTC loss weight")
     p.add_argument("--p-notimestamps", type=float, default=0.4)
+    p.add_argument("--p-prompt", type=float, default=0.3, help="windows whose sequence follows a <|startofprev|> "
+                   "prompt of other utterances' text (plain or timestamped), as long-form transcription conditions")
+    p.add_argument("--p-nospeech", type=float, default=0.04, help="windows without speech (silence or a noise "
+                   "floor), target <|startoftranscript|><|nospeech|><|endoftext|>: no_speech_prob learns from them")
     p.add_argument("--words-frac", type=float, default=0.0,
                    help="draw this share of utterances from the random-word texts (0: the corpus's own mix, ~25%%)")
     p.add_argument("--noise-prob", type=float, default=0.5, help="windows given a noise floor over the whole 30 s")
@@ -235,9 +239,10 @@ class BatchMaker:
             return i, int(lengths[i])
 
         seg_b, seg_dst, seg_src, seg_len = [], [], [], []
-        seqs, ctc_t, ctc_l, n_segs, ts_flags = [], [], [], [], []
+        seqs, ctc_t, ctc_l, n_segs, ts_flags, silent = [], [], [], [], [], []
         for b in range(B):
-            placed = T.pack_window(rng, draw, self.cfg)
+            quiet = bool(rng.random() < self.args.p_nospeech)
+            placed = [] if quiet else T.pack_window(rng, draw, self.cfg)
             ts = bool(rng.random() >= self.args.p_notimestamps)
             segs = [(s, s + m, pool.text_ids[u]) for (u, s, m) in placed]
             k = T.fit_segments(segs, ts)
@@ -247,7 +252,13 @@ class BatchMaker:
                 seg_dst.append(b * T.WINDOW_SAMPLES + s)
                 seg_src.append(int(starts[u]))
                 seg_len.append(m)
-            seqs.append(T.build_sequence(segs, ts))
+            seq = list(T.NO_SPEECH_SEQUENCE) if quiet else T.build_sequence(segs, ts)
+            prompt = []
+            if not quiet and rng.random() < self.args.p_prompt:
+                texts = [pool.text_ids[int(rng.integers(n))] for _ in range(int(rng.integers(1, 4)))]
+                prompt = T.build_prompt(rng, texts, bool(rng.random() < 0.5), T.MAX_TARGET_POSITIONS - (len(seq) - 1))
+            seqs.append((prompt + seq, len(prompt)))
+            silent.append(quiet)
             c = []
             for j, (u, _, _) in enumerate(placed):
                 if j:
@@ -257,12 +268,12 @@ class BatchMaker:
             ctc_l.append(len(c))
             n_segs.append(len(placed))
             ts_flags.append(ts)
-        L = max(len(s) - 1 for s in seqs)
+        L = max(len(s) - 1 for s, _ in seqs)
         dec_in = np.full((B, L), T.EOT, np.int64)
         lab_pos, lab_val = [], []
         toks = set()
-        for b, s in enumerate(seqs):
-            inp, lab = T.training_pair(s)
+        for b, (s, plen) in enumerate(seqs):
+            inp, lab = T.training_pair(s, plen)
             dec_in[b, :len(inp)] = inp
             toks.update(s)
             for i, t in enumerate(lab):
@@ -271,6 +282,9 @@ class BatchMaker:
                     lab_val.append(t)
         noise = np.where(rng.random(B) < self.args.noise_prob,
                          10.0 ** (rng.uniform(-70.0, -40.0, B) / 20.0), 0.0).astype(np.float32)
+        # windows without speech: mostly a noise floor, up to -30 dBFS, so "no speech" is not just digital zero
+        quiet_noise = np.where(rng.random(B) < 0.8, 10.0 ** (rng.uniform(-75.0, -30.0, B) / 20.0), 0.0)
+        noise = np.where(np.array(silent), quiet_noise, noise).astype(np.float32)
         return {"seg_dst": np.array(seg_dst, np.int64), "seg_src": np.array(seg_src, np.int64),
                 "seg_len": np.array(seg_len, np.int64), "total": int(sum(seg_len)),
                 "dec_in": dec_in, "lab_pos": np.array(lab_pos, np.int64), "lab_val": np.array(lab_val, np.int64),
@@ -462,7 +476,8 @@ class Trainer:
         return int(new.size)
 
     def activate_specials(self):
-        ids = [T.SOT, T.EN, T.TRANSCRIBE, T.NO_TIMESTAMPS, T.EOT] + list(range(T.TIMESTAMP_BEGIN, T.N_VOCAB))
+        ids = [T.SOT, T.EN, T.TRANSCRIBE, T.NO_TIMESTAMPS, T.EOT, T.START_OF_PREV, T.NO_CAPTIONS] + \
+            list(range(T.TIMESTAMP_BEGIN, T.N_VOCAB))
         self.active[ids] = True
         self.active_gpu[self.torch.tensor(ids, device=self.dev)] = True
 
