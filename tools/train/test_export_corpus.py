@@ -163,12 +163,27 @@ class Batches(unittest.TestCase):
             p_notimestamps = 0.4
             noise_prob = 0.5
             words_frac = 0.5
+            p_prompt = 0.3
+            p_nospeech = 0.1
 
+        Args.batch = 64
         b = train.BatchMaker(pool, Args, 0).make()
         B, L = b["dec_in"].shape
-        self.assertEqual(B, 16)
+        self.assertEqual(B, 64)
         self.assertLessEqual(L, T.MAX_TARGET_POSITIONS)
-        self.assertTrue((b["dec_in"][:, 0] == T.SOT).all())
+        first = b["dec_in"][:, 0]
+        self.assertTrue(np.isin(first, [T.SOT, T.START_OF_PREV]).all())
+        prompted = first == T.START_OF_PREV
+        self.assertTrue(0 < prompted.sum() < B)
+        # a prompted row continues with <|startoftranscript|> after its prompt; no label falls inside the prompt
+        for row in np.nonzero(prompted)[0]:
+            sot = int(np.nonzero(b["dec_in"][row] == T.SOT)[0][0])
+            labels_here = b["lab_pos"][(b["lab_pos"] // L) == row] % L
+            self.assertGreaterEqual(int(labels_here.min()), sot)
+        quiet = (b["dec_in"][:, 0] == T.SOT) & (b["dec_in"][:, 1] == T.NO_CAPTIONS)
+        self.assertTrue(quiet.any())
+        self.assertTrue((b["ctc_l"][quiet] == 0).all())
+        self.assertTrue((np.array(b["n_segs"])[quiet] == 0).all())
         self.assertEqual(b["lab_pos"].size, b["lab_val"].size)
         self.assertTrue(((b["lab_pos"] >= 0) & (b["lab_pos"] < B * L)).all())
         self.assertNotIn(T.TRANSCRIBE, set(b["lab_val"].tolist()))
