@@ -101,6 +101,14 @@ def main(argv=None):
     hyps = tok.batch_decode(seqs, skip_special_tokens=True)
     report["test"] = {"n": len(items), **wers([it["text"] for it in items], hyps),
                       "examples": [{"ref": it["text"], "hyp": h} for it, h in list(zip(items, hyps))[:12]]}
+    groups: dict[str, list[int]] = {}
+    for i, it in enumerate(items):  # by engine and recording condition, and by condition over all engines
+        for key in (it["condition"], "*/" + it["condition"].split("/")[1]):
+            groups.setdefault(key, []).append(i)
+    report["test_by_condition"] = {k: {"n": len(ix), **wers([items[i]["text"] for i in ix], [hyps[i] for i in ix])}
+                                   for k, ix in sorted(groups.items())}
+    # every clip's hypothesis, so verbatim's own transcription of the same corpus can be compared clip by clip
+    report["test_hypotheses"] = [{"id": it["id"], "hyp": h} for it, h in zip(items, hyps)]
     seqs = transcribe([it["audio"] for it in items[:200]], True, 160)
     has = [T.timestamps_ok(s) for s in seqs]
     report["test_timestamps"] = {"n": len(seqs), "present": sum(a for a, _ in has) / max(1, len(has)),

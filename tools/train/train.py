@@ -332,6 +332,23 @@ class LogMel:
         return (log + 4.0) / 4.0
 
 
+def condition(entry: dict) -> str:
+    """An utterance's recording condition for per-condition error rates: engine / the hardest augmentation
+    (babble or noise below 10 dB SNR, noise, reverberation, telephone, clipping) or clean."""
+    ops = {a["op"]: a for a in entry.get("augment", [])}
+    if "noise" in ops:
+        kind = "noise<10dB" if ops["noise"]["snr_db"] < 10 else "noise>=10dB"
+    elif "reverb" in ops:
+        kind = "reverb"
+    elif "telephone" in ops:
+        kind = "telephone"
+    elif "clip" in ops:
+        kind = "clip"
+    else:
+        kind = "clean"
+    return f"{entry.get('voice', {}).get('engine', '?')}/{kind}"
+
+
 def pad_window(x: np.ndarray) -> np.ndarray:
     out = np.zeros(T.WINDOW_SAMPLES, np.float32)
     n = min(x.size, T.WINDOW_SAMPLES)
@@ -355,7 +372,7 @@ class EvalData:
             items = []
             for e in shards.read_manifest(corpus_dir, split):
                 items.append({"id": e["id"], "text": e["text"].strip(), "spoken": e.get("spoken", e["text"]),
-                              "audio": reader.audio(e)})
+                              "audio": reader.audio(e), "condition": condition(e)})
             self.sets[split] = items
         rng = np.random.default_rng(seed)
         test = self.sets["test"]
