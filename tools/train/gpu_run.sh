@@ -10,6 +10,8 @@
 #                                      .carry/train-ckpt here (added to those an earlier stash left), then exit
 #   bash tools/train/gpu_run.sh fetch                               the last packed checkpoint on this machine -> $OUT
 #   bash tools/train/gpu_run.sh text-fixtures                       transformers' tokenizer + normaliser fixtures
+#   bash tools/train/gpu_run.sh heads [--model DIR | --ckpt DIR]    measure the alignment heads (alignment_heads.py)
+#   bash tools/train/gpu_run.sh aligner [--aligner-s 480]           train the CTC aligner alone (own corpus)
 #   train options: --no-ckpt-out  keep the packed checkpoint on the machine ($OUT keeps the logs; then `fetch`)
 #                  --aligner-s S  also train the CTC aligner (tools/aligner) for S seconds on the same corpus, with an
 #                                 alignment corpus (joined words); its model.onnx, vocab.json, results come back in $OUT
@@ -39,6 +41,7 @@ MODEL_DIR=""
 CKPT_DIR=""
 SPEECH=""
 WANT_ENGINES=""
+HEADS_FILE=""
 AUGMENT=0.7
 CKPT_OUT=1
 ALIGNER_S=0
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
     --model) MODEL_DIR=$2; shift 2 ;;
     --ckpt) CKPT_DIR=$2; shift 2 ;;
     --speech) SPEECH=$2; shift 2 ;;
+    --heads-file) HEADS_FILE=$2; shift 2 ;;
     --engines) WANT_ENGINES=$2; shift 2 ;;
     --augment-prob) AUGMENT=$2; shift 2 ;;
     --no-ckpt-out) CKPT_OUT=0; shift ;;
@@ -127,6 +131,7 @@ stop_builds() {
 }
 trap stop_builds EXIT
 EVALC=$STATE/corpus-eval-$EVAL_SEED-$EVAL_UTTS-${ENGINES//,/-}
+ALIGNC=$STATE/corpus-align-9101-${ENGINES//,/-}  # the joined-word alignment set (aligner and alignment heads)
 
 if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
   # start the synthesis first: everything else overlaps with it
@@ -145,7 +150,6 @@ if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
   done
   [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4 "$ENGINES" 0.7; }
   if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10 "$TRAIN_ENGINES" "$AUGMENT"; fi
-  ALIGNC=$STATE/corpus-align-9101-${ENGINES//,/-}
   if [ "$ALIGNER_S" != 0 ] && [ ! -f "$ALIGNC/manifest.jsonl" ]; then
     rm -rf "$ALIGNC"; start_build "$ALIGNC" 600 9101 3 "$ENGINES" 0.7 500
   fi
@@ -163,16 +167,41 @@ cp "$ASSETS_ROOT/whisper/hf-onnx-community-whisper-base-tokenizer/vocab.json" \
    "$ASSETS_ROOT/whisper/mel_filters.npz" "$ASSETS_ROOT/whisper/english.json" "$ASSETS/"
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader || true
 
+export_model() {  # MODEL_DIR given, or exported from the best checkpoint on this machine
+  if [ -z "$MODEL_DIR" ]; then
+    [ -n "$CKPT_DIR" ] || CKPT_DIR=$(python3 tools/train/ckpt.py best "$STATE/packed" "$STATE/resume" .carry/train-ckpt)
+    [ -n "$CKPT_DIR" ] || { echo "no --model and no checkpoint found" >&2; exit 1; }
+    MODEL_DIR=/tmp/verbatim-demo-tiny
+    rm -rf "$MODEL_DIR"
+    python3 tools/train/export_hf.py --ckpt "$CKPT_DIR" --out "$MODEL_DIR" --assets "$ASSETS_ROOT" ${HEADS_FILE:+--alignment-heads-file "$HEADS_FILE"} || exit 1
+  fi
+}
+if [ "$MODE" = heads ] || [ "$MODE" = aligner ]; then
+  if [ ! -f "$ALIGNC/manifest.jsonl" ]; then rm -rf "$ALIGNC"; start_build "$ALIGNC" 600 9101 6 "$ENGINES" 0.7 500; fi
+fi
+if [ "$MODE" = heads ]; then
+  export_model
+  [ ${#BUILD_PIDS[@]} -gt 0 ] && { wait "${BUILD_PIDS[@]}"; BUILD_PIDS=(); }
+  python3 tools/train/alignment_heads.py --model "$MODEL_DIR" --corpus "$ALIGNC" --out "$OUT/heads.json"
+  exit $?
+fi
+if [ "$MODE" = aligner ]; then
+  [ "$ALIGNER_S" = 0 ] && ALIGNER_S=$((BUDGET - 90))
+  [ -n "$CORPUS_SEED" ] || CORPUS_SEED=501
+  MAIN=$STATE/corpus-aligner-$CORPUS_SEED-$N_UTTS-${ENGINES//,/-}-a$AUGMENT
+  [ -f "$MAIN/manifest.jsonl" ] || { rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10 "$ENGINES" "$AUGMENT"; }
+  mkdir -p "$OUT/aligner"
+  while [ ! -f "$ALIGNC/manifest.jsonl" ]; do sleep 2; done
+  python3 -u tools/aligner/train_aligner.py --corpus "$MAIN" --eval-corpus "$ALIGNC" --out "$OUT/aligner" \
+    --budget-s "$ALIGNER_S" 2>&1 | tee "$OUT/aligner/aligner.log" | grep -v "^\[aligner train\]" ; RC=${PIPESTATUS[0]}
+  stop_builds
+  exit $RC
+fi
+
 # ---- eval-hf: export (if given a checkpoint) and check a model folder the way a user runs it ----------------------
 if [ "$MODE" = eval-hf ]; then
   if [ ! -f "$EVALC/manifest.jsonl" ]; then rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 16 "$ENGINES" 0.7; fi
-  if [ -z "$MODEL_DIR" ]; then
-    [ -n "$CKPT_DIR" ] || CKPT_DIR=$(python3 tools/train/ckpt.py best "$STATE/packed" "$STATE/resume" .carry/train-ckpt)
-    [ -n "$CKPT_DIR" ] || { echo "eval-hf: no --model and no checkpoint found" >&2; exit 1; }
-    MODEL_DIR=/tmp/verbatim-demo-tiny
-    rm -rf "$MODEL_DIR"
-    python3 tools/train/export_hf.py --ckpt "$CKPT_DIR" --out "$MODEL_DIR" --assets "$ASSETS_ROOT" || exit 1
-  fi
+  export_model
   [ ${#BUILD_PIDS[@]} -gt 0 ] && { wait "${BUILD_PIDS[@]}"; BUILD_PIDS=(); }
   tail -n 2 "$EVALC.log" 2>/dev/null
   SP=()
