@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../internal/cli-context.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../internal/exit-codes.js';
 import { main } from '../main.js';
-import { fallbackTemperatures } from './transcribe.js';
+import { fallbackTemperatures, outputNameClash } from './transcribe.js';
 
 const TIMEOUT_MS = 180_000;
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -106,6 +106,21 @@ describe('verbatim transcribe: the command line', () => {
       expect(readdirSync(out)).toEqual([]);
     });
   }
+
+  it('refuses inputs whose outputs would overwrite each other, before loading the model', async () => {
+    const flac = join(REPO_ROOT, '../shared/speech/jfk/jfk.flac');
+    const result = await run(['transcribe', JFK_WAV, flac, '--model', 'no-such-model', '--output-dir', out]);
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.stderr).toContain(
+      `would write the same outputs ${join(out, 'jfk.*')}: ${JFK_WAV} and ${flac}`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+    expect(outputNameClash(['a/talk.wav', 'b/other.mp3'])).toBeUndefined();
+    expect(outputNameClash(['a/talk.wav', 'b/other.mp3', 'c/talk.mp3'])).toEqual({
+      stem: 'talk',
+      paths: ['a/talk.wav', 'c/talk.mp3'],
+    });
+  });
 
   it('turns --temperature and its fallback increment into whisper’s schedule', () => {
     expect(fallbackTemperatures(0, 0.2)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);

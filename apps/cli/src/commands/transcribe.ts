@@ -216,6 +216,19 @@ async function runTranscribe(
   context: CliContext,
 ): Promise<void> {
   const { io } = context;
+  // Inputs are expanded (and their output names checked) before the model loads: a clash is a usage error
+  // found at once, and a later input never overwrites an earlier one's transcript.
+  const expanded = await expandInputs(inputs);
+  const clash = outputNameClash(expanded.flatMap((input) => ('error' in input ? [] : [input.path])));
+  if (clash) {
+    io.stderr.write(
+      `verbatim: error E_INVALID_ARG: [transcribe] two inputs would write the same outputs ` +
+        `${join(flags.outputDir, `${clash.stem}.*`)}: ${clash.paths.join(' and ')} ` +
+        `(transcribe them into different --output-dir folders)\n`,
+    );
+    context.exitCode = EXIT_USAGE;
+    return;
+  }
   const bar = io.stderr.isTTY && !flags.quiet ? new ProgressBar(io.stderr) : undefined;
   let transcriber: Transcriber;
   let label = '';
@@ -247,7 +260,7 @@ async function runTranscribe(
   try {
     const formats = flags.outputFormat === 'all' ? OUTPUT_FORMATS : [flags.outputFormat];
     await mkdir(flags.outputDir, { recursive: true });
-    for (const input of await expandInputs(inputs)) {
+    for (const input of expanded) {
       if ('error' in input) {
         context.exitCode = EXIT_FAILURE;
         io.stderr.write(`${formatError(input.error, context.verbose)}\n`);
@@ -265,6 +278,25 @@ async function runTranscribe(
   } finally {
     await transcriber.dispose();
   }
+}
+
+/** The outputs of `path` are `<stem>.<format>`, named like whisper's: the file name without its extension. */
+function outputStem(path: string): string {
+  return basename(path, extname(path));
+}
+
+/** The first output stem two different inputs share (e.g. talk.wav and talk.mp3), with both inputs. */
+export function outputNameClash(
+  paths: readonly string[],
+): { stem: string; paths: [string, string] } | undefined {
+  const byStem = new Map<string, string>();
+  for (const path of paths) {
+    const stem = outputStem(path);
+    const first = byStem.get(stem);
+    if (first !== undefined) return { stem, paths: [first, path] };
+    byStem.set(stem, path);
+  }
+  return undefined;
 }
 
 async function transcribeOne(
@@ -289,7 +321,7 @@ async function transcribeOne(
   bar?.clear();
   const result = { info, segments: collected };
   // Every format is rendered before any file is written: a writer's error leaves no output behind.
-  const stem = basename(path, extname(path));
+  const stem = outputStem(path);
   const outputs = formats.map((format) => ({
     file: join(flags.outputDir, `${stem}.${format}`),
     text: formatTranscription(format, result),
