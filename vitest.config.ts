@@ -5,13 +5,15 @@ import { defineConfig } from 'vitest/config';
 /** Every workspace package that has a package.json becomes one vitest project, named after its folder. */
 function workspacePackages(): string[] {
   const groups = ['packages', 'apps', 'tools'];
-  return groups.flatMap((group) =>
+  const grouped = groups.flatMap((group) =>
     existsSync(group)
       ? readdirSync(group)
           .map((name) => join(group, name))
           .filter((dir) => existsSync(join(dir, 'package.json')))
       : [],
   );
+  const topLevel = ['benchmarks'].filter((dir) => existsSync(join(dir, 'package.json')));
+  return [...grouped, ...topLevel];
 }
 
 // Imports of @verbatim/* resolve to their TypeScript sources (the "@verbatim/source" export condition), so tests

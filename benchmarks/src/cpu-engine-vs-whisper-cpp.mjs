@@ -12,7 +12,7 @@
  * first; the table shows medians over rounds. Never fails on time: exit code 1 only when something could not run.
  * Needs `pnpm build` (the engine) and `bash benchmarks/scripts/build-whisper-cpp.sh` (whisper-bench for this CPU).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeLayout } from '@verbatim/reference';
 import { formatJson } from './lib/format-json.mjs';
+import { gitCommit, loadAverage } from './lib/run-info.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE_DIR = resolve(HERE, '..');
@@ -165,26 +166,6 @@ const IMPLS = {
   },
 };
 
-function gitCommit() {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    }).trim();
-    return dirty ? `${sha}-dirty` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function loadAverage() {
-  return os.loadavg().map((/** @type {number} */ value) => Math.round(value * 100) / 100);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 if (!existsSync(WHISPER_BENCH)) {
@@ -195,7 +176,7 @@ const configs = models.flatMap((model) =>
   dtypes.map((dtype) => ({ model, dtype, file: weights(model, dtype) })),
 );
 const host = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${os.cpus().length} (${os.hostname()})`;
-const commit = gitCommit();
+const commit = gitCommit(REPO_ROOT);
 const startedAt = new Date();
 const loadAverages = [{ at: 'start', load: loadAverage() }];
 /** @type {Map<string, {samples: any[], peaks: (number | null)[]}>} */

@@ -52,5 +52,6 @@ export {
   DEVICES,
   resolveTranscriptionOptions,
 } from './transcribe/transcription-options.js';
+export { findSpeechChunks } from './transcribe/vad-transcription.js';
 
 // --- end transcription ---

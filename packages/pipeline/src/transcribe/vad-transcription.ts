@@ -19,7 +19,10 @@ import { type RunContext, segmentOf, windowStart } from './run-context.js';
 import type { ResolvedVadOptions } from './transcription-options.js';
 import { splitWindowTokens } from './window-segments.js';
 
-/** The chunks the speech of `samples` is merged into (none for silence or an empty input). */
+/**
+ * The chunks the speech of `samples` is merged into (none for silence or an empty input): what VAD mode decodes.
+ * Public so tools that check a transcription against its chunk boundaries use exactly these chunks.
+ */
 export async function findSpeechChunks(
   samples: Float32Array,
   vad: ResolvedVadOptions,
