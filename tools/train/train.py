@@ -809,6 +809,7 @@ class Trainer:
         ev = None
         last_save = time.time()
         acc = {"loss": [], "ctc": [], "ce": [], "gn": []}
+        data_wait = 0.0  # seconds the loop waited for the next batch in this log interval: > 0 means data-bound
         t_log = time.time()
         steps_at_log = self.step
         self.model.train()
@@ -820,10 +821,13 @@ class Trainer:
                     break
                 if status.get("prefetch_error"):
                     raise RuntimeError("batch prefetch failed:\n" + status["prefetch_error"])
+                t_wait = time.time()
                 try:
                     b = q.get(timeout=5.0)
                 except queue.Empty:
                     continue
+                finally:
+                    data_wait += time.time() - t_wait
                 if self.stage == 2:
                     self.activate(b["tokens"])
                 loss, ctc, ce, gn, lr = self.step_once(b)
@@ -838,9 +842,11 @@ class Trainer:
                     rate = (self.step - steps_at_log) / max(dt, 1e-9)
                     self.log("train", step=self.step, stage=self.stage, stage_step=self.stage_step, lr=lr,
                              **{k: round(v, 4) for k, v in vals.items()}, steps_per_s=round(rate, 2),
+                             data_wait_frac=round(data_wait / max(dt, 1e-9), 3),
                              pool_utts=self.pool.n, pool_h=round(self.pool.hours(), 2),
                              active_rows=int(self.active.sum()), left_s=round(self.left(), 1))
                     acc = {k: [] for k in acc}
+                    data_wait = 0.0
                     t_log, steps_at_log = time.time(), self.step
                     if self.stage == 1 and args.stage == "auto":
                         if vals["ctc"] < args.ctc_breakthrough and self.stage_step >= args.stage1_min_steps:
