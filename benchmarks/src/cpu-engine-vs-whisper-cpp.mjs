@@ -12,24 +12,28 @@
  * first; the table shows medians over rounds. Never fails on time: exit code 1 only when something could not run.
  * Needs `pnpm build` (the engine) and `bash benchmarks/scripts/build-whisper-cpp.sh` (whisper-bench for this CPU).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeLayout } from '@verbatim/reference';
 import { formatJson } from './lib/format-json.mjs';
 import { gitCommit, loadAverage } from './lib/run-info.mjs';
+import {
+  JFK_WAV,
+  PACKAGE_DIR,
+  REPO_ROOT,
+  seededGgmlWeights,
+  sharedDir,
+  WEIGHTS_SEED,
+} from './lib/seeded-weights.mjs';
+import { median } from './lib/stats.mjs';
+import { runMeasured, runWhisperBench, WHISPER_BENCH } from './lib/whisper-cpp.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PACKAGE_DIR = resolve(HERE, '..');
-const REPO_ROOT = resolve(PACKAGE_DIR, '..');
-const CACHE_DIR = join(PACKAGE_DIR, '.cache');
-const WHISPER_BENCH = join(CACHE_DIR, 'whisper.cpp-native', 'bin', 'whisper-bench');
-const SEED = 1234;
+const SEED = WEIGHTS_SEED;
 const WINDOW_S = 30;
-const WAV = 'speech/jfk/jfk.wav';
+const WAV = JFK_WAV;
 
 const { values: options } = parseArgs({
   options: {
@@ -49,85 +53,11 @@ const repeats = Number(options.repeats);
 const threads = Number(options.threads);
 const prebuiltModels = String(options.prebuilt).split(',').filter(Boolean);
 
-/** @param {number[]} values @returns {number} NaN for none */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const at = (/** @type {number} */ index) => sorted[index] ?? Number.NaN;
-  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
-}
-
-function sharedDir() {
-  const fromEnvironment = process.env.VERBATIM_SHARED;
-  const candidates = [
-    ...(fromEnvironment ? [fromEnvironment] : []),
-    join(REPO_ROOT, '..', 'shared'),
-    join(REPO_ROOT, 'shared'),
-  ];
-  const found = candidates.find((candidate) => existsSync(join(candidate, WAV)));
-  if (found === undefined) throw new Error(`no shared/${WAV} found; set VERBATIM_SHARED`);
-  return found;
-}
-
-/** The ggml file of (model, dtype), written once into .cache/weights. */
-function weights(/** @type {string} */ model, /** @type {'f32' | 'f16'} */ dtype) {
-  const dir = join(CACHE_DIR, 'weights', `${model}-ggml-${dtype}-seed${SEED}`);
-  const file = join(dir, dtype === 'f32' ? 'ggml-model-f32.bin' : 'ggml-model.bin');
-  const done = join(dir, '.complete');
-  if (!existsSync(done)) {
-    process.stderr.write(`writing ${model} ggml-${dtype} (seed ${SEED}) … `);
-    const [written] = writeLayout(dir, { layout: `ggml-${dtype}`, architecture: model, seed: SEED });
-    if (written !== file) throw new Error(`writeLayout wrote ${written}, expected ${file}`);
-    writeFileSync(done, '');
-    process.stderr.write('done\n');
-  }
-  return file;
-}
-
-/**
- * Runs a command under GNU time for its peak resident set; returns stdout and the peak in bytes (null without
- * /usr/bin/time).
- * @param {string} command @param {string[]} args
- */
-function runMeasured(command, args) {
-  const haveTime = existsSync('/usr/bin/time');
-  const scratch = mkdtempSync(join(os.tmpdir(), 'verbatim-bench-'));
-  const rssFile = join(scratch, 'maxrss');
-  const [file, argv] = haveTime
-    ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args]]
-    : [command, args];
-  const run = spawnSync(file, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const peakKb = haveTime && existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim()) : Number.NaN;
-  rmSync(scratch, { recursive: true, force: true });
-  if (run.status !== 0) {
-    throw new Error(
-      `${command} ${args.join(' ')} exited ${run.status}:\n${(run.stderr ?? '').slice(-4000)}${run.stdout}`,
-    );
-  }
-  return {
-    stdout: run.stdout,
-    stderr: run.stderr,
-    peakBytes: Number.isFinite(peakKb) ? peakKb * 1024 : null,
-  };
-}
-
 /** @param {string} stdout */
 function resultLine(stdout) {
   const line = stdout.split('\n').find((text) => text.startsWith('RESULT '));
   if (line === undefined) throw new Error(`no RESULT line in:\n${stdout}`);
   return JSON.parse(line.slice('RESULT '.length));
-}
-
-/**
- * whisper.cpp's own whisper_print_timings lines: "encode time = 360.82 ms / 1 runs ( 360.82 ms per run)".
- * @param {string} text @param {string} what
- */
-function perRunMs(text, what) {
-  const match = new RegExp(
-    `${what} time =\\s*[\\d.]+ ms /\\s*(\\d+) runs \\(\\s*([\\d.]+) ms per run\\)`,
-  ).exec(text);
-  if (match === null) throw new Error(`whisper-bench printed no "${what} time" line:\n${text}`);
-  return { runs: Number(match[1]), ms: Number(match[2]) };
 }
 
 /** @type {Record<string, (file: string) => {sample: any, peakBytes: number | null}>} */
@@ -144,20 +74,8 @@ const IMPLS = {
     return { sample: resultLine(run.stdout), peakBytes: run.peakBytes };
   },
   'whisper.cpp'(file) {
-    const run = runMeasured(WHISPER_BENCH, ['-m', file, '-t', String(threads), '-fa']);
-    const log = run.stderr + run.stdout;
-    const systemInfo = /system_info: (.*)/.exec(log)?.[1]?.trim() ?? '';
-    return {
-      sample: {
-        loadMs: Number(/load time =\s*([\d.]+) ms/.exec(log)?.[1]),
-        encodeMs: [perRunMs(log, 'encode').ms],
-        stepMs: [perRunMs(log, 'decode').ms],
-        batchdMs: perRunMs(log, 'batchd').ms,
-        promptMs: perRunMs(log, 'prompt').ms,
-        systemInfo,
-      },
-      peakBytes: run.peakBytes,
-    };
+    const { encodeMs, stepMs, peakBytes, ...rest } = runWhisperBench(file, threads);
+    return { sample: { ...rest, encodeMs: [encodeMs], stepMs: [stepMs] }, peakBytes };
   },
   'whisper.cpp-npm-prebuilt'(file) {
     const worker = join(HERE, 'workers', 'whisper-cpp-npm.mjs');
@@ -173,7 +91,7 @@ if (!existsSync(WHISPER_BENCH)) {
   process.exit(1);
 }
 const configs = models.flatMap((model) =>
-  dtypes.map((dtype) => ({ model, dtype, file: weights(model, dtype) })),
+  dtypes.map((dtype) => ({ model, dtype, file: seededGgmlWeights(model, dtype) })),
 );
 const host = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'} × ${os.cpus().length} (${os.hostname()})`;
 const commit = gitCommit(REPO_ROOT);
