@@ -56,6 +56,16 @@ describe('placeChunkSegment', () => {
     expect(placeChunkSegment(piece(120, 110), map)).toBeUndefined();
   });
 
+  it('places the segments of a window that starts inside the chunk (a continuation) from that start', () => {
+    // Window from chunk time 1.5 s: its 0–1 s is chunk time 1.5–2.5 s, across the seam at 2 s.
+    expect(placeChunkSegment(piece(0, 50), map, s(1.5))).toEqual({ startSample: s(2.5), endSample: s(5.5) });
+    expect(placeChunkSegment(piece(0, undefined), map, s(3))).toEqual({
+      startSample: s(10),
+      endSample: s(10.5),
+    });
+    expect(placeChunkSegment(piece(25, 50), map, s(3))).toBeUndefined(); // starts at the chunk's end
+  });
+
   it('loses and duplicates no speech across chunk boundaries', () => {
     // Speech spans of uneven lengths (one over 30 s, cut by mergeChunks) and gaps, in whole timestamp steps.
     const step = N_SAMPLES_PER_TOKEN;

@@ -20,12 +20,21 @@ export interface PlacedSpan {
  * Where `segment` of a chunk lies in the original audio. Its times are first clamped to the chunk's audio (the rest
  * of the 30 s window is zero padding); undefined when nothing of it is left there (it started at or after the
  * chunk's end, or ends where it starts).
+ * @param windowStartSample where the window the segment was decoded in starts in the chunk's audio, in samples: 0
+ *   for a chunk's first window, the resume point for a continuation (see chunk-decode-loop.ts).
  */
-export function placeChunkSegment(segment: WindowSegment, timeMap: ChunkTimeMap): PlacedSpan | undefined {
+export function placeChunkSegment(
+  segment: WindowSegment,
+  timeMap: ChunkTimeMap,
+  windowStartSample = 0,
+): PlacedSpan | undefined {
   const chunkSamples = timeMap.durationSamples;
   const clamp = (sample: number) => Math.min(Math.max(sample, 0), chunkSamples);
-  const start = clamp(segment.startStep * N_SAMPLES_PER_TOKEN);
-  const end = segment.endStep === undefined ? chunkSamples : clamp(segment.endStep * N_SAMPLES_PER_TOKEN);
+  const start = clamp(windowStartSample + segment.startStep * N_SAMPLES_PER_TOKEN);
+  const end =
+    segment.endStep === undefined
+      ? chunkSamples
+      : clamp(windowStartSample + segment.endStep * N_SAMPLES_PER_TOKEN);
   if (end <= start) return undefined;
   return {
     startSample: timeMap.toOriginalSample(start, 'start'),

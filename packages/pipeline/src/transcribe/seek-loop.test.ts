@@ -1,23 +1,8 @@
-import { type Segment, Tokenizer } from '@verbatim/core';
+import type { Segment } from '@verbatim/core';
 import { describe, expect, it } from 'vitest';
 import { buildSegment } from './build-segment.js';
 import { type SeekDecode, type SeekLoopOptions, type SeekWindow, seekLoop } from './seek-loop.js';
-
-const tokenizer = Tokenizer.forModel({ vocabSize: 51865 });
-const ts = (seconds: number) => tokenizer.timestampToken(seconds);
-const text = (words: string) => tokenizer.encode(words);
-
-function decoded(tokens: number[], overrides: Partial<SeekDecode> = {}): SeekDecode {
-  return {
-    tokens,
-    silent: false,
-    temperature: 0,
-    avgLogprob: -0.25,
-    compressionRatio: 1.5,
-    noSpeechProb: 0.01,
-    ...overrides,
-  };
-}
+import { decoded, text, tokenizer, ts } from './test-support/hand-decoded.js';
 
 /** Runs the loop with the windows' results given in order; returns the segments and the windows it asked for. */
 async function run(results: SeekDecode[], options: Partial<SeekLoopOptions> & { contentFrames: number }) {

@@ -1,10 +1,10 @@
 /**
  * 'vad' mode, WhisperX-style: Silero finds the speech, speech spans are merged into chunks of at most 30 s, chunks
- * are decoded in batches (in order), and each chunk's segments are placed back on the original timeline through its
- * time map. Segments are yielded in time order, batch by batch, as each batch finishes.
+ * are decoded in batches (in order), a chunk whose text stopped early is resumed from there, and each chunk's
+ * segments are placed back on the original timeline through its time map. Segments are yielded in time order, each
+ * chunk's once it is complete.
  */
 
-import { planBatches } from '@verbatim/batching';
 import { SAMPLE_RATE_HZ, type Segment } from '@verbatim/core';
 import {
   chunkAudio,
@@ -14,10 +14,9 @@ import {
   speechTimestamps,
   WINDOW_SAMPLES,
 } from '@verbatim/vad';
-import { placeChunkSegment } from './chunk-placement.js';
+import { chunkDecodeLoop } from './chunk-decode-loop.js';
 import { type RunContext, segmentOf, windowStart } from './run-context.js';
 import type { ResolvedVadOptions } from './transcription-options.js';
-import { splitWindowTokens } from './window-segments.js';
 
 /**
  * The chunks the speech of `samples` is merged into (none for silence or an empty input): what VAD mode decodes.
@@ -51,39 +50,29 @@ export async function findSpeechChunks(
   return mergeChunks(spans, { sampleRateHz: SAMPLE_RATE_HZ });
 }
 
-/** Decodes `chunks` of the run's audio in batches and yields their segments on the original timeline. */
-export async function* transcribeChunks(
+/**
+ * Decodes `chunks` of the run's audio in batches, resuming those whose text stopped early (see chunk-decode-loop.ts),
+ * and yields their segments on the original timeline.
+ */
+export function transcribeChunks(
   context: RunContext,
   chunks: readonly SpeechChunk[],
 ): AsyncGenerator<Segment> {
-  const { samples, decoder, tokenizer } = context;
-  const segment = segmentOf(context);
+  const { samples, decoder, tokenizer, onProgress } = context;
   const totalS = samples.length / SAMPLE_RATE_HZ;
-  let nextId = 0;
-  for (const batch of planBatches(chunks, { batchSize: context.batchSize })) {
-    const batchChunks = batch.itemIndices.map((i) => chunks[i]!);
-    const results = await decoder.decode(
-      batchChunks.map((chunk) => chunkAudio(samples, chunk)),
-      batch.itemIndices.map((i) => windowStart(context, context.prompts.initialPrompt, i)),
-    );
-    for (const [k, chunk] of batchChunks.entries()) {
-      const result = results[k]!;
-      if (result.silent) continue;
-      for (const piece of splitWindowTokens(result.tokens, tokenizer.special.timestampBegin).segments) {
-        const placed = placeChunkSegment(piece, chunk.timeMap);
-        if (placed === undefined) continue;
-        const made = segment(
-          nextId,
-          placed.startSample / SAMPLE_RATE_HZ,
-          placed.endSample / SAMPLE_RATE_HZ,
-          piece.tokens,
-          result,
-        );
-        if (made === undefined) continue;
-        nextId++;
-        yield made;
-      }
-    }
-    context.onProgress?.({ stage: 'decode', doneS: batchChunks.at(-1)!.endSample / SAMPLE_RATE_HZ, totalS });
-  }
+  return chunkDecodeLoop({
+    chunks,
+    batchSize: context.batchSize,
+    timestampBegin: tokenizer.special.timestampBegin,
+    buildSegment: segmentOf(context),
+    decodeBatch: (windows) =>
+      decoder.decode(
+        windows.map((window) => chunkAudio(samples, chunks[window.chunkIndex]!).subarray(window.startSample)),
+        windows.map((window) => windowStart(context, context.prompts.initialPrompt, window.index)),
+      ),
+    ...(onProgress !== undefined && {
+      onChunksDone: (chunksDone: number) =>
+        onProgress({ stage: 'decode', doneS: chunks[chunksDone - 1]!.endSample / SAMPLE_RATE_HZ, totalS }),
+    }),
+  });
 }
