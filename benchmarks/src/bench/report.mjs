@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { biomeFormat } from '../lib/biome-format.mjs';
 
 /** @typedef {{ impl: string, model: string | null, backend: string, dtype: string | null, batch: number, stage: string,
  *   id?: string, rtfx: number | null, wall_s: number, unit?: string, timed?: string }} BenchRecord */
@@ -79,7 +80,8 @@ export function rtfxChartSvg(panels) {
     y += 24;
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" role="img">`,
+    '<title>RTFx per model: verbatim next to its peers</title>',
     `<rect width="${width}" height="${y}" fill="white"/>`,
     ...parts,
     '</svg>',
@@ -153,6 +155,7 @@ ${e2eTable}
 ${cpu?.run.table_markdown ?? '(no run)'}
 `;
   writeFileSync(reportFile, text);
+  biomeFormat([reportFile]);
   return `report: ${basename(reportFile)} and results/${basename(svgFile)} from ${cpu?.name ?? 'no CPU run'}`;
 }
 

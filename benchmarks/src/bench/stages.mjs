@@ -24,8 +24,9 @@ const RESAMPLE_FROM_HZ = 44_100;
 /**
  * @typedef {{ id: string, impl: string, model: string | null, dtype: string | null, batch: number,
  *   audioS: number | null, perToken?: boolean, what: string,
- *   fn: () => Promise<number | undefined> | number | undefined }} Stage
- *   fn returns its own duration in ms when only part of it is timed (decode-step), else undefined
+ *   fn: () => Promise<StageTiming | undefined> | StageTiming | undefined }} Stage
+ *   fn returns its own wall and CPU ms when only part of it is timed (decode-step: per token), else undefined
+ * @typedef {{ wallMs: number, cpuMs: number }} StageTiming
  */
 
 /** Tiles `samples` to exactly `length` samples. @param {Float32Array} samples @param {number} length */
@@ -225,10 +226,12 @@ export async function modelStages(inputs, model, dtype, threads, batches, includ
         await session.append(Int32Array.from(startSequence), startSequence.length);
         const token = Int32Array.of(special.blank);
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         for (let step = 0; step < DECODE_STEPS; step++) await session.append(token, 1);
-        const perToken = (performance.now() - start) / DECODE_STEPS;
+        const wallMs = (performance.now() - start) / DECODE_STEPS;
+        const cpu = process.cpuUsage(cpuStart);
         await session.dispose();
-        return perToken;
+        return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 / DECODE_STEPS };
       },
     },
   );

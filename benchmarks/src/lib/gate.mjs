@@ -14,7 +14,7 @@ export const DEFAULT_THRESHOLD = 0.15;
 
 /**
  * @typedef {{ stage: string, roundRatios: number[] }} StageRatios   one stage: stage time ÷ calibration time per round
- * @typedef {{ threshold: number, stages: Record<string, { ratio: number, round_ratios: number[] }> }} Baseline
+ * @typedef {{ threshold: number, stages: Record<string, { ratio: number, run_ratios: number[] }> }} Baseline
  * @typedef {{ stage: string, status: 'ok' | 'slower' | 'faster' | 'missing' | 'new',
  *   baseline: number | null, current: number | null, change: number | null }} GateRow
  *   change: current ÷ baseline − 1 (0.31 = 31 % slower)
@@ -39,17 +39,25 @@ export function roundRatios(stageMs, calibrationMs) {
 }
 
 /**
- * A baseline from one run's ratios, to 4 significant digits (what `pnpm bench --quick --update-baseline` commits).
- * @param {readonly StageRatios[]} stages @param {number} [threshold] @returns {Baseline}
+ * A baseline from several runs of the quick suite (what `pnpm -F @verbatim/benchmarks bench:update-baseline`
+ * commits): per stage, the median over runs of each run's figure (the median of its rounds), to 4 significant
+ * digits. Several runs, because one run's own noise would otherwise shift every later verdict.
+ * @param {readonly (readonly StageRatios[])[]} runs @param {number} [threshold] @returns {Baseline}
+ * @throws Error when a run lacks a stage of the first run
  */
-export function baselineFrom(stages, threshold = DEFAULT_THRESHOLD) {
+export function baselineFrom(runs, threshold = DEFAULT_THRESHOLD) {
+  const stages = (runs[0] ?? []).map(({ stage }) => stage);
   return {
     threshold,
     stages: Object.fromEntries(
-      stages.map(({ stage, roundRatios: ratios }) => [
-        stage,
-        { ratio: roundTo(median(ratios)), round_ratios: ratios.map((ratio) => roundTo(ratio)) },
-      ]),
+      stages.map((stage) => {
+        const perRun = runs.map((run, index) => {
+          const found = run.find((entry) => entry.stage === stage);
+          if (found === undefined) throw new Error(`baselineFrom: run ${index} has no stage ${stage}`);
+          return median(found.roundRatios);
+        });
+        return [stage, { ratio: roundTo(median(perRun)), run_ratios: perRun.map((ratio) => roundTo(ratio)) }];
+      }),
     ),
   };
 }
@@ -115,7 +123,7 @@ export function formatGateReport(result, rounds) {
     result.passed
       ? `bench gate: PASS — no stage more than ${limit} slower than the baseline (median of ${rounds} rounds)`
       : `bench gate: FAIL — ${failing.map((row) => row.stage).join(', ')} ` +
-          `(update the baseline only for an intended change: pnpm bench --quick --update-baseline)`,
+          `(update the baseline only for an intended change: pnpm -F @verbatim/benchmarks bench:update-baseline)`,
   );
   return lines.join('\n');
 }

@@ -23,13 +23,30 @@ describe('roundRatios', () => {
 
 describe('compareWithBaseline', () => {
   const baseline = baselineFrom([
-    { stage: 'encoder', roundRatios: [10, 10.4, 9.8] },
-    { stage: 'mel-ts', roundRatios: [2, 2, 2] },
+    [
+      { stage: 'encoder', roundRatios: [10, 10.4, 9.8] },
+      { stage: 'mel-ts', roundRatios: [2, 2, 2] },
+    ],
+    [
+      { stage: 'mel-ts', roundRatios: [2.2] },
+      { stage: 'encoder', roundRatios: [11, 12, 13] },
+    ],
+    [
+      { stage: 'encoder', roundRatios: [9, 9.5, 9.5] },
+      { stage: 'mel-ts', roundRatios: [1.9] },
+    ],
   ]);
 
-  it('stores the median of the rounds with the default 15% threshold', () => {
+  it("stores per stage the median over runs of each run's median round, with the default 15% threshold", () => {
     expect(baseline.threshold).toBe(0.15);
-    expect(baseline.stages.encoder?.ratio).toBe(10);
+    expect(baseline.stages.encoder).toEqual({ ratio: 10, run_ratios: [10, 12, 9.5] });
+    expect(baseline.stages['mel-ts']?.ratio).toBe(2);
+  });
+
+  it('refuses runs that lack a stage', () => {
+    expect(() =>
+      baselineFrom([[{ stage: 'a', roundRatios: [1] }], [{ stage: 'b', roundRatios: [1] }]]),
+    ).toThrow(/run 1 has no stage a/);
   });
 
   it('passes within the threshold and fails beyond it, naming the stage', () => {
