@@ -438,7 +438,7 @@ if (!options['no-save']) {
       ),
     })}\n`,
   );
-  console.log(`records: ${file} (+ results/history.jsonl)`);
+  console.log(`records: ${file} (+ one line in ${join(RESULTS_DIR, 'history.jsonl')})`);
   if (mode === 'full' && RESULTS_DIR === DEFAULT_RESULTS_DIR)
     console.log(writeReport(RESULTS_DIR, join(PACKAGE_DIR, 'REPORT.md')));
 }
