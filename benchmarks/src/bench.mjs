@@ -26,7 +26,7 @@ import { audioStages, FIXED_NEW_TOKENS, modelStages, prepareInputs, WINDOW_S } f
 import { biomeFormat } from './lib/biome-format.mjs';
 import { formatJson } from './lib/format-json.mjs';
 import { compareWithBaseline, formatGateReport, roundRatios } from './lib/gate.mjs';
-import { gitCommit, loadAverage, machineInfo } from './lib/run-info.mjs';
+import { cpuSignature, gitCommit, loadAverage, machineInfo } from './lib/run-info.mjs';
 import { PACKAGE_DIR, REPO_ROOT, seededGgmlWeights, sharedDir, WEIGHTS_SEED } from './lib/seeded-weights.mjs';
 import { median, roundTo } from './lib/stats.mjs';
 import { runWhisperBench, WHISPER_BENCH } from './lib/whisper-cpp.mjs';
@@ -450,7 +450,18 @@ if (options.gate) {
     );
     process.exit(1);
   }
-  const result = compareWithBaseline(JSON.parse(readFileSync(BASELINE_FILE, 'utf8')), stageRatios);
-  console.log(`\n${formatGateReport(result, rounds)}`);
-  if (!result.passed) process.exitCode = 1;
+  const baseline = JSON.parse(readFileSync(BASELINE_FILE, 'utf8'));
+  const here = cpuSignature();
+  if (JSON.stringify(baseline.cpu) !== JSON.stringify(here)) {
+    // Ratios to the calibration kernel cancel a machine's speed, not its instruction set: no verdict across CPUs.
+    console.log(
+      `\nbench gate: not applicable here: the baseline was measured on ${JSON.stringify(baseline.cpu)}, this ` +
+        `machine is ${JSON.stringify(here)}; record a baseline on this kind of machine with ` +
+        'pnpm -F @verbatim/benchmarks bench:update-baseline',
+    );
+  } else {
+    const result = compareWithBaseline(baseline, stageRatios);
+    console.log(`\n${formatGateReport(result, rounds)}`);
+    if (!result.passed) process.exitCode = 1;
+  }
 }

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { biomeFormat } from './lib/biome-format.mjs';
 import { formatJson } from './lib/format-json.mjs';
 import { baselineFrom } from './lib/gate.mjs';
-import { gitCommit } from './lib/run-info.mjs';
+import { cpuSignature, gitCommit } from './lib/run-info.mjs';
 import { PACKAGE_DIR, REPO_ROOT } from './lib/seeded-weights.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -74,6 +74,7 @@ writeFileSync(
     created_at: new Date().toISOString(),
     commit: gitCommit(REPO_ROOT),
     host: runs[0]?.host,
+    cpu: cpuSignature(),
     threads: runs[0]?.threads,
     rounds_per_run: runs[0]?.rounds,
     runs: runs.map((run) => ({

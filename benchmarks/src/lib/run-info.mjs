@@ -1,6 +1,7 @@
 // @ts-check
 /** What a benchmark record says about where and on what it ran: the commit, the machine, the load. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 
 /**
@@ -34,4 +35,20 @@ export function machineInfo() {
     hostname: os.hostname(),
     node: process.version,
   };
+}
+
+/**
+ * What decides the engine's speed relative to plain JavaScript on this CPU: its model name and the vector extensions
+ * the engine's kernels and BLAS pick (Linux /proc/cpuinfo flags; false elsewhere). The gate compares only like with
+ * like: a baseline taken with AVX-512 says nothing about an AVX2-only machine.
+ */
+export function cpuSignature() {
+  let flags = '';
+  try {
+    flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';
+  } catch {
+    flags = '';
+  }
+  const has = (/** @type {string} */ flag) => ` ${flags} `.includes(` ${flag} `);
+  return { model: os.cpus()[0]?.model.trim() ?? 'unknown CPU', avx2: has('avx2'), avx512f: has('avx512f') };
 }
