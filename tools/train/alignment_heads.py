@@ -103,7 +103,8 @@ def main(argv=None):
     import torch
     import transformers
 
-    model = transformers.WhisperForConditionalGeneration.from_pretrained(args.model, attn_implementation="eager")
+    model = transformers.WhisperForConditionalGeneration.from_pretrained(args.model, attn_implementation="eager",
+                                                                          dtype=torch.float32)
     model = model.to("cuda").eval()
     proc = transformers.WhisperProcessor.from_pretrained(args.model)
     tok = proc.tokenizer

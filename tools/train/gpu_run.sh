@@ -13,6 +13,8 @@
 #   bash tools/train/gpu_run.sh heads [--model DIR | --ckpt DIR]    measure the alignment heads (alignment_heads.py)
 #   bash tools/train/gpu_run.sh aligner [--aligner-s 480]           train the CTC aligner alone (own corpus)
 #   train options: --no-ckpt-out  keep the packed checkpoint on the machine ($OUT keeps the logs; then `fetch`)
+#                  --gpus N       train on N GPUs (torchrun, stage 2 only); an aligner (--aligner-s) gets GPU N
+#                  --build-workers W  corpus synthesis processes (default 10; on a many-core machine, more)
 #                  --aligner-s S  also train the CTC aligner (tools/aligner) for S seconds on the same corpus, with an
 #                                 alignment corpus (joined words); its model.onnx, vocab.json, results come back in $OUT
 #   bash tools/train/gpu_run.sh eval-hf [--ckpt DIR | --model DIR] [--eval-utts 12000] [--eval-seed 777001]
@@ -45,6 +47,8 @@ HEADS_FILE=""
 AUGMENT=0.7
 CKPT_OUT=1
 ALIGNER_S=0
+GPUS=1
+BUILD_WORKERS=10
 TRAIN_ARGS=()
 if [ "$MODE" = eval-hf ]; then EVAL_UTTS=12000; EVAL_SEED=777001; fi
 while [ $# -gt 0 ]; do
@@ -62,6 +66,8 @@ while [ $# -gt 0 ]; do
     --augment-prob) AUGMENT=$2; shift 2 ;;
     --no-ckpt-out) CKPT_OUT=0; shift ;;
     --aligner-s) ALIGNER_S=$2; shift 2 ;;
+    --gpus) GPUS=$2; shift 2 ;;
+    --build-workers) BUILD_WORKERS=$2; shift 2 ;;
     --) shift; TRAIN_ARGS=("$@"); break ;;
     *) echo "gpu_run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -149,7 +155,7 @@ if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
     if [ -z "$PREV" ] && [ -f "$d/manifest.jsonl" ]; then PREV=$d; else rm -rf "$d" "$d.log"; fi
   done
   [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4 "$ENGINES" 0.7; }
-  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" 10 "$TRAIN_ENGINES" "$AUGMENT"; fi
+  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" "$BUILD_WORKERS" "$TRAIN_ENGINES" "$AUGMENT"; fi
   if [ "$ALIGNER_S" != 0 ] && [ ! -f "$ALIGNC/manifest.jsonl" ]; then
     rm -rf "$ALIGNC"; start_build "$ALIGNC" 600 9101 3 "$ENGINES" 0.7 500
   fi
@@ -200,7 +206,7 @@ fi
 
 # ---- eval-hf: export (if given a checkpoint) and check a model folder the way a user runs it ----------------------
 if [ "$MODE" = eval-hf ]; then
-  if [ ! -f "$EVALC/manifest.jsonl" ]; then rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 16 "$ENGINES" 0.7; fi
+  if [ ! -f "$EVALC/manifest.jsonl" ]; then rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" "$(( $(nproc) > 40 ? 48 : 16 ))" "$ENGINES" 0.7; fi
   export_model
   [ ${#BUILD_PIDS[@]} -gt 0 ] && { wait "${BUILD_PIDS[@]}"; BUILD_PIDS=(); }
   tail -n 2 "$EVALC.log" 2>/dev/null
@@ -219,6 +225,7 @@ if [ "$ALIGNER_S" != 0 ]; then
   mkdir -p "$OUT/aligner"
   ( while [ ! -f "$ALIGNC/manifest.jsonl" ]; do sleep 2; done
     say "aligner: training ${ALIGNER_S}s"
+    [ "$GPUS" -gt 1 ] && export CUDA_VISIBLE_DEVICES=$GPUS  # its own GPU, after the training ranks'
     python3 -u tools/aligner/train_aligner.py --corpus "$MAIN" ${PREV:+--corpus "$PREV"} --eval-corpus "$ALIGNC" \
       --out "$OUT/aligner" --budget-s "$ALIGNER_S" > "$OUT/aligner/aligner.log" 2>&1
     say "aligner: exit $?" ) &
@@ -230,7 +237,12 @@ ARGS=(--assets "$ASSETS" --out "$TRAIN_OUT" --state "$STATE" --corpus "$MAIN" --
 LIMIT=$((BUDGET + 25 - $(elapsed)))
 say "resume: state $( [ -f "$STATE/full.pt" ] && echo yes || echo no ), packed ${BEST:-none}; corpus seed $CORPUS_SEED"
 say "train.py ${ARGS[*]} ${TRAIN_ARGS[*]} (hard limit ${LIMIT}s)"
-timeout --signal=TERM --kill-after=15 "$LIMIT" python3 -u tools/train/train.py "${ARGS[@]}" "${TRAIN_ARGS[@]}"
+LAUNCH=(python3 -u)
+if [ "$GPUS" -gt 1 ]; then  # one process a GPU; NVLink multicast stays off (the machine's GPUs are shared)
+  export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+  LAUNCH=(torchrun --standalone --nproc-per-node "$GPUS")
+fi
+timeout --signal=TERM --kill-after=30 "$LIMIT" "${LAUNCH[@]}" tools/train/train.py "${ARGS[@]}" "${TRAIN_ARGS[@]}"
 RC=$?
 say "train.py exit $RC"
 if [ -n "$ALIGNER_PID" ]; then wait "$ALIGNER_PID"; tail -n 3 "$OUT/aligner/aligner.log"; rm -f "$OUT/aligner/aligner.pt.tmp"; fi

@@ -17,6 +17,11 @@ parts) goes to --out at every --save-every-s and at the end; the full state (fp3
 packed checkpoint in --resume; else the packed checkpoint with a fresh optimizer and --rewarm warm-up steps.
 The JSON-lines log (loss, learning rate, throughput, pool size, validation CER/WER, examples) goes to
 --out/train_log.jsonl.
+
+Several GPUs (stage 2 only): `torchrun --nproc-per-node N train.py ...`. Every rank loads the same corpora into its own
+pool and draws its own windows (its own seed); after each backward pass the gradients of all ranks are averaged in one
+flat all-reduce that also carries each rank's wish to stop, so every rank takes the same steps and stops after the
+same one. Rank 0 alone logs, evaluates and saves; the others wait for it at the next all-reduce.
 """
 
 from __future__ import annotations
@@ -116,10 +121,15 @@ def parse_args(argv=None):
 
 class Log:
     def __init__(self, path):
-        self.f = open(path, "a", encoding="utf-8")
+        self.f = open(path, "a", encoding="utf-8") if path else None  # None: a rank > 0 (rank 0 logs for all)
         self.t0 = time.time()
 
     def __call__(self, kind, **kw):
+        if self.f is None:
+            if kind in ("warning", "error"):
+                print(f"[{kind} rank {os.environ.get('RANK')}] " + json.dumps(kw, default=_json_default)[:600],
+                      flush=True)
+            return
         rec = {"kind": kind, "time": round(time.time(), 3), **kw}
         self.f.write(json.dumps(rec, sort_keys=True, default=_json_default) + "\n")
         self.f.flush()
@@ -413,8 +423,16 @@ class Trainer:
         self.t0 = float(os.environ.get("VERBATIM_T0", time.time()))
         self.deadline = self.t0 + args.budget_s
         os.makedirs(args.out, exist_ok=True)
-        self.log = Log(os.path.join(args.out, "train_log.jsonl"))
-        self.dev = torch.device("cuda")
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.log = Log(os.path.join(args.out, "train_log.jsonl") if self.rank == 0 else None)
+        if self.world > 1:
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local)
+            self.dev = torch.device("cuda", local)
+            torch.distributed.init_process_group("nccl", device_id=self.dev)
+        else:
+            self.dev = torch.device("cuda")
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         self.stop_requested = False
@@ -432,6 +450,7 @@ class Trainer:
         self.history = {"runs": []}
         self.last_eval = {}
         self.run_steps = 0
+        self.shared_left = None  # several GPUs: rank 0's seconds left, as every rank last read it
 
     def _on_term(self, *_):
         self.stop_requested = True
@@ -531,8 +550,8 @@ class Trainer:
 
     def lr_now(self) -> float:
         lr = self.peak_lr() * min(1.0, (self.opt_step + 1) / max(1, self.warmup_steps))
-        if self.args.anneal_s > 0:
-            left = self.left() - self.args.reserve_s
+        if self.args.anneal_s > 0:  # several GPUs: rank 0's clock, so that every rank takes the same step
+            left = (self.shared_left if self.world > 1 else self.left()) - self.args.reserve_s
             if left < self.args.anneal_s:
                 lr *= 0.05 + 0.95 * max(0.0, left) / self.args.anneal_s
         return lr
@@ -554,13 +573,15 @@ class Trainer:
                 "transformers": self.transformers.__version__}
 
     def save(self, final: bool = False):
+        if self.rank != 0:
+            return
         t = time.time()
         tensors = self.named_tensors(self.stage)
         rows = {EMBED: self.emb_spec} if EMBED in tensors else {}
         if EMBED in tensors:
             changed = ckpt.changed_rows(tensors[EMBED], self.emb_base)
             extra = np.setdiff1d(changed, np.nonzero(self.active)[0])
-            if extra.size:
+            if extra.size and self.world == 1:  # with several ranks the rows trained are the union of theirs
                 self.log("warning", message=f"{extra.size} embedding rows changed outside the active set")
         self.history["last_save_step"] = self.step
         stream, header = ckpt.build_stream(tensors, self.meta(), dtype=self.args.ckpt_dtype, rows=rows)
@@ -649,6 +670,42 @@ class Trainer:
             self.log("warning", message="--stage 1 ignored: the checkpoint is already in stage 2")
         return how
 
+    def start_ranks(self):
+        """Several GPUs: rank 0's weights everywhere (they were loaded from the same files; this makes it certain),
+        and each rank its own noise."""
+        torch = self.torch
+        if self.world == 1:
+            return
+        if self.stage != 2:
+            raise RuntimeError("several GPUs train stage 2 only: run stage 1 on one GPU first")
+        with torch.no_grad():
+            for p in list(self.model.parameters()) + list(self.ctc_head.parameters()):
+                torch.distributed.broadcast(p.data, 0)
+        torch.cuda.manual_seed(self.args.seed + 7919 * self.rank)
+        left = torch.tensor([self.left()], dtype=torch.float64, device=self.dev)
+        torch.distributed.broadcast(left, 0)
+        self.shared_left = float(left)
+
+    def average_gradients(self, want_stop: bool):
+        """One all-reduce: every gradient (summed, then divided by the world size), the stop wishes and rank 0's
+        time left. Returns [ranks that want to stop, rank 0's seconds left] as a GPU tensor, read a step later (so the
+        CPU never waits for the GPU): every rank then stops after the same step and anneals by the same clock."""
+        torch = self.torch
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
+        flag = torch.tensor([1.0 if want_stop else 0.0, self.left() if self.rank == 0 else 0.0], device=self.dev)
+        flat = torch.cat([g.reshape(-1).float() for g in grads] + [flag])
+        torch.distributed.all_reduce(flat)
+        offset = 0
+        for p, g in zip(self.params, grads):
+            k = g.numel()
+            part = flat[offset:offset + k].view_as(g).div_(self.world)
+            if p.grad is None:
+                p.grad = part.to(p.dtype)
+            else:
+                p.grad.copy_(part)
+            offset += k
+        return flat[-2:]
+
     # -- evaluation ----------------------------------------------------------------------------------------------
 
     def features(self, audios: list[np.ndarray]):
@@ -724,7 +781,7 @@ class Trainer:
 
     # -- training ------------------------------------------------------------------------------------------------
 
-    def step_once(self, b):
+    def step_once(self, b, want_stop: bool = False):
         torch, F = self.torch, self.torch.nn.functional
         dev = self.dev
         g = {k: (v.to(dev, non_blocking=True) if hasattr(v, "pin_memory") else v) for k, v in b.items()}
@@ -762,6 +819,7 @@ class Trainer:
             w = self.model.model.decoder.embed_tokens.weight
             if w.grad is not None:
                 w.grad.masked_fill_(~self.active_gpu[:, None], 0.0)
+        stops = self.average_gradients(want_stop) if self.world > 1 else None
         gn = torch.nn.utils.clip_grad_norm_(self.params, self.args.clip)
         lr = self.lr_now()
         for grp in self.opt.param_groups:
@@ -771,7 +829,7 @@ class Trainer:
         self.step += 1
         self.stage_step += 1
         self.run_steps += 1
-        return loss.detach(), ctc.detach(), (ce.detach() if ce is not None else None), gn.detach(), lr
+        return loss.detach(), ctc.detach(), (ce.detach() if ce is not None else None), gn.detach(), lr, stops
 
     def run(self):
         args, torch = self.args, self.torch
@@ -781,7 +839,9 @@ class Trainer:
         self.history.setdefault("runs", []).append(run_info)
         self.log("start", how=how, step=self.step, stage=self.stage, active_rows=int(self.active.sum()),
                  embed_seed=self.embed_seed, left_s=round(self.left(), 1), args=vars(args))
-        self.bpe_crosscheck()
+        self.start_ranks()
+        if self.rank == 0:
+            self.bpe_crosscheck()
 
         cap = int(args.pool_hours * 3600 * 16000)
         self.pool = Pool(torch, self.dev, cap)
@@ -801,7 +861,7 @@ class Trainer:
         if self.pool.n == 0:
             raise RuntimeError("no training audio: is build_corpus.py running and writing train shards?")
 
-        maker = BatchMaker(self.pool, args, seed=args.seed * 1000 + self.step)
+        maker = BatchMaker(self.pool, args, seed=args.seed * 1000 + self.step + 7919 * self.rank)
         q: queue.Queue = queue.Queue(maxsize=3)
         pt = threading.Thread(target=prefetch_thread, args=(maker, q, stop, torch, status), daemon=True)
         pt.start()
@@ -813,11 +873,12 @@ class Trainer:
         t_log = time.time()
         steps_at_log = self.step
         self.model.train()
+        pending_stops = None  # several GPUs: the previous step's count of ranks that want to stop
         try:
             while True:
-                if self.stop_requested or self.left() < args.reserve_s:
-                    break
-                if args.max_steps and self.run_steps >= args.max_steps:
+                want_stop = self.stop_requested or self.left() < args.reserve_s or bool(
+                    args.max_steps and self.run_steps >= args.max_steps)
+                if want_stop and self.world == 1:
                     break
                 if status.get("prefetch_error"):
                     raise RuntimeError("batch prefetch failed:\n" + status["prefetch_error"])
@@ -830,7 +891,12 @@ class Trainer:
                     data_wait += time.time() - t_wait
                 if self.stage == 2:
                     self.activate(b["tokens"])
-                loss, ctc, ce, gn, lr = self.step_once(b)
+                loss, ctc, ce, gn, lr, stops = self.step_once(b, want_stop)
+                if pending_stops is not None:
+                    n_stop, self.shared_left = pending_stops.tolist()
+                    if n_stop > 0:
+                        break  # every rank read the same count after the same step: all stop here
+                pending_stops = stops
                 acc["loss"].append(loss)
                 acc["ctc"].append(ctc)
                 acc["gn"].append(gn)
@@ -857,7 +923,7 @@ class Trainer:
                             self.enter_stage2(f"stage1-max-steps {args.stage1_max_steps}")
                     if not math.isfinite(vals["loss"]):
                         self.log("warning", message="non-finite loss")
-                if self.step % args.eval_every == 0:
+                if self.step % args.eval_every == 0 and self.rank == 0:
                     ev = ev or self.try_eval_data()
                     if ev:
                         self.evaluate(ev, args.eval_n)
@@ -868,6 +934,8 @@ class Trainer:
             stop.set()
         self.log("stopped", step=self.step, run_steps=self.run_steps, left_s=round(self.left(), 1),
                  pool_utts=self.pool.n, pool_h=round(self.pool.hours(), 2), loader=status)
+        if self.rank != 0:
+            return
         if not self.stop_requested:
             ev = ev or self.try_eval_data(wait_s=min(20.0, max(0.0, self.left() - 25)))
         if ev and self.left() > 15 and not self.stop_requested:
@@ -909,6 +977,10 @@ class Trainer:
 def main(argv=None):
     args = parse_args(argv)
     Trainer(args).run()
+    import torch  # noqa: PLC0415
+
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
