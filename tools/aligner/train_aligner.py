@@ -281,6 +281,43 @@ def boundary_stats(se: np.ndarray, ee: np.ndarray) -> dict:
             "start_median_abs_ms": ms(np.median(np.abs(se))), "end_median_abs_ms": ms(np.median(np.abs(ee)))}
 
 
+def boundary_errors(align_items: list[dict], log_probs_of):
+    """Signed word start and end errors (s) of CTC forced alignment on the joined-word utterances, each word's
+    utterance parity, and how many utterances were skipped. `log_probs_of(entry)` gives [frames, vocab]."""
+    start_err, end_err, half, skipped = [], [], [], 0
+    for k, e in enumerate(align_items):
+        words = [word_ids(w["word"]) for w in e["words"]]
+        if not all(words):
+            skipped += 1
+            continue
+        try:
+            spans = forced_align.align_words(log_probs_of(e), words, DELIM, BLANK)
+        except ValueError:
+            skipped += 1
+            continue
+        for (s, t), w in zip(spans, e["words"]):
+            start_err.append(s - w["start"] / SR)
+            end_err.append(t - w["end"] / SR)
+            half.append(k % 2)
+    return np.array(start_err), np.array(end_err), np.array(half), skipped
+
+
+def boundary_report(align_items: list[dict], log_probs_of) -> dict:
+    """Raw boundary errors, then one constant offset per boundary kind (where in a word CTC's spikes sit) fitted as
+    the median signed error on the even-numbered utterances and reported on the odd-numbered ones, which did not set
+    it."""
+    se, ee, half, skipped = boundary_errors(align_items, log_probs_of)
+    res = {"align_utterances": len(align_items) - skipped, "align_skipped": skipped, "align_words": int(se.size),
+           "raw": boundary_stats(se, ee)}
+    if se.size:
+        fit = half == 0
+        off_s, off_e = float(np.median(se[fit])), float(np.median(ee[fit]))
+        res["calibration"] = {"start_offset_ms": round(off_s * 1000, 1), "end_offset_ms": round(off_e * 1000, 1),
+                              "fitted_on_words": int(fit.sum())}
+        res["calibrated_heldout"] = boundary_stats(se[~fit] - off_s, ee[~fit] - off_e)
+    return res
+
+
 def evaluate(args, cpu_model, onnx_path, say) -> dict:
     """CER and boundary errors from the ONNX model (what ships) when there is one, else from the torch model."""
     import torch
@@ -315,34 +352,8 @@ def evaluate(args, cpu_model, onnx_path, say) -> dict:
         res[f"cer_{split}"] = round(errs / max(chars, 1), 4)
         res[f"n_{split}"] = len(items)
     res["onnx_vs_torch_max_abs"] = worst_diff if onnx_path else None
-    start_err, end_err, half, skipped = [], [], [], 0
     align_items = shards.read_manifest(args.eval_corpus, "align")
-    for k, e in enumerate(align_items):
-        words = [word_ids(w["word"]) for w in e["words"]]
-        if not all(words):
-            skipped += 1
-            continue
-        a = reader.audio(e).astype(np.float32)[None]
-        try:
-            spans = forced_align.align_words(run(a), words, DELIM, BLANK)
-        except ValueError:
-            skipped += 1
-            continue
-        for (s, t), w in zip(spans, e["words"]):
-            start_err.append(s - w["start"] / SR)
-            end_err.append(t - w["end"] / SR)
-            half.append(k % 2)
-    se, ee, half = np.array(start_err), np.array(end_err), np.array(half)
-    res.update({"align_utterances": len(align_items) - skipped, "align_skipped": skipped,
-                "align_words": int(se.size), "raw": boundary_stats(se, ee)})
-    if se.size:
-        # one constant per boundary kind (where in a word CTC's spikes sit), fitted as the median signed error on the
-        # even-numbered utterances and reported on the odd-numbered ones, which did not set it
-        fit = half == 0
-        off_s, off_e = float(np.median(se[fit])), float(np.median(ee[fit]))
-        res["calibration"] = {"start_offset_ms": round(off_s * 1000, 1), "end_offset_ms": round(off_e * 1000, 1),
-                              "fitted_on_words": int(fit.sum())}
-        res["calibrated_heldout"] = boundary_stats(se[~fit] - off_s, ee[~fit] - off_e)
+    res.update(boundary_report(align_items, lambda e: run(reader.audio(e).astype(np.float32)[None])))
     res["examples"] = examples
     return res
 
