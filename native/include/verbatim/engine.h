@@ -100,13 +100,22 @@ struct ModelInfo {
   std::size_t weight_copy_bytes = 0;
   /** Threads the model's pool uses. */
   int n_threads = 1;
-  /** "cpu" (later "cuda"). */
+  /** "cpu" or "cuda". */
   std::string backend = "cpu";
+  /** Why the backend differs from the device asked for ("auto" fell back to the CPU); empty otherwise. */
+  std::string backend_note;
+  /** The GPU's name on the CUDA backend ("NVIDIA H100 80GB HBM3"); empty on the CPU. */
+  std::string device_name;
 };
 
 struct ModelLoadParams {
   /** Worker threads for compute; 0 = one per hardware thread. */
   int n_threads = 0;
+  /**
+   * "cpu", "cuda" / "cuda:N" (fails when that GPU cannot be used), or "auto" (CUDA when a usable GPU is present,
+   * else the CPU; ModelInfo::backend_note says why).
+   */
+  std::string device = "cpu";
 };
 
 /** What a window's decoding starts from: token ids the caller's tokenizer made. */

@@ -3,7 +3,10 @@
 #include <mutex>
 
 #include "audio/log_mel.h"
-#include "backend/cpu/cpu_backend.h"
+#include "backend/create_backend.h"
+#ifdef VERBATIM_WITH_CUDA
+#include "backend/cuda/cuda_backend.h"
+#endif
 #include "core/fail.h"
 #include "engine/whisper_decoder_session.h"
 #include "engine/whisper_runtime.h"
@@ -104,7 +107,8 @@ class WhisperModel final : public Model {
 
 std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, const ModelLoadParams& params) {
   auto runtime = std::make_shared<WhisperRuntime>();
-  runtime->backend = std::make_unique<CpuBackend>(params.n_threads);
+  BackendChoice choice = CreateBackend(params.device, params.n_threads);
+  runtime->backend = std::move(choice.backend);
   runtime->weights = LoadWhisperWeights(*store, *runtime->backend);
   ModelInfo info;
   info.dims = runtime->weights.dims;
@@ -116,6 +120,11 @@ std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, co
   info.weight_copy_bytes = store->copied_bytes() + runtime->backend->weight_copy_bytes();
   info.n_threads = runtime->backend->n_threads();
   info.backend = runtime->backend->name();
+  info.backend_note = choice.note;
+#ifdef VERBATIM_WITH_CUDA
+  if (const auto* cuda = dynamic_cast<const CudaBackend*>(runtime->backend.get()))
+    info.device_name = cuda->device_name();
+#endif
   runtime->store = std::move(store);
   return std::make_unique<WhisperModel>(std::move(runtime), std::move(info));
 }

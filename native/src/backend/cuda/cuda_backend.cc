@@ -1,0 +1,473 @@
+#include "backend/cuda/cuda_backend.h"
+
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+
+#include <cstring>
+#include <initializer_list>
+
+#include "backend/cuda/cublas_loader.h"
+#include "backend/cuda/cuda_kernels.h"
+#include "core/fail.h"
+
+namespace verbatim {
+
+/** The stream and cuBLAS handle, shared with every tensor the backend allocated (they free in stream order).
+ */
+struct CudaStreamState {
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  CublasHandle cublas = nullptr;
+  const CublasApi* api = nullptr;
+  cudaMemPool_t pool = nullptr;
+  std::atomic<std::size_t> weight_bytes{0};
+
+  ~CudaStreamState() {
+    if (stream != nullptr) {
+      cudaSetDevice(device);
+      cudaStreamSynchronize(stream);
+      if (cublas != nullptr)
+        api->destroy(cublas);
+      cudaStreamDestroy(stream);
+    }
+  }
+};
+
+namespace {
+
+constexpr int kConvKernelSize = 3;
+
+void CheckCuda(cudaError_t status, const char* operation, const char* what) {
+  if (status == cudaSuccess)
+    return;
+  cudaGetLastError();  // clear a non-sticky error so the next call is not blamed for it
+  const ErrorCode code = status == cudaErrorMemoryAllocation ? ErrorCode::kOom : ErrorCode::kBackend;
+  Fail(code, operation, what, ": ", cudaGetErrorName(status), " (", cudaGetErrorString(status), ")");
+}
+
+void CheckLaunch(const char* operation) {
+  CheckCuda(cudaGetLastError(), operation, "kernel launch");
+}
+
+void CheckOnGpu(const Tensor& tensor, const char* operation, const char* what) {
+  if (tensor.device() != Device::kCuda)
+    Fail(ErrorCode::kBackend, operation, what, " is not in GPU memory");
+}
+
+void CheckF32(const Tensor& tensor, const char* operation, const char* what) {
+  CheckOnGpu(tensor, operation, what);
+  if (tensor.dtype() != DType::kF32)
+    Fail(ErrorCode::kInternal, operation, what, " must be f32, found ", DTypeName(tensor.dtype()));
+}
+
+void CheckRank(const Tensor& tensor, int rank, const char* operation, const char* what) {
+  if (tensor.rank() != rank) {
+    Fail(ErrorCode::kInternal, operation, what, " must have rank ", rank, ", found shape ",
+         tensor.ShapeString());
+  }
+}
+
+void CheckElements(const Tensor& tensor, int64_t expected, const char* operation, const char* what) {
+  if (tensor.numel() != expected) {
+    Fail(ErrorCode::kInternal, operation, what, " must hold ", expected, " elements, found shape ",
+         tensor.ShapeString());
+  }
+}
+
+int64_t RowsOf(const Tensor& tensor, int64_t width, const char* operation, const char* what) {
+  if (width <= 0 || tensor.numel() % width != 0) {
+    Fail(ErrorCode::kInternal, operation, what, " of shape ", tensor.ShapeString(), " is not rows of ",
+         width);
+  }
+  return tensor.numel() / width;
+}
+
+int DTypeCode(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return 0;
+    case DType::kF16:
+      return 1;
+    case DType::kBF16:
+      return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool CudaBackendAvailable(std::string* why) {
+  // Without the driver library the runtime only says "driver version is insufficient": name the real cause.
+  if (void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL); driver == nullptr) {
+    if (why != nullptr)
+      *why = "no NVIDIA driver (libcuda.so.1 not found)";
+    return false;
+  }
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    if (why != nullptr)
+      *why = std::string("no usable CUDA driver or GPU: ") + cudaGetErrorString(status);
+    return false;
+  }
+  if (count == 0) {
+    if (why != nullptr)
+      *why = "no CUDA GPU";
+    return false;
+  }
+  return LoadCublas(why) != nullptr;
+}
+
+CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamState>()) {
+  constexpr const char* kOperation = "CudaBackend";
+  std::string why;
+  if (!CudaBackendAvailable(&why))
+    Fail(ErrorCode::kBackend, kOperation, why);
+  int count = 0;
+  CheckCuda(cudaGetDeviceCount(&count), kOperation, "counting GPUs");
+  if (device_index < 0 || device_index >= count)
+    Fail(ErrorCode::kBackend, kOperation, "no GPU ", device_index, " (", count, " present)");
+  state_->device = device_index;
+  CheckCuda(cudaSetDevice(device_index), kOperation, "selecting the GPU");
+  cudaDeviceProp properties{};
+  CheckCuda(cudaGetDeviceProperties(&properties, device_index), kOperation, "reading the GPU's properties");
+  device_name_ = properties.name;
+  state_->api = LoadCublas(nullptr);
+  CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
+            "creating a stream");
+  const int status = state_->api->create(&state_->cublas);
+  if (status != kCublasStatusSuccess)
+    Fail(ErrorCode::kBackend, kOperation, "cublasCreate: ", CublasStatusName(status));
+  state_->api->set_stream(state_->cublas, state_->stream);
+  CheckCuda(cudaDeviceGetDefaultMemPool(&state_->pool, device_index), kOperation, "the memory pool");
+  // Keep freed activations in the pool between calls instead of returning them to the driver.
+  uint64_t keep = UINT64_MAX;
+  cudaMemPoolSetAttribute(state_->pool, cudaMemPoolAttrReleaseThreshold, &keep);
+}
+
+CudaBackend::~CudaBackend() = default;
+
+std::size_t CudaBackend::peak_device_bytes() const {
+  uint64_t pool_high = 0;
+  cudaMemPoolGetAttribute(state_->pool, cudaMemPoolAttrUsedMemHigh, &pool_high);
+  return state_->weight_bytes.load() + static_cast<std::size_t>(pool_high);
+}
+
+std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operation) {
+  void* pointer = nullptr;
+  CheckCuda(cudaMallocAsync(&pointer, bytes == 0 ? 1 : bytes, state_->stream), operation,
+            "device allocation");
+  std::shared_ptr<CudaStreamState> state = state_;
+  return std::shared_ptr<void>(pointer, [state](void* p) {
+    cudaSetDevice(state->device);
+    cudaFreeAsync(p, state->stream);
+  });
+}
+
+std::shared_ptr<void> CudaBackend::UploadInts(const int* host, int64_t n, const char* operation) {
+  static_assert(sizeof(int) == sizeof(int32_t), "int arrays are uploaded as int32");
+  std::shared_ptr<void> device = Scratch(static_cast<std::size_t>(n) * sizeof(int32_t), operation);
+  // From pageable memory the copy is staged before this returns, so the caller may reuse `host` at once.
+  CheckCuda(cudaMemcpyAsync(device.get(), host, static_cast<std::size_t>(n) * sizeof(int32_t),
+                            cudaMemcpyHostToDevice, state_->stream),
+            operation, "uploading indices");
+  return device;
+}
+
+Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape) {
+  constexpr const char* kOperation = "CudaBackend::Allocate";
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  int64_t n = 1;
+  for (int64_t extent : shape)
+    n *= extent;
+  const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(float);
+  std::shared_ptr<void> memory = Scratch(bytes, kOperation);
+  CheckCuda(cudaMemsetAsync(memory.get(), 0, bytes, state_->stream), kOperation, "zero-filling");
+  return Tensor(DType::kF32, shape, memory.get(), memory, Device::kCuda);
+}
+
+Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
+  constexpr const char* kOperation = "CudaBackend::PrepareWeight";
+  if (host_weight.device() != Device::kCpu)
+    Fail(ErrorCode::kInternal, kOperation, "the weight must come from host memory");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  const bool widen = use == WeightUse::kVector && host_weight.dtype() != DType::kF32;
+  const DType dtype = widen ? DType::kF32 : host_weight.dtype();
+  const std::size_t bytes = static_cast<std::size_t>(host_weight.numel()) * DTypeSize(dtype);
+  void* pointer = nullptr;
+  CheckCuda(cudaMalloc(&pointer, bytes == 0 ? 1 : bytes), kOperation, "weight allocation");
+  const int device = state_->device;
+  std::shared_ptr<void> memory(pointer, [device](void* p) {
+    cudaSetDevice(device);
+    cudaFree(p);
+  });
+  if (widen) {
+    std::shared_ptr<void> narrow = Scratch(host_weight.nbytes(), kOperation);
+    CheckCuda(cudaMemcpyAsync(narrow.get(), host_weight.raw(), host_weight.nbytes(), cudaMemcpyHostToDevice,
+                              state_->stream),
+              kOperation, "uploading");
+    cuda_kernels::WidenToF32(static_cast<const uint16_t*>(narrow.get()), host_weight.dtype() == DType::kBF16,
+                             static_cast<float*>(pointer), host_weight.numel(), state_->stream);
+    CheckLaunch(kOperation);
+  } else {
+    CheckCuda(cudaMemcpyAsync(pointer, host_weight.raw(), bytes, cudaMemcpyHostToDevice, state_->stream),
+              kOperation, "uploading");
+  }
+  CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "uploading");
+  weight_copy_bytes_ += bytes;
+  state_->weight_bytes += bytes;
+  return Tensor(dtype, host_weight.shape(), pointer, memory, Device::kCuda);
+}
+
+void CudaBackend::Upload(const float* host, Tensor& dst) {
+  constexpr const char* kOperation = "CudaBackend::Upload";
+  CheckF32(dst, kOperation, "the destination");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  CheckCuda(cudaMemcpyAsync(dst.raw(), host, dst.nbytes(), cudaMemcpyHostToDevice, state_->stream),
+            kOperation, "copy");
+  CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "copy");
+}
+
+void CudaBackend::Download(const Tensor& src, float* host) {
+  constexpr const char* kOperation = "CudaBackend::Download";
+  CheckF32(src, kOperation, "the source");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  CheckCuda(cudaMemcpyAsync(host, src.raw(), src.nbytes(), cudaMemcpyDeviceToHost, state_->stream),
+            kOperation, "copy");
+  CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "waiting for the GPU");
+}
+
+void CudaBackend::Gemm(
+    const float* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, float* out) {
+  constexpr const char* kOperation = "CudaBackend::Linear";
+  const int64_t n = weight.dim(0);
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  const void* b = x;
+  cudaDataType type = CUDA_R_32F;
+  std::shared_ptr<void> narrow;
+  if (weight.dtype() != DType::kF32) {
+    // Tensor cores take both operands in the weight's 16-bit type; products accumulate in fp32.
+    narrow = Scratch(static_cast<std::size_t>(m * k) * sizeof(uint16_t), kOperation);
+    if (weight.dtype() == DType::kF16) {
+      cuda_kernels::F32ToF16(x, static_cast<uint16_t*>(narrow.get()), m * k, state_->stream);
+      type = CUDA_R_16F;
+    } else {
+      cuda_kernels::F32ToBF16(x, static_cast<uint16_t*>(narrow.get()), m * k, state_->stream);
+      type = CUDA_R_16BF;
+    }
+    CheckLaunch(kOperation);
+    b = narrow.get();
+  }
+  // Row-major out[M, N] = x[M, K] · W[N, K]ᵀ is column-major outᵀ[N, M] = W · xᵀ: W read transposed.
+  const int status = state_->api->gemm_ex(
+      state_->cublas, kCublasOpT, kCublasOpN, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k),
+      &alpha, weight.raw(), type, static_cast<int>(k), b, type, static_cast<int>(k), &beta, out, CUDA_R_32F,
+      static_cast<int>(n), kCublasCompute32F, kCublasGemmDefault);
+  if (status != kCublasStatusSuccess)
+    Fail(ErrorCode::kBackend, kOperation, "cublasGemmEx ", m, "×", n, "×", k, ": ", CublasStatusName(status));
+}
+
+void CudaBackend::Linear(
+    const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Linear";
+  CheckF32(x, kOperation, "x");
+  CheckOnGpu(weight, kOperation, "the weight");
+  CheckRank(weight, 2, kOperation, "the weight");
+  CheckF32(out, kOperation, "out");
+  const int64_t n = weight.dim(0);
+  const int64_t k = weight.dim(1);
+  const int64_t m = RowsOf(x, k, kOperation, "x");
+  CheckElements(out, m * n, kOperation, "out");
+  if (!bias.empty()) {
+    CheckF32(bias, kOperation, "the bias");
+    CheckElements(bias, n, kOperation, "the bias");
+  }
+  if (m == 0)
+    return;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  Gemm(x.data<float>(), m, k, weight, epilogue == LinearEpilogue::kAccumulate, out.data<float>());
+  cuda_kernels::BiasEpilogue(out.data<float>(), bias.empty() ? nullptr : bias.data<float>(), m, n,
+                             epilogue == LinearEpilogue::kGelu, state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::LayerNorm";
+  CheckF32(x, kOperation, "x");
+  CheckF32(gain, kOperation, "the gain");
+  CheckF32(offset, kOperation, "the offset");
+  CheckF32(out, kOperation, "out");
+  const int64_t width = gain.numel();
+  CheckElements(offset, width, kOperation, "the offset");
+  const int64_t rows = RowsOf(x, width, kOperation, "x");
+  CheckElements(out, x.numel(), kOperation, "out");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  cuda_kernels::LayerNorm(x.data<float>(), gain.data<float>(), offset.data<float>(), kLayerNormEpsilon, rows,
+                          width, out.data<float>(), state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::Transpose(const Tensor& x, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Transpose";
+  CheckF32(x, kOperation, "x");
+  CheckF32(out, kOperation, "out");
+  CheckRank(x, 3, kOperation, "x");
+  CheckElements(out, x.numel(), kOperation, "out");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  cuda_kernels::Transpose(x.data<float>(), x.dim(0), x.dim(1), x.dim(2), out.data<float>(), state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::Conv1dGelu(
+    const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Conv1dGelu";
+  CheckF32(x, kOperation, "x");
+  CheckRank(x, 3, kOperation, "x");
+  CheckOnGpu(weight, kOperation, "the weight");
+  CheckRank(weight, 3, kOperation, "the weight");
+  CheckF32(bias, kOperation, "the bias");
+  CheckF32(out, kOperation, "out");
+  const int64_t n_batch = x.dim(0), n_in_frames = x.dim(1), n_in_channels = x.dim(2);
+  const int64_t n_out_channels = weight.dim(0);
+  if (weight.dim(1) != n_in_channels || weight.dim(2) != kConvKernelSize) {
+    Fail(ErrorCode::kInternal, kOperation, "weight ", weight.ShapeString(), " does not fit input ",
+         x.ShapeString());
+  }
+  if (stride != 1 && stride != 2)
+    Fail(ErrorCode::kInternal, kOperation, "stride must be 1 or 2: ", stride);
+  CheckElements(bias, n_out_channels, kOperation, "the bias");
+  const int64_t n_out_frames = (n_in_frames - 1) / stride + 1;
+  CheckElements(out, n_batch * n_out_frames * n_out_channels, kOperation, "out");
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  // im2col, then one GEMM with the [C_out, C_in · 3] weight as stored (the CPU backend's plan, all windows at
+  // once).
+  const int64_t patch = n_in_channels * kConvKernelSize;
+  std::shared_ptr<void> columns =
+      Scratch(static_cast<std::size_t>(n_batch * n_out_frames * patch) * sizeof(float), kOperation);
+  float* column_data = static_cast<float*>(columns.get());
+  for (int64_t batch = 0; batch < n_batch; ++batch) {
+    cuda_kernels::Im2Col3(x.data<float>() + batch * n_in_frames * n_in_channels, n_in_frames, n_in_channels,
+                          stride, n_out_frames, column_data + batch * n_out_frames * patch, state_->stream);
+  }
+  CheckLaunch(kOperation);
+  const Tensor weight_matrix(weight.dtype(), {n_out_channels, patch}, weight.raw(), nullptr, Device::kCuda);
+  Gemm(column_data, n_batch * n_out_frames, patch, weight_matrix, false, out.data<float>());
+  cuda_kernels::BiasEpilogue(out.data<float>(), bias.data<float>(), n_batch * n_out_frames, n_out_channels,
+                             true, state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::AddPositionalEmbedding(const Tensor& table, const int* first_positions, Tensor& x) {
+  constexpr const char* kOperation = "CudaBackend::AddPositionalEmbedding";
+  CheckF32(table, kOperation, "the table");
+  CheckRank(table, 2, kOperation, "the table");
+  CheckF32(x, kOperation, "x");
+  CheckRank(x, 3, kOperation, "x");
+  const int64_t n_batch = x.dim(0), n_frames = x.dim(1), width = x.dim(2);
+  if (table.dim(1) != width)
+    Fail(ErrorCode::kInternal, kOperation, "table ", table.ShapeString(), " vs x ", x.ShapeString());
+  for (int64_t batch = 0; batch < n_batch; ++batch) {
+    const int64_t first = first_positions == nullptr ? 0 : first_positions[batch];
+    if (first < 0 || first + n_frames > table.dim(0)) {
+      Fail(ErrorCode::kInternal, kOperation, "positions [", first, ", ", first + n_frames,
+           ") exceed the table's ", table.dim(0));
+    }
+  }
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  std::shared_ptr<void> positions;
+  if (first_positions != nullptr)
+    positions = UploadInts(first_positions, n_batch, kOperation);
+  cuda_kernels::AddPositional(table.data<float>(), static_cast<const int32_t*>(positions.get()), n_batch,
+                              n_frames, width, x.data<float>(), state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::EmbedTokens";
+  CheckOnGpu(table, kOperation, "the table");
+  CheckRank(table, 2, kOperation, "the table");
+  CheckF32(out, kOperation, "out");
+  const int64_t vocabulary = table.dim(0), width = table.dim(1);
+  const int64_t n_tokens = RowsOf(out, width, kOperation, "out");
+  for (int64_t i = 0; i < n_tokens; ++i) {
+    if (tokens[i] < 0 || tokens[i] >= vocabulary)
+      Fail(ErrorCode::kInvalidArg, kOperation, "token out of range [0, ", vocabulary, "): ", tokens[i]);
+  }
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  std::shared_ptr<void> device_tokens = UploadInts(tokens, n_tokens, kOperation);
+  cuda_kernels::EmbedTokens(static_cast<const int32_t*>(device_tokens.get()), table.raw(),
+                            DTypeCode(table.dtype()), n_tokens, width, out.data<float>(), state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::Attention(
+    const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Attention";
+  for (const Tensor* tensor : std::initializer_list<const Tensor*>{&q, &k, &v, &out}) {
+    CheckF32(*tensor, kOperation, "q, k, v and out");
+    CheckRank(*tensor, 3, kOperation, "q, k, v and out");
+  }
+  const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);
+  if (k.shape() != v.shape() || out.shape() != q.shape() || k.dim(0) != n_batch || k.dim(2) != d_model ||
+      n_heads <= 0 || d_model % n_heads != 0 || d_model / n_heads > 128) {
+    Fail(ErrorCode::kInternal, kOperation, "shapes q ", q.ShapeString(), ", k ", k.ShapeString(), ", v ",
+         v.ShapeString(), ", out ", out.ShapeString(), " with ", n_heads, " heads");
+  }
+  if (past_lengths != nullptr) {
+    for (int64_t batch = 0; batch < n_batch; ++batch) {
+      if (past_lengths[batch] < 0 || past_lengths[batch] + n_queries > n_keys) {
+        Fail(ErrorCode::kInternal, kOperation, "sequence ", batch, ": ", past_lengths[batch], " + ",
+             n_queries, " positions exceed the cache's ", n_keys);
+      }
+    }
+  }
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  std::shared_ptr<void> lengths;
+  if (past_lengths != nullptr)
+    lengths = UploadInts(past_lengths, n_batch, kOperation);
+  cuda_kernels::Attention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries, n_keys,
+                          d_model, n_heads, static_cast<const int32_t*>(lengths.get()), out.data<float>(),
+                          state_->stream);
+  CheckLaunch(kOperation);
+}
+
+void CudaBackend::CopyRows(
+    const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst) {
+  constexpr const char* kOperation = "CudaBackend::CopyRows";
+  CheckF32(src, kOperation, "src");
+  CheckF32(dst, kOperation, "dst");
+  CheckRank(src, 3, kOperation, "src");
+  CheckRank(dst, 3, kOperation, "dst");
+  const int64_t n_batch = src.dim(0), width = src.dim(2);
+  if (dst.dim(0) != n_batch || dst.dim(2) != width)
+    Fail(ErrorCode::kInternal, kOperation, "src ", src.ShapeString(), " vs dst ", dst.ShapeString());
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  for (int64_t batch = 0; batch < n_batch; ++batch) {
+    const int64_t src_first = src_first_rows == nullptr ? 0 : src_first_rows[batch];
+    const int64_t dst_first = dst_first_rows == nullptr ? 0 : dst_first_rows[batch];
+    if (n_rows < 0 || src_first < 0 || dst_first < 0 || src_first + n_rows > src.dim(1) ||
+        dst_first + n_rows > dst.dim(1)) {
+      Fail(ErrorCode::kInternal, kOperation, "rows out of range in sequence ", batch);
+    }
+    CheckCuda(cudaMemcpyAsync(dst.data<float>() + (batch * dst.dim(1) + dst_first) * width,
+                              src.data<float>() + (batch * src.dim(1) + src_first) * width,
+                              static_cast<std::size_t>(n_rows * width) * sizeof(float),
+                              cudaMemcpyDeviceToDevice, state_->stream),
+              kOperation, "copy");
+  }
+}
+
+}  // namespace verbatim

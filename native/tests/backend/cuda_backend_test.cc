@@ -1,0 +1,291 @@
+// The CUDA backend against the CPU backend, operation by operation on seeded random data, then the whole
+// model (encoder output, logits, greedy tokens). Also the device choice, which every build checks: without a
+// usable GPU "auto" falls back to the CPU and says why, and "cuda" fails naming what is missing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "backend/cpu/cpu_backend.h"
+#include "backend/create_backend.h"
+#include "backend/test_data.h"
+#include "engine/whisper_model.h"
+#include "model/in_memory_weight_store.h"
+#ifdef VERBATIM_WITH_CUDA
+#include "backend/cuda/cuda_backend.h"
+#endif
+
+namespace verbatim {
+namespace {
+
+using testing::F32Tensor;
+using testing::InMemoryWeightStore;
+using testing::RandomFloats;
+using testing::RandomWeights;
+using testing::RelativeL2;
+using testing::ToVector;
+
+bool GpuUsable(std::string* why) {
+#ifdef VERBATIM_WITH_CUDA
+  return CudaBackendAvailable(why);
+#else
+  *why = "built without CUDA";
+  return false;
+#endif
+}
+
+TEST(CreateBackend, PicksTheDeviceAskedForAndExplainsAFallback) {
+  EXPECT_EQ(CreateBackend("cpu", 1).backend->name(), "cpu");
+  EXPECT_TRUE(CreateBackend("cpu", 1).note.empty());
+  std::string why;
+  const BackendChoice automatic = CreateBackend("auto", 1);
+  if (GpuUsable(&why)) {
+    EXPECT_EQ(automatic.backend->name(), "cuda");
+    EXPECT_TRUE(automatic.note.empty());
+    EXPECT_EQ(CreateBackend("cuda:0", 1).backend->name(), "cuda");
+  } else {
+    EXPECT_EQ(automatic.backend->name(), "cpu");
+    EXPECT_NE(automatic.note.find("running on the CPU: "), std::string::npos) << automatic.note;
+    try {
+      CreateBackend("cuda", 1);
+      ADD_FAILURE() << "device cuda without a usable GPU must fail";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kBackend);
+      EXPECT_NE(std::string(error.what()).find("device cuda is not available"), std::string::npos)
+          << error.what();
+    }
+  }
+  for (const char* bad : {"tpu", "cuda:", "cuda:x", "cuda:-1", "CPU"}) {
+    try {
+      CreateBackend(bad, 1);
+      ADD_FAILURE() << bad;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kInvalidArg) << bad;
+      EXPECT_NE(std::string(error.what()).find(bad), std::string::npos) << error.what();
+    }
+  }
+}
+
+#ifdef VERBATIM_WITH_CUDA
+
+class CudaBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!CudaBackendAvailable(&why))
+      GTEST_SKIP() << "no usable GPU here: " << why;
+    cuda_ = std::make_unique<CudaBackend>(0);
+    cpu_ = std::make_unique<CpuBackend>(2);
+  }
+
+  /** `host` on the GPU. */
+  Tensor ToGpu(const std::vector<int64_t>& shape, const std::vector<float>& host) {
+    Tensor tensor = cuda_->Allocate(shape);
+    cuda_->Upload(host.data(), tensor);
+    return tensor;
+  }
+  std::vector<float> FromGpu(const Tensor& tensor) {
+    std::vector<float> host(static_cast<std::size_t>(tensor.numel()));
+    cuda_->Download(tensor, host.data());
+    return host;
+  }
+
+  std::unique_ptr<CudaBackend> cuda_;
+  std::unique_ptr<CpuBackend> cpu_;
+};
+
+TEST_F(CudaBackendTest, LinearMatchesTheCpuForEveryDtypeAndEpilogue) {
+  struct Case {
+    int64_t m, n, k;
+  };
+  for (const Case c : {Case{1, 37, 96}, Case{9, 530, 64}, Case{300, 70, 40}, Case{1500, 384, 384}}) {
+    for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16}) {
+      for (LinearEpilogue epilogue :
+           {LinearEpilogue::kStore, LinearEpilogue::kGelu, LinearEpilogue::kAccumulate}) {
+        const auto weights = RandomWeights(dtype, {c.n, c.k}, 11);
+        const auto x = RandomFloats(static_cast<std::size_t>(c.m * c.k), 12);
+        const auto bias = RandomFloats(static_cast<std::size_t>(c.n), 13);
+        const auto start = RandomFloats(static_cast<std::size_t>(c.m * c.n), 14);
+        Tensor cpu_out = F32Tensor({c.m, c.n}, start);
+        cpu_->Linear(F32Tensor({c.m, c.k}, x), cpu_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                     F32Tensor({c.n}, bias), epilogue, cpu_out);
+        Tensor gpu_out = ToGpu({c.m, c.n}, start);
+        cuda_->Linear(ToGpu({c.m, c.k}, x), cuda_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                      cuda_->PrepareWeight(F32Tensor({c.n}, bias), WeightUse::kVector), epilogue, gpu_out);
+        // f32 weights: fp32 GEMM both sides. f16/bf16: the GPU rounds the activations to the weights' type.
+        const double tolerance = dtype == DType::kF32 ? 1e-6 : dtype == DType::kF16 ? 2e-3 : 1e-2;
+        EXPECT_LE(RelativeL2(FromGpu(gpu_out), ToVector(cpu_out)), tolerance)
+            << c.m << "×" << c.n << "×" << c.k << " " << DTypeName(dtype) << " epilogue "
+            << static_cast<int>(epilogue);
+      }
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, LayerNormTransposeAndConvolutionMatchTheCpu) {
+  const int64_t rows = 300, width = 384;
+  const auto x = RandomFloats(static_cast<std::size_t>(rows * width), 21, -3.0f, 5.0f);
+  const auto gain = RandomFloats(static_cast<std::size_t>(width), 22);
+  const auto offset = RandomFloats(static_cast<std::size_t>(width), 23);
+  Tensor cpu_out = F32Tensor({rows, width}, std::vector<float>(x.size()));
+  cpu_->LayerNorm(F32Tensor({rows, width}, x), F32Tensor({width}, gain), F32Tensor({width}, offset), cpu_out);
+  Tensor gpu_x = ToGpu({rows, width}, x);
+  cuda_->LayerNorm(gpu_x, ToGpu({width}, gain), ToGpu({width}, offset), gpu_x);  // in place
+  EXPECT_LE(RelativeL2(FromGpu(gpu_x), ToVector(cpu_out)), 1e-6);
+
+  const auto mel = RandomFloats(2 * 80 * 301, 24);
+  Tensor cpu_t = F32Tensor({2, 301, 80}, std::vector<float>(mel.size()));
+  cpu_->Transpose(F32Tensor({2, 80, 301}, mel), cpu_t);
+  Tensor gpu_t = cuda_->Allocate({2, 301, 80});
+  cuda_->Transpose(ToGpu({2, 80, 301}, mel), gpu_t);
+  EXPECT_EQ(FromGpu(gpu_t), ToVector(cpu_t));
+
+  for (DType dtype : {DType::kF32, DType::kF16}) {
+    for (int stride : {1, 2}) {
+      const auto weight = RandomWeights(dtype, {64, 80, 3}, 25);
+      const auto bias = RandomFloats(64, 26);
+      const int64_t frames_out = (301 - 1) / stride + 1;
+      Tensor cpu_c =
+          F32Tensor({2, frames_out, 64}, std::vector<float>(static_cast<std::size_t>(2 * frames_out * 64)));
+      cpu_->Conv1dGelu(cpu_t, cpu_->PrepareWeight(weight.tensor, WeightUse::kMatrix), F32Tensor({64}, bias),
+                       stride, cpu_c);
+      Tensor gpu_c = cuda_->Allocate({2, frames_out, 64});
+      cuda_->Conv1dGelu(gpu_t, cuda_->PrepareWeight(weight.tensor, WeightUse::kMatrix), ToGpu({64}, bias),
+                        stride, gpu_c);
+      EXPECT_LE(RelativeL2(FromGpu(gpu_c), ToVector(cpu_c)), dtype == DType::kF32 ? 1e-6 : 2e-3)
+          << DTypeName(dtype) << " stride " << stride;
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, EmbeddingsPositionsAndRowCopiesMatchTheCpu) {
+  for (DType dtype : {DType::kF32, DType::kF16, DType::kBF16}) {
+    const auto table = RandomWeights(dtype, {100, 64}, 31);
+    const int32_t tokens[] = {0, 99, 7, 7, 42};
+    Tensor cpu_e = F32Tensor({5, 64}, std::vector<float>(5 * 64));
+    cpu_->EmbedTokens(tokens, cpu_->PrepareWeight(table.tensor, WeightUse::kMatrix), cpu_e);
+    Tensor gpu_e = cuda_->Allocate({5, 64});
+    cuda_->EmbedTokens(tokens, cuda_->PrepareWeight(table.tensor, WeightUse::kMatrix), gpu_e);
+    EXPECT_EQ(FromGpu(gpu_e), ToVector(cpu_e)) << DTypeName(dtype);
+    const int32_t bad[] = {100};
+    Tensor one = cuda_->Allocate({1, 64});
+    EXPECT_THROW(cuda_->EmbedTokens(bad, cuda_->PrepareWeight(table.tensor, WeightUse::kMatrix), one), Error);
+  }
+  const auto positions = RandomFloats(448 * 64, 32);
+  const auto x = RandomFloats(3 * 5 * 64, 33);
+  const int first[] = {0, 10, 443};
+  for (const int* starts : {static_cast<const int*>(nullptr), first}) {
+    Tensor cpu_x = F32Tensor({3, 5, 64}, x);
+    cpu_->AddPositionalEmbedding(F32Tensor({448, 64}, positions), starts, cpu_x);
+    Tensor gpu_x = ToGpu({3, 5, 64}, x);
+    cuda_->AddPositionalEmbedding(ToGpu({448, 64}, positions), starts, gpu_x);
+    EXPECT_EQ(FromGpu(gpu_x), ToVector(cpu_x));
+  }
+  const auto src = RandomFloats(3 * 6 * 64, 34);
+  const int src_rows[] = {0, 3, 5}, dst_rows[] = {2, 0, 9};
+  Tensor cpu_dst = F32Tensor({3, 10, 64}, std::vector<float>(3 * 10 * 64, 0.5f));
+  cpu_->CopyRows(F32Tensor({3, 6, 64}, src), src_rows, 1, dst_rows, cpu_dst);
+  Tensor gpu_dst = ToGpu({3, 10, 64}, std::vector<float>(3 * 10 * 64, 0.5f));
+  cuda_->CopyRows(ToGpu({3, 6, 64}, src), src_rows, 1, dst_rows, gpu_dst);
+  EXPECT_EQ(FromGpu(gpu_dst), ToVector(cpu_dst));
+}
+
+TEST_F(CudaBackendTest, AttentionMatchesTheCpuWithAndWithoutACache) {
+  struct Case {
+    int64_t batch, queries, keys, d_model;
+    int heads;
+    bool cached;
+  };
+  for (const Case c : {Case{2, 1500, 1500, 384, 6, false}, Case{3, 7, 1500, 512, 8, false},
+                       Case{3, 1, 448, 384, 6, true}, Case{2, 5, 40, 128, 1, true}}) {
+    const auto q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
+    const auto k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
+    const auto v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 43);
+    std::vector<int> past(static_cast<std::size_t>(c.batch));
+    for (int64_t b = 0; b < c.batch; ++b)
+      past[b] = static_cast<int>((b * 97) % (c.keys - c.queries + 1));
+    const int* lengths = c.cached ? past.data() : nullptr;
+    Tensor cpu_out = F32Tensor({c.batch, c.queries, c.d_model}, std::vector<float>(q.size()));
+    cpu_->Attention(F32Tensor({c.batch, c.queries, c.d_model}, q), F32Tensor({c.batch, c.keys, c.d_model}, k),
+                    F32Tensor({c.batch, c.keys, c.d_model}, v), c.heads, lengths, cpu_out);
+    Tensor gpu_out = cuda_->Allocate({c.batch, c.queries, c.d_model});
+    cuda_->Attention(ToGpu({c.batch, c.queries, c.d_model}, q), ToGpu({c.batch, c.keys, c.d_model}, k),
+                     ToGpu({c.batch, c.keys, c.d_model}, v), c.heads, lengths, gpu_out);
+    EXPECT_LE(RelativeL2(FromGpu(gpu_out), ToVector(cpu_out)), 1e-5)
+        << c.batch << "×" << c.queries << "×" << c.keys << " cached " << c.cached;
+  }
+}
+
+TEST_F(CudaBackendTest, RefusesTensorsFromTheHost) {
+  Tensor host = F32Tensor({2, 4}, std::vector<float>(8, 1.0f));
+  Tensor gpu = cuda_->Allocate({2, 4});
+  try {
+    cuda_->LayerNorm(host, ToGpu({4}, {1, 1, 1, 1}), ToGpu({4}, {0, 0, 0, 0}), gpu);
+    ADD_FAILURE() << "a host tensor must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kBackend);
+    EXPECT_NE(std::string(error.what()).find("is not in GPU memory"), std::string::npos) << error.what();
+  }
+}
+
+/** tiny's widths with 2 encoder layers and 2 decoder layers. */
+ModelDims TinyShapedDims() {
+  ModelDims dims;
+  dims.n_audio_layer = 2;
+  dims.n_text_layer = 2;
+  return dims;
+}
+
+std::unique_ptr<Model> Load(std::unique_ptr<InMemoryWeightStore> store, const char* device) {
+  ModelLoadParams params;
+  params.n_threads = 2;
+  params.device = device;
+  return CreateWhisperModel(std::move(store), params);
+}
+
+/** Greedy tokens after the start sequence, and the logits of every step. */
+std::vector<int32_t> Greedy(const Model& model,
+                            const EncoderOutput& audio,
+                            int steps,
+                            std::vector<float>* logits) {
+  const int n_vocab = model.info().dims.n_vocab;
+  auto session = model.NewDecoderSession(audio);
+  std::vector<int32_t> tokens = {50258, 50259, 50359, 50363};
+  std::vector<float> last(static_cast<std::size_t>(n_vocab));
+  session->Append(tokens.data(), static_cast<int>(tokens.size()), last.data(), DecoderSession::Logits::kLast);
+  for (int step = 0; step < steps; ++step) {
+    logits->insert(logits->end(), last.begin(), last.end());
+    const int32_t next = static_cast<int32_t>(std::max_element(last.begin(), last.end()) - last.begin());
+    tokens.push_back(next);
+    session->Append(&next, 1, last.data(), DecoderSession::Logits::kLast);
+  }
+  return tokens;
+}
+
+TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
+  const auto mel = RandomFloats(2 * 80 * 3000, 51, -1.0f, 1.5f);
+  for (DType dtype : {DType::kF32, DType::kF16}) {
+    const auto cpu = Load(InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 52, dtype), "cpu");
+    const auto gpu = Load(InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 52, dtype), "cuda");
+    EXPECT_EQ(gpu->info().backend, "cuda");
+    EXPECT_FALSE(gpu->info().device_name.empty());
+    const auto cpu_audio = cpu->Encode(mel.data(), 2);
+    const auto gpu_audio = gpu->Encode(mel.data(), 2);
+    std::vector<float> cpu_frames(2 * 1500 * 384), gpu_frames(2 * 1500 * 384);
+    cpu_audio->CopyTo(cpu_frames.data());
+    gpu_audio->CopyTo(gpu_frames.data());
+    EXPECT_LE(RelativeL2(gpu_frames, cpu_frames), dtype == DType::kF32 ? 1e-5 : 1e-2) << DTypeName(dtype);
+
+    std::vector<float> cpu_logits, gpu_logits;
+    const auto cpu_tokens = Greedy(*cpu, *cpu->Encode(mel.data(), 1), 24, &cpu_logits);
+    const auto gpu_tokens = Greedy(*gpu, *gpu->Encode(mel.data(), 1), 24, &gpu_logits);
+    EXPECT_LE(RelativeL2(gpu_logits, cpu_logits), dtype == DType::kF32 ? 1e-5 : 1e-2) << DTypeName(dtype);
+    if (dtype == DType::kF32)
+      EXPECT_EQ(gpu_tokens, cpu_tokens);
+  }
+}
+
+#endif  // VERBATIM_WITH_CUDA
+
+}  // namespace
+}  // namespace verbatim
