@@ -41,6 +41,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
     ThrowError(info.Env(), ErrorCode::kInvalidArg, "[loadModel] path must not be empty");
   ModelLoadParams params;
   params.n_threads = args.Int(1, "threads", 0, kMaxThreads);
+  if (info.Length() > 2)
+    params.device = args.String(2, "device");  // "cpu", "cuda", "cuda:N", "auto": checked by the engine
   return (new LoadModelWorker(info.Env(), std::move(path), params))->Start();
 }
 

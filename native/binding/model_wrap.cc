@@ -251,6 +251,8 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   out.Set("weightCopyBytes", static_cast<double>(model_info.weight_copy_bytes));
   out.Set("threads", model_info.n_threads);
   out.Set("backend", model_info.backend);
+  out.Set("backendNote", model_info.backend_note);
+  out.Set("deviceName", model_info.device_name);
   return out;
 }
 

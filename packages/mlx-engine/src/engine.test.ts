@@ -85,10 +85,26 @@ describe('loadModel', () => {
       weightCopyBytes: 0,
       threads: 1,
       backend: 'cpu',
+      backendNote: '',
+      deviceName: '',
     });
     // tiny has about 37.8 M parameters (39 M with the tied embedding counted twice).
     expect(model.info.weightBytes).toBeGreaterThan(35e6 * 4);
     expect(model.info.weightBytes).toBeLessThan(40e6 * 4);
+  });
+
+  it('runs where it is asked to, and says why when "auto" finds no usable GPU', async () => {
+    await using automatic = await loadModel(weights.path, { threads: 1, device: 'auto' });
+    if (automatic.info.backend === 'cuda') {
+      expect(automatic.info.deviceName).not.toBe('');
+      expect(automatic.info.backendNote).toBe('');
+    } else {
+      // This machine (and CI) has no GPU: the CPU, with the reason.
+      expect(automatic.info.backendNote).toMatch(/^running on the CPU: /);
+      const failure = loadModel(weights.path, { threads: 1, device: 'cuda' });
+      await expect(failure).rejects.toMatchObject({ code: 'E_BACKEND' });
+      await expect(failure).rejects.toThrow(/device cuda is not available: /);
+    }
   });
 
   it(
@@ -140,7 +156,7 @@ describe('the native addon behind the TypeScript checks', () => {
   let raw: NativeModel;
 
   beforeAll(async () => {
-    raw = await nativeAddon().loadModel(weights.path, 0);
+    raw = await nativeAddon().loadModel(weights.path, 0, 'cpu');
   });
   afterAll(() => raw?.dispose());
 

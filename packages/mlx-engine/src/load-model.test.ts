@@ -12,6 +12,12 @@ describe('loadModel argument validation (throws at once)', () => {
     expect(() => loadModel(path as never)).toThrow(`[loadModel] ${message}`);
   });
 
+  it.each(['gpu', 'CUDA', 'cuda:', 'cuda:x', '', 3])('device %j', (device) => {
+    expect(() => loadModel('/models/tiny', { device: device as never })).toThrow(
+      /^\[loadModel\] options\.device must be "cpu", "cuda", "cuda:N" or "auto": got /,
+    );
+  });
+
   it.each([0, -1, 1.5, 5000, '2'])('threads %j', (threads) => {
     expect(() => loadModel('/models/tiny', { threads: threads as never })).toThrow(
       /^\[loadModel\] options\.threads must be an integer in \[1, 4096\]: got /,

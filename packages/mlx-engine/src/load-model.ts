@@ -1,4 +1,6 @@
 /** loadModel(): the entry point of the engine. */
+
+import { InvalidArgumentError } from '@verbatim/core';
 import { nativeAddon } from './internal/load-addon.js';
 import { nativeCall } from './internal/native-error.js';
 import { requireInteger, requireString } from './internal/validate.js';
@@ -7,15 +9,23 @@ import { WhisperModel } from './whisper-model.js';
 /** More compute threads than any machine this runs on has. */
 const MAX_THREADS = 4096;
 
+/** Where the engine computes: a backend, a GPU by index, or the best present (CUDA when usable, else the CPU). */
+export type EngineDevice = 'cpu' | 'cuda' | `cuda:${number}` | 'auto';
+
 export interface LoadModelOptions {
   /** Compute threads of the model's pool. Default: one per hardware thread (info.threads says how many). */
   readonly threads?: number;
+  /**
+   * Default "cpu". "cuda" / "cuda:N" fail with E_BACKEND naming what is missing when that GPU cannot be used;
+   * "auto" falls back to the CPU and says why in info.backendNote.
+   */
+  readonly device?: EngineDevice;
 }
 
 /**
  * Loads a Whisper model: a Hugging Face or MLX community model directory, or a whisper.cpp ggml file. Weights are
  * memory-mapped, and read without a copy when stored in the compute dtype. Loading runs off the JavaScript thread.
- * @throws InvalidArgumentError at once for an empty path or a bad `threads`.
+ * @throws InvalidArgumentError at once for an empty path, a bad `threads` or an unknown `device`.
  * @returns a promise that rejects with ModelLoadError (E_MODEL_LOAD) naming the missing or malformed file or
  *   tensor, or EngineError E_BACKEND when the native addon is missing or cannot be opened.
  */
@@ -25,7 +35,16 @@ export function loadModel(path: string, options: LoadModelOptions = {}): Promise
   if (options.threads !== undefined)
     requireInteger(operation, 'options.threads', options.threads, 1, MAX_THREADS);
   const threads = options.threads ?? 0;
-  return nativeCall(async () => new WhisperModel(await nativeAddon().loadModel(path, threads), path), {
-    path,
-  });
+  const device = options.device ?? 'cpu';
+  if (typeof device !== 'string' || !/^(cpu|auto|cuda(:\d{1,4})?)$/.test(device)) {
+    throw new InvalidArgumentError(
+      `[loadModel] options.device must be "cpu", "cuda", "cuda:N" or "auto": got ${JSON.stringify(device)}`,
+    );
+  }
+  return nativeCall(
+    async () => new WhisperModel(await nativeAddon().loadModel(path, threads, device), path),
+    {
+      path,
+    },
+  );
 }

@@ -28,6 +28,10 @@ export interface ModelInfo {
   /** Compute threads of the model's pool (the resolved `threads` option). */
   readonly threads: number;
   readonly backend: EngineBackend;
+  /** Why the backend differs from the device asked for (device "auto" without a usable GPU); "" otherwise. */
+  readonly backendNote: string;
+  /** The GPU's name on the CUDA backend ("NVIDIA H100 80GB HBM3"); "" on the CPU. */
+  readonly deviceName: string;
 }
 
 export function modelInfoFromNative(path: string, native: NativeModelInfo): ModelInfo {
@@ -41,5 +45,7 @@ export function modelInfoFromNative(path: string, native: NativeModelInfo): Mode
     weightCopyBytes: native.weightCopyBytes,
     threads: native.threads,
     backend: native.backend as EngineBackend,
+    backendNote: native.backendNote,
+    deviceName: native.deviceName,
   });
 }

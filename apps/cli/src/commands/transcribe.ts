@@ -257,6 +257,7 @@ async function runTranscribe(
     context.exitCode = isVerbatimError(error) && error.code === 'E_INVALID_ARG' ? EXIT_USAGE : EXIT_FAILURE;
     return;
   }
+  reportBackend(transcriber.modelInfo, flags, context);
   try {
     const formats = flags.outputFormat === 'all' ? OUTPUT_FORMATS : [flags.outputFormat];
     await mkdir(flags.outputDir, { recursive: true });
@@ -338,4 +339,20 @@ async function transcribeOne(
       `${elapsedS.toFixed(1)} s (${(info.durationS / elapsedS).toFixed(1)}× real time) → ` +
       `${outputs.map((output) => output.file).join(', ')}\n`,
   );
+}
+
+/**
+ * Where the engine runs: with --verbose always; otherwise only a surprising fallback (a GPU driver is present but CUDA
+ * cannot be used), so that users of CPU-only machines are not told on every run that they have no GPU.
+ */
+function reportBackend(info: Transcriber['modelInfo'], flags: TranscribeFlags, context: CliContext): void {
+  if (flags.quiet) return;
+  const where = info.backend === 'cuda' ? `cuda (${info.deviceName})` : 'cpu';
+  if (context.verbose) {
+    context.io.stderr.write(
+      `verbatim: engine on ${where}${info.backendNote ? `; ${info.backendNote}` : ''}\n`,
+    );
+  } else if (info.backendNote && !info.backendNote.includes('no NVIDIA driver')) {
+    context.io.stderr.write(`verbatim: ${info.backendNote}\n`);
+  }
 }

@@ -80,13 +80,20 @@ export interface NativeModelInfo {
   readonly weightBytes: number;
   readonly weightCopyBytes: number;
   readonly threads: number;
-  /** "cpu" (later "cuda"). */
+  /** "cpu" or "cuda". */
   readonly backend: string;
+  /** Why the backend differs from the device asked for; "" otherwise. */
+  readonly backendNote: string;
+  /** The GPU's name on the CUDA backend; "" on the CPU. */
+  readonly deviceName: string;
 }
 
 export interface NativeAddon {
-  /** [async] Loads a model directory or ggml file; `threads` 0 = one per hardware thread. */
-  loadModel(path: string, threads: number): Promise<NativeModel>;
+  /**
+   * [async] Loads a model directory or ggml file; `threads` 0 = one per hardware thread; `device` "cpu", "cuda",
+   * "cuda:N" or "auto".
+   */
+  loadModel(path: string, threads: number, device: string): Promise<NativeModel>;
 }
 
 export interface NativeModel {

@@ -161,6 +161,8 @@ export class FakeNativeModel implements NativeModel {
       weightCopyBytes: 0,
       threads: 1,
       backend: 'cpu',
+      backendNote: '',
+      deviceName: '',
     };
   }
 

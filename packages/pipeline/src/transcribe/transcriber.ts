@@ -109,10 +109,10 @@ export class Transcriber implements AsyncDisposable {
   static async create(given: TranscriptionOptions = {}): Promise<Transcriber> {
     const options = resolveTranscriptionOptions(given);
     const model = await resolveModel(options.model, given.modelResolution);
-    const engine = await loadModel(
-      model.path,
-      options.threads === undefined ? {} : { threads: options.threads },
-    );
+    const engine = await loadModel(model.path, {
+      device: options.device,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+    });
     let vad: SileroModel | undefined;
     try {
       checkEngine(options, engine.info);

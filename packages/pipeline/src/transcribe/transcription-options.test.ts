@@ -38,7 +38,7 @@ describe('resolveTranscriptionOptions', () => {
     const cases: [object, string][] = [
       [{ language: 'klingon' }, 'unsupported language: "klingon"; supported: en (english), zh (chinese)'],
       [{ computeType: 'int8' }, 'computeType must be one of default, auto, float32, float16, bfloat16'],
-      [{ device: 'cuda' }, 'device must be one of auto, cpu'],
+      [{ device: 'gpu' as never }, 'device must be one of auto, cpu, cuda'],
       [{ mode: 'sequential', vad: { threshold: 0.2 } }, 'vad must be false or left out in sequential mode'],
       [{ mode: 'fast' }, 'mode must be "vad" or "sequential": fast'],
       [{ vad: { threshold: 2 } }, 'threshold must be a probability in [0, 1]: 2'],

@@ -23,8 +23,11 @@ import type { ResolveModelOptions } from '../models/model-options.js';
 /** 'vad': speech found by Silero, merged into ≤ 30 s chunks decoded in batches (WhisperX); 'sequential': OpenAI's seek loop. */
 export type TranscribeMode = 'vad' | 'sequential';
 
-/** Where the engine runs: 'cpu', or 'auto' (the best backend the engine has; today the CPU). */
-export const DEVICES = ['auto', 'cpu'] as const;
+/**
+ * Where the engine runs: 'cpu'; 'cuda' (an NVIDIA GPU, failing with E_BACKEND naming what is missing when none can be
+ * used); 'auto' (CUDA when a usable GPU is present, else the CPU: the transcriber's info says why).
+ */
+export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
 export type Device = (typeof DEVICES)[number];
 
 /**
