@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# On the GPU machine (no Node, no GTest, no OpenBLAS there): the CUDA backend's parity tests, then verbatim's engine
+# and transformers timed in the same call on the same seeded weights (tools/reference, seed 1234), performance.md's
+# fixed-length protocol (112 new tokens per 30 s window, model only). Needs .carry/cuda-test (tools/cuda/pack.sh) and
+# .carry/shared (shared/assets: tokenizer files for the weights' folders).
+#   bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
+# $OUT gets parity.log, verbatim.jsonl, transformers-*.json and run.log; the table comes last.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/verbatim-gpu-check}
+SPECS=${1:-tiny:64,large-v3-turbo:32,large-v3:16}
+ROUNDS=${2:-3}
+LIMIT_S=${LIMIT_S:-540}  # stop starting new models after this (a call has 600 s)
+T0=$(date +%s)
+mkdir -p "$OUT"
+exec > >(tee -a "$OUT/run.log") 2>&1
+W=/tmp/verbatim-cuda && rm -rf "$W" && mkdir -p "$W"
+xz -dc .carry/cuda-test/verbatim_engine_tests.xz >"$W/tests" && xz -dc .carry/cuda-test/verbatim_engine_bench.xz >"$W/bench"
+chmod +x "$W/tests" "$W/bench" && tar -C "$W" -xJf .carry/cuda-test/libs.tar.xz
+export LD_LIBRARY_PATH="$W/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}" VERBATIM_SHARED="$PWD/.carry/shared"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+echo "binaries built at $(cat .carry/cuda-test/commit 2>/dev/null), tree at $(git rev-parse --short=12 HEAD 2>/dev/null)"
+
+"$W/tests" --gtest_filter='CreateBackend*:CudaBackend*' >"$OUT/parity.log" 2>&1
+echo "parity tests: exit $? — $(grep -E '^\[  (PASSED|FAILED)' "$OUT/parity.log" | tr '\n' ' ')"
+
+for spec in ${SPECS//,/ }; do
+  name=${spec%%:*} batch=${spec##*:}
+  if [ $(($(date +%s) - T0)) -gt "$LIMIT_S" ]; then echo "skipping $spec: past ${LIMIT_S}s"; continue; fi
+  weights=/tmp/weights/$name-hf-f16-seed1234
+  python3 -c "import sys; sys.path.insert(0, 'tools/reference/python'); import whisper_layouts as w; \
+w.write_layout('hf', '$weights', arch='$name', seed=1234, dtype='f16')" || { echo "weights for $name failed"; continue; }
+  "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds "$ROUNDS" \
+    | tee -a "$OUT/verbatim.jsonl"
+  rm -rf "$weights"
+  python3 tools/transformers-bench/bench_transformers.py --models "$name" --batches "$batch" --dtype fp16 \
+    --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$OUT/transformers-$name-$batch.json" 2>&1 | tail -3
+  rm -rf /tmp/weights/"$name"-hf-f32-seed1234
+done
+
+python3 - "$OUT" <<'PY'
+import glob, json, os, sys
+out = sys.argv[1]
+ours = [json.loads(l) for l in open(os.path.join(out, "verbatim.jsonl")) if l.strip()] if os.path.exists(os.path.join(out, "verbatim.jsonl")) else []
+theirs = {}
+for f in glob.glob(os.path.join(out, "transformers-*.json")):
+    d = json.load(open(f))
+    for r in d.get("records", d if isinstance(d, list) else []):
+        if r.get("stage") in ("model", "end-to-end", "e2e"):
+            theirs[(r["model"], r["batch"])] = r
+print(f"{'model':16} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  enc s / step ms (ours)")
+for r in ours:
+    name = os.path.basename(r["model"]).split("-hf-")[0]
+    t = theirs.get((name, r["batch"]))
+    tr = t["rtfx"] if t else float("nan")
+    print(f"{name:16} {r['batch']:>5} {r['rtfx']:>14.1f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
+          f"{r['encode_s']:.3f} / {r['step_ms']:.2f}")
+PY
