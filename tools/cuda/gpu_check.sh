@@ -48,11 +48,11 @@ for f in glob.glob(os.path.join(out, "transformers-*.json")):
     for r in d.get("records", d if isinstance(d, list) else []):
         if r.get("stage") in ("model", "end-to-end", "e2e"):
             theirs[(r["model"], r["batch"])] = r
-print(f"{'model':16} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  enc s / step ms (ours)")
+print(f"{'model':16} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  wall s (ours)")
 for r in ours:
     name = os.path.basename(r["model"]).split("-hf-")[0]
     t = theirs.get((name, r["batch"]))
     tr = t["rtfx"] if t else float("nan")
     print(f"{name:16} {r['batch']:>5} {r['rtfx']:>14.1f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
-          f"{r['encode_s']:.3f} / {r['step_ms']:.2f}")
+          f"{r['wall_s']:.3f}")
 PY
