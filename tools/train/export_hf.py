@@ -36,6 +36,10 @@ import whisper_layouts as wl  # noqa: E402
 
 ARCH = "tiny"
 NAME = "verbatim-demo-tiny"
+# Symbols the demo corpus writes (tools/synth/textgen.py: times as "9:57", quoted phrases opening with " '") that
+# Whisper's non-speech list suppresses: generate (and verbatim, which reads suppress_tokens) could never produce
+# those transcripts, so the demo model's generation_config leaves them out of suppress_tokens.
+WRITTEN_SYMBOLS = {25: ":", 922: " '"}
 HF_FILES = ("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
             "tokenizer_config.json", "vocab.json", "merges.txt", "model.safetensors")
 
@@ -44,6 +48,7 @@ def hf_config(alignment_heads=None) -> tuple[dict, dict, dict]:
     config = wl.config_json(ARCH, "f16")
     config["_name_or_path"] = NAME
     gen = wl.generation_config_json(ARCH)
+    gen["suppress_tokens"] = [t for t in gen["suppress_tokens"] if t not in WRITTEN_SYMBOLS]
     if alignment_heads is not None:
         heads = [[int(a), int(b)] for a, b in alignment_heads]
         d = sw.architecture(ARCH)

@@ -78,6 +78,10 @@ class Export(Tmp):
         self.assertEqual(gen["alignment_heads"], [[2, 1], [3, 4]])
         self.assertEqual(gen["no_timestamps_token_id"], 50363)
         self.assertEqual(gen["lang_to_id"]["<|en|>"], 50259)
+        # OpenAI's list minus the symbols the corpus writes (":" in times, " '" opening quotes)
+        openai = wl.generation_config_json("tiny")["suppress_tokens"]
+        self.assertEqual(sorted(set(openai) - set(gen["suppress_tokens"])), [25, 922])
+        self.assertTrue(set(gen["suppress_tokens"]) < set(openai))
         size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
         self.assertLess(size, 90e6)
 

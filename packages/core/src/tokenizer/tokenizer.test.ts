@@ -271,6 +271,15 @@ describe('suppression', () => {
     expect(english.suppressTokens([])).toEqual([50257, 50357, 50358, 50359, 50360, 50361]);
     expect(() => multilingual.suppressTokens([-2])).toThrow(InvalidArgumentError);
   });
+
+  test("suppressTokens takes -1 as the model's own default set when it names one", () => {
+    const specials = [50258, 50358, 50359, 50360, 50361, 50362];
+    const withoutColon = oracle.non_speech_tokens.filter((id: number) => id !== 25);
+    expect(multilingual.suppressTokens([-1], withoutColon)).toEqual([...withoutColon, ...specials]);
+    expect(multilingual.suppressTokens([-1], withoutColon)).not.toContain(25);
+    expect(multilingual.suppressTokens([7], [])).toEqual([7, ...specials]);
+    expect(() => multilingual.suppressTokens([-1], [51865])).toThrow(InvalidArgumentError);
+  });
 });
 
 describe('splitToWordTokens', () => {

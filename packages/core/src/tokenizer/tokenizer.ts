@@ -222,14 +222,21 @@ export class Tokenizer {
 
   /**
    * The ids the decoder never samples (openai/whisper decoding.py `_get_suppress_tokens`): `suppressTokens` with -1
-   * standing for the non-speech tokens, plus the task, start and no-speech specials; sorted, each once.
+   * standing for `defaultSet` (the non-speech tokens unless the model names its own, as a Hugging Face model's
+   * generation_config.json `suppress_tokens` does), plus the task, start and no-speech specials; sorted, each once.
    * Throws InvalidArgumentError for an id outside the vocabulary other than -1.
    */
-  suppressTokens(suppressTokens: readonly number[] = [-1]): number[] {
+  suppressTokens(
+    suppressTokens: readonly number[] = [-1],
+    defaultSet: readonly number[] = this.nonSpeechTokens(),
+  ): number[] {
     const ids = new Set<number>();
     for (const id of suppressTokens) {
       if (id === -1) {
-        for (const nonSpeech of this.nonSpeechTokens()) ids.add(nonSpeech);
+        for (const fromDefault of defaultSet) {
+          this.#checkId(fromDefault, 'suppressTokens');
+          ids.add(fromDefault);
+        }
       } else {
         this.#checkId(id, 'suppressTokens');
         ids.add(id);

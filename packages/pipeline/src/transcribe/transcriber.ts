@@ -16,6 +16,7 @@ import {
 } from '@verbatim/core';
 import { loadModel, type ModelInfo, type WhisperModel } from '@verbatim/mlx-engine';
 import { chunkAudio, SileroModel, type SpeechChunk } from '@verbatim/vad';
+import { readModelSuppressTokens } from '../models/model-suppress-tokens.js';
 import { type ResolvedModel, resolveModel } from '../models/resolve-model.js';
 import { spreadIndices, voteLanguage } from './language-vote.js';
 import type { PromptTokens, RunContext } from './run-context.js';
@@ -81,6 +82,7 @@ export class Transcriber implements AsyncDisposable {
     engine: WhisperModel,
     vad: SileroModel | undefined,
     tokenizer: Tokenizer,
+    modelSuppressTokens: readonly number[] | undefined,
   ) {
     this.options = options;
     this.#onProgress = onProgress;
@@ -89,7 +91,7 @@ export class Transcriber implements AsyncDisposable {
     this.#engine = engine;
     this.#vad = vad;
     this.#tokenizer = tokenizer;
-    this.#decoder = new WindowDecoder(engine, tokenizer, options);
+    this.#decoder = new WindowDecoder(engine, tokenizer, options, modelSuppressTokens);
     this.#languageToken = checkLanguage(options, tokenizer);
     const encodeText = (text: string | undefined) =>
       text === undefined || text.trim() === '' ? [] : tokenizer.encode(` ${text.trim()}`);
@@ -125,8 +127,9 @@ export class Transcriber implements AsyncDisposable {
       const tokenizer = Tokenizer.forModel({ vocabSize: dims.nVocab });
       const { bytes, offsets } = modelTokenBytes(tokenizer, dims.nVocab);
       await engine.setTokenBytes(bytes, offsets);
+      const modelSuppressTokens = await readModelSuppressTokens(model.path);
       if (options.vad !== undefined) vad = await SileroModel.load(options.vad.model);
-      return new Transcriber(options, given.onProgress, model, engine, vad, tokenizer);
+      return new Transcriber(options, given.onProgress, model, engine, vad, tokenizer, modelSuppressTokens);
     } catch (error) {
       await Promise.allSettled([engine.dispose(), vad?.dispose()]);
       throw error;

@@ -12,9 +12,15 @@ export class WindowDecoder {
   readonly #model: WhisperModel;
   readonly #options: Omit<DecodeOptions, 'windows'>;
 
-  constructor(model: WhisperModel, tokenizer: Tokenizer, options: ResolvedTranscriptionOptions) {
+  /** @param modelSuppressTokens what -1 in `suppressTokens` stands for when the model names it (see model-suppress-tokens.ts). */
+  constructor(
+    model: WhisperModel,
+    tokenizer: Tokenizer,
+    options: ResolvedTranscriptionOptions,
+    modelSuppressTokens?: readonly number[],
+  ) {
     this.#model = model;
-    this.#options = engineDecodeOptions(options, tokenizer);
+    this.#options = engineDecodeOptions(options, tokenizer, modelSuppressTokens);
   }
 
   /** Decodes one batch: `windows[i]` (≤ 30 s of 16 kHz samples, zero-padded by the engine) starts as `starts[i]`. */
@@ -55,6 +61,7 @@ export class WindowDecoder {
 export function engineDecodeOptions(
   options: ResolvedTranscriptionOptions,
   tokenizer: Tokenizer,
+  modelSuppressTokens?: readonly number[],
 ): Omit<DecodeOptions, 'windows'> {
   return {
     task: options.task,
@@ -66,7 +73,7 @@ export function engineDecodeOptions(
     lengthPenalty: options.lengthPenalty ?? null,
     bestOf: options.bestOf,
     suppressBlank: options.suppressBlank,
-    suppressTokens: tokenizer.suppressTokens(options.suppressTokens),
+    suppressTokens: tokenizer.suppressTokens(options.suppressTokens, modelSuppressTokens),
     maxInitialTimestamp: options.maxInitialTimestampS,
     compressionRatioThreshold: options.compressionRatioThreshold ?? null,
     logprobThreshold: options.logProbThreshold ?? null,
