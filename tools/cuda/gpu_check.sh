@@ -32,6 +32,9 @@ for spec in ${SPECS//,/ }; do
 w.write_layout('hf', '$weights', arch='$name', seed=1234, dtype='f16')" || { echo "weights for $name failed"; continue; }
   "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds "$ROUNDS" \
     | tee -a "$OUT/verbatim.jsonl"
+  # the shared-memory tiled attention kernel (off by default until its parity test has passed on a GPU)
+  VERBATIM_CUDA_ATTENTION=tiled "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
+    --rounds "$ROUNDS" | sed 's/"impl": "verbatim"/"impl": "verbatim-tiled-attention"/' | tee -a "$OUT/verbatim.jsonl"
   rm -rf "$weights"
   python3 tools/transformers-bench/bench_transformers.py --models "$name" --batches "$batch" --dtype fp16 \
     --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$OUT/transformers-$name-$batch.json" 2>&1 | tail -3
@@ -50,8 +53,8 @@ for f in glob.glob(os.path.join(out, "transformers-*.json")):
             theirs[(r["model"], r["batch"])] = r
 print(f"{'model':16} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  wall s (ours)")
 for r in ours:
-    name = os.path.basename(r["model"]).split("-hf-")[0]
-    t = theirs.get((name, r["batch"]))
+    name = os.path.basename(r["model"]).split("-hf-")[0] + (" (tiled)" if "tiled" in r["impl"] else "")
+    t = theirs.get((name.split(" ")[0], r["batch"]))
     tr = t["rtfx"] if t else float("nan")
     print(f"{name:16} {r['batch']:>5} {r['rtfx']:>14.1f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
           f"{r['wall_s']:.3f}")

@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 
@@ -133,6 +134,8 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   cudaDeviceProp properties{};
   CheckCuda(cudaGetDeviceProperties(&properties, device_index), kOperation, "reading the GPU's properties");
   device_name_ = properties.name;
+  const char* attention = std::getenv("VERBATIM_CUDA_ATTENTION");
+  tiled_attention_ = attention != nullptr && std::string(attention) == "tiled";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -439,7 +442,7 @@ void CudaBackend::Attention(
     lengths = UploadInts(past_lengths, n_batch, kOperation);
   cuda_kernels::Attention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries, n_keys,
                           d_model, n_heads, static_cast<const int32_t*>(lengths.get()), out.data<float>(),
-                          state_->stream);
+                          state_->stream, tiled_attention_);
   CheckLaunch(kOperation);
 }
 

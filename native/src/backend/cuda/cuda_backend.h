@@ -78,6 +78,9 @@ class CudaBackend final : public Backend {
 
   std::shared_ptr<CudaStreamState> state_;
   std::string device_name_;
+  // VERBATIM_CUDA_ATTENTION=tiled: the shared-memory tiled kernel for many-query attention (the encoder),
+  // until it has been checked on a GPU; the warp-per-query kernel otherwise.
+  bool tiled_attention_ = false;
   std::atomic<std::size_t> weight_copy_bytes_{0};
   std::mutex mutex_;  // operations serialise on the stream and the cuBLAS handle
 };

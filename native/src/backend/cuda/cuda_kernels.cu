@@ -217,7 +217,84 @@ __global__ void AttentionKernel(const float* q,
   }
 }
 
+constexpr int kTileQueries = 64;   // queries per block of the tiled kernel, one per thread
+constexpr int kTileKeys = 64;      // keys per shared-memory tile
+constexpr int kTiledHeadDim = 64;  // every Whisper model's head width
+
+/**
+ * Attention for many queries at once: a block takes 64 queries of one (sequence, head), one per thread, with
+ * the query and its accumulator in registers; 64-key tiles of K and V are staged in shared memory and read by
+ * every thread (broadcast), with an online softmax per query. Scores are never stored.
+ */
+__global__ void TiledAttentionKernel(const float* q,
+                                     const float* k,
+                                     const float* v,
+                                     int64_t n_queries,
+                                     int64_t n_keys,
+                                     int64_t d_model,
+                                     const int32_t* past_lengths,
+                                     float scale,
+                                     float* out) {
+  __shared__ float k_tile[kTileKeys][kTiledHeadDim];
+  __shared__ float v_tile[kTileKeys][kTiledHeadDim];
+  const int64_t head = blockIdx.y, batch = blockIdx.z;
+  const int64_t query = static_cast<int64_t>(blockIdx.x) * kTileQueries + threadIdx.x;
+  const bool active = query < n_queries;
+  const int64_t past = past_lengths != nullptr ? past_lengths[batch] : 0;
+  // Keys this query sees, and the most any query of the block sees (the tiles to load).
+  const int64_t visible = past_lengths != nullptr ? past + query + 1 : n_keys;
+  const int64_t last_query = min(n_queries, static_cast<int64_t>(blockIdx.x + 1) * kTileQueries) - 1;
+  const int64_t block_keys = past_lengths != nullptr ? min(n_keys, past + last_query + 1) : n_keys;
+
+  float q_row[kTiledHeadDim], acc[kTiledHeadDim];
+  const float* q_base = q + (batch * n_queries + (active ? query : 0)) * d_model + head * kTiledHeadDim;
+  for (int d = 0; d < kTiledHeadDim; ++d) {
+    q_row[d] = active ? q_base[d] * scale : 0.0f;
+    acc[d] = 0.0f;
+  }
+  float running_max = -INFINITY, running_sum = 0.0f;
+  for (int64_t tile_start = 0; tile_start < block_keys; tile_start += kTileKeys) {
+    const int tile_size = static_cast<int>(min(static_cast<int64_t>(kTileKeys), block_keys - tile_start));
+    __syncthreads();  // every thread is done with the previous tile
+    for (int i = threadIdx.x; i < kTileKeys * kTiledHeadDim; i += blockDim.x) {
+      const int row = i / kTiledHeadDim, d = i % kTiledHeadDim;
+      const bool inside = row < tile_size;
+      const int64_t offset = (batch * n_keys + tile_start + row) * d_model + head * kTiledHeadDim + d;
+      k_tile[row][d] = inside ? k[offset] : 0.0f;
+      v_tile[row][d] = inside ? v[offset] : 0.0f;
+    }
+    __syncthreads();
+    const int64_t own = active ? min(static_cast<int64_t>(tile_size), visible - tile_start) : 0;
+    const int limit = static_cast<int>(max(own, static_cast<int64_t>(0)));
+    for (int j = 0; j < limit; ++j) {
+      float score = 0.0f;
+      for (int d = 0; d < kTiledHeadDim; ++d)
+        score += q_row[d] * k_tile[j][d];
+      if (score > running_max) {  // rescale what was accumulated under the old maximum
+        const float correction = expf(running_max - score);
+        running_sum *= correction;
+        for (int d = 0; d < kTiledHeadDim; ++d)
+          acc[d] *= correction;
+        running_max = score;
+      }
+      const float weight = expf(score - running_max);
+      running_sum += weight;
+      for (int d = 0; d < kTiledHeadDim; ++d)
+        acc[d] += weight * v_tile[j][d];
+    }
+  }
+  if (active) {
+    float* out_row = out + (batch * n_queries + query) * d_model + head * kTiledHeadDim;
+    for (int d = 0; d < kTiledHeadDim; ++d)
+      out_row[d] = acc[d] / running_sum;
+  }
+}
+
 }  // namespace
+
+bool TiledAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads) {
+  return n_queries >= 16 && d_model / n_heads == kTiledHeadDim;
+}
 
 void F32ToF16(const float* in, uint16_t* out, int64_t n, Stream stream) {
   if (n > 0)
@@ -311,11 +388,19 @@ void Attention(const float* q,
                int n_heads,
                const int32_t* past_lengths,
                float* out,
-               Stream stream) {
+               Stream stream,
+               bool tiled) {
   const int64_t n_rows = n_batch * n_heads * n_queries;
   if (n_rows == 0)
     return;
   const float scale = 1.0f / sqrtf(static_cast<float>(d_model / n_heads));
+  if (tiled && TiledAttentionApplies(n_queries, d_model, n_heads)) {
+    const dim3 grid(static_cast<unsigned>((n_queries + kTileQueries - 1) / kTileQueries),
+                    static_cast<unsigned>(n_heads), static_cast<unsigned>(n_batch));
+    TiledAttentionKernel<<<grid, kTileQueries, 0, AsStream(stream)>>>(q, k, v, n_queries, n_keys, d_model,
+                                                                      past_lengths, scale, out);
+    return;
+  }
   AttentionKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(
       q, k, v, n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_rows, out);
 }

@@ -64,7 +64,8 @@ void EmbedTokens(const int32_t* tokens,
 /**
  * Multi-head attention without materialising scores: one warp per (sequence, head, query) with an online
  * softmax over the keys it may see (all, or past_lengths[b] + query + 1 when past_lengths is not null).
- * head_dim ≤ 128.
+ * head_dim ≤ 128. `tiled`, where TiledAttentionApplies: 64 queries a block over shared-memory tiles of K and
+ * V instead of one warp a query (not yet checked on a GPU: off unless VERBATIM_CUDA_ATTENTION=tiled).
  */
 void Attention(const float* q,
                const float* k,
@@ -76,6 +77,10 @@ void Attention(const float* q,
                int n_heads,
                const int32_t* past_lengths,
                float* out,
-               Stream stream);
+               Stream stream,
+               bool tiled = false);
+
+/** Whether the tiled kernel takes this shape: head_dim 64 and at least 16 queries (the encoder, a prompt). */
+bool TiledAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads);
 
 }  // namespace verbatim::cuda_kernels
