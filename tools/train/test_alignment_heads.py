@@ -49,6 +49,12 @@ class Normalise(unittest.TestCase):
     def test_word_first_tokens(self):
         self.assertEqual(ah.word_first_tokens([" Hel", "lo", " wor", "ld", ","]), [0, 2])
 
+    def test_boundary_errors_are_zero_in_the_silence_before_a_word(self):
+        previous_end = np.array([0.0, 1.0, 2.0, 3.0])
+        true_start = np.array([0.4, 1.3, 2.1, 3.5])
+        placed = np.array([0.2, 0.9, 2.25, 3.5])  # inside, 0.1 early, 0.15 late, exactly at the start
+        np.testing.assert_allclose(ah.boundary_errors(placed, previous_end, true_start), [0.0, 0.1, 0.15, 0.0])
+
 
 def brute(cost):
     """Minimal cost over all monotonic paths with steps (1,1), (1,0), (0,1)."""
