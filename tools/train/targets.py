@@ -76,6 +76,10 @@ class PackConfig:
     p_partial: float = 0.25            # windows filled only up to a random point in [30%, 100%] of 30 s
     max_utts: int = 24
     max_misses: int = 4                # draws that do not fit before the window is closed
+    p_late_start: float = 0.15         # windows whose first utterance starts in [first_max_s, late_start_max_s]
+    late_start_max_s: float = 5.0      # (the seek loop often hands over windows that open with silence)
+    p_edge_fragment: float = 0.15      # per window edge: a sliver of another utterance, audio only (see below)
+    edge_fragment_s: tuple = (0.02, 0.4)
 
 
 def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) -> list[tuple[int, int, int]]:
@@ -83,7 +87,8 @@ def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) 
     in time order, non-overlapping, inside the window, at least one utterance (a draw longer than the window is
     skipped; after 64 failed draws the list may be empty)."""
     sr = SAMPLE_RATE
-    pos = int(rng.uniform(0.0, cfg.first_max_s) * sr)
+    late = rng.random() < cfg.p_late_start
+    pos = int(rng.uniform(cfg.first_max_s if late else 0.0, cfg.late_start_max_s if late else cfg.first_max_s) * sr)
     single = rng.random() < cfg.p_single
     end = cfg.window
     if not single and rng.random() < cfg.p_partial:
@@ -109,6 +114,31 @@ def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) 
         if pos >= end:
             break
     return placed
+
+
+def edge_fragments(rng: np.random.Generator, placed: list[tuple[int, int, int]], draw,
+                   cfg: PackConfig = PackConfig()) -> list[tuple[int, int, int, int]]:
+    """Slivers of other utterances at the window's edges, audio only: the end of one at sample 0, the start of one at
+    the window's end. Long-form transcription cuts windows where the last timestamp fell, so a window often opens with
+    the last few milliseconds of a word it has already transcribed (or closes on the first of one the next window
+    will); without such windows in training the model answered one of them with <|0.00|><|endoftext|> and lost the
+    whole window. Their text is not in the target. Returns [(utterance id, offset in it, start in the window,
+    length)]; each sliver keeps 100 ms clear of the placed utterances."""
+    sr, out = SAMPLE_RATE, []
+    first = placed[0][1] if placed else cfg.window
+    last_end = placed[-1][1] + placed[-1][2] if placed else 0
+    for at_start in (True, False):
+        if rng.random() >= cfg.p_edge_fragment:
+            continue
+        uid, n = draw()
+        length = min(int(rng.uniform(*cfg.edge_fragment_s) * sr), int(n))
+        if length <= 0:
+            continue
+        if at_start and length + sr // 10 <= first:
+            out.append((uid, int(n) - length, 0, length))  # the tail of the utterance
+        elif not at_start and last_end + sr // 10 <= cfg.window - length:
+            out.append((uid, 0, cfg.window - length, length))  # the head of the utterance
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -167,12 +167,13 @@ class Packing(unittest.TestCase):
             i = int(rng.integers(lens.size))
             return i, int(lens[i])
 
-        counts = []
+        counts, late = [], []
         for _ in range(2000):
             placed = T.pack_window(rng, draw)
             self.assertGreaterEqual(len(placed), 1)
             counts.append(len(placed))
-            self.assertLessEqual(placed[0][1], 16_000)  # first start <= 1.00 s
+            self.assertLessEqual(placed[0][1], 5 * 16_000)  # first start <= 1.00 s, or <= 5 s (late starts)
+            late.append(placed[0][1] > 16_000)
             for (u, s, n) in placed:
                 self.assertEqual(n, lens[u])
                 self.assertGreaterEqual(s, 0)
@@ -182,6 +183,33 @@ class Packing(unittest.TestCase):
         counts = np.array(counts)
         self.assertGreater((counts == 1).mean(), 0.2)   # single-utterance windows
         self.assertGreater(counts.max(), 4)             # and well-filled ones
+        self.assertTrue(0.08 < np.mean(late) < 0.2)      # p_late_start 0.15 (a late start may still be < 1 s)
+
+    def test_edge_fragments_are_slivers_clear_of_the_utterances(self):
+        rng = np.random.default_rng(2)
+        lens = rng.integers(8_000, 160_000, 1000)
+
+        def draw():
+            i = int(rng.integers(lens.size))
+            return i, int(lens[i])
+
+        seen = {"start": 0, "end": 0}
+        for _ in range(3000):
+            placed = T.pack_window(rng, draw)
+            for (u, offset, s, n) in T.edge_fragments(rng, placed, draw):
+                self.assertTrue(320 <= n <= int(0.4 * 16000))
+                self.assertTrue(offset == 0 or offset + n == lens[u])  # a head or a tail of the utterance
+                if s == 0:
+                    seen["start"] += 1
+                    self.assertEqual(offset + n, lens[u])
+                    self.assertLessEqual(n + 1600, placed[0][1] if placed else T.WINDOW_SAMPLES)
+                else:
+                    seen["end"] += 1
+                    self.assertEqual((offset, s + n), (0, T.WINDOW_SAMPLES))
+                    self.assertLessEqual(placed[-1][1] + placed[-1][2] + 1600, s)
+        # p_edge_fragment 0.15 per edge; a start sliver needs the first utterance to begin late enough
+        self.assertGreater(seen["start"], 100)
+        self.assertGreater(seen["end"], 100)
 
     def test_long_utterance_alone(self):
         rng = np.random.default_rng(1)

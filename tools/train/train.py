@@ -262,6 +262,11 @@ class BatchMaker:
                 seg_dst.append(b * T.WINDOW_SAMPLES + s)
                 seg_src.append(int(starts[u]))
                 seg_len.append(m)
+            for (u, offset, s, m) in ([] if quiet else T.edge_fragments(rng, placed, draw, self.cfg)):
+                seg_b.append(b)  # audio only: the target does not change
+                seg_dst.append(b * T.WINDOW_SAMPLES + s)
+                seg_src.append(int(starts[u]) + offset)
+                seg_len.append(m)
             seq = list(T.NO_SPEECH_SEQUENCE) if quiet else T.build_sequence(segs, ts)
             prompt = []
             if not quiet and rng.random() < self.args.p_prompt:
