@@ -16,8 +16,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Transcriber } from '@verbatim/pipeline';
 import { compareTranscripts } from './compare.mjs';
+import { evalTranscriber } from './eval-transcriber.mjs';
 import { readSplit } from './synth-corpus.mjs';
 
 const { values } = parseArgs({
@@ -42,17 +42,7 @@ if (theirs.length === 0)
   throw new Error(`${values.hf} has no test_hypotheses (made by an older eval_hf.py?)`);
 const limit = Math.min(Number(values.n), theirs.length);
 const clips = readSplit(values.corpus, 'test', limit);
-const transcriber = await Transcriber.create({
-  model: values.model,
-  mode: 'sequential',
-  language: 'en',
-  task: 'transcribe',
-  withoutTimestamps: true,
-  temperatures: [0],
-  beamSize: 1,
-  maxNewTokens: 128,
-  conditionOnPreviousText: false,
-});
+const transcriber = await evalTranscriber(values.model);
 const rows = [];
 const started = performance.now();
 try {

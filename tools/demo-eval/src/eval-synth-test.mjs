@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EnglishTextNormalizer, wordErrorRate } from '@verbatim/core';
-import { Transcriber } from '@verbatim/pipeline';
+import { evalTranscriber } from './eval-transcriber.mjs';
 import { readSplit } from './synth-corpus.mjs';
 
 const { values } = parseArgs({
@@ -52,17 +52,7 @@ const manifest = new Map(
     .map((entry) => [entry.id, entry]),
 );
 const clips = readSplit(values.corpus, 'test', Number(values.n));
-const transcriber = await Transcriber.create({
-  model: values.model,
-  mode: 'sequential',
-  language: 'en',
-  task: 'transcribe',
-  withoutTimestamps: true,
-  temperatures: [0],
-  beamSize: 1,
-  maxNewTokens: 128,
-  conditionOnPreviousText: false,
-});
+const transcriber = await evalTranscriber(values.model);
 const normalize = new EnglishTextNormalizer();
 /** @type {{ id: string, condition: string, ref: string, hyp: string }[]} */
 const rows = [];

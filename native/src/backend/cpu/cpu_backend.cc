@@ -1,9 +1,9 @@
 #include "backend/cpu/cpu_backend.h"
 
 #include <cstring>
-#include <initializer_list>
 #include <memory>
 
+#include "backend/backend_checks.h"
 #include "backend/cpu/cpu_attention.h"
 #include "backend/cpu/cpu_linear.h"
 #include "core/fail.h"
@@ -17,38 +17,11 @@ constexpr int64_t kMinRowsPerTask = 32;
 constexpr int kConvKernelSize = 3;
 
 void CheckOnCpu(const Tensor& tensor, const char* operation, const char* what) {
-  if (tensor.device() != Device::kCpu)
-    Fail(ErrorCode::kBackend, operation, what, " is not in CPU memory");
+  CheckOnDevice(tensor, Device::kCpu, operation, what);
 }
 
 void CheckF32(const Tensor& tensor, const char* operation, const char* what) {
-  CheckOnCpu(tensor, operation, what);
-  if (tensor.dtype() != DType::kF32) {
-    Fail(ErrorCode::kInternal, operation, what, " must be f32, found ", DTypeName(tensor.dtype()));
-  }
-}
-
-void CheckRank(const Tensor& tensor, int rank, const char* operation, const char* what) {
-  if (tensor.rank() != rank) {
-    Fail(ErrorCode::kInternal, operation, what, " must have rank ", rank, ", found shape ",
-         tensor.ShapeString());
-  }
-}
-
-void CheckElements(const Tensor& tensor, int64_t expected, const char* operation, const char* what) {
-  if (tensor.numel() != expected) {
-    Fail(ErrorCode::kInternal, operation, what, " must hold ", expected, " elements, found shape ",
-         tensor.ShapeString());
-  }
-}
-
-/** The number of rows of `width` elements in `tensor`. */
-int64_t RowsOf(const Tensor& tensor, int64_t width, const char* operation, const char* what) {
-  if (width <= 0 || tensor.numel() % width != 0) {
-    Fail(ErrorCode::kInternal, operation, what, " of shape ", tensor.ShapeString(), " is not rows of ",
-         width);
-  }
-  return tensor.numel() / width;
+  verbatim::CheckF32(tensor, Device::kCpu, operation, what);
 }
 
 const float* BiasOrNull(const Tensor& bias) {
@@ -101,32 +74,14 @@ void CpuBackend::Download(const Tensor& src, float* host) {
 
 void CpuBackend::Linear(
     const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
-  constexpr const char* kOperation = "CpuBackend::Linear";
-  CheckF32(x, kOperation, "x");
-  CheckOnCpu(weight, kOperation, "the weight");
-  CheckRank(weight, 2, kOperation, "the weight");
-  CheckF32(out, kOperation, "out");
-  const int64_t n = weight.dim(0);
-  const int64_t k = weight.dim(1);
-  const int64_t m = RowsOf(x, k, kOperation, "x");
-  CheckElements(out, m * n, kOperation, "out");
-  if (!bias.empty()) {
-    CheckF32(bias, kOperation, "the bias");
-    CheckElements(bias, n, kOperation, "the bias");
-  }
-  CpuLinear(context_, x.data<float>(), m, k, weight, BiasOrNull(bias), epilogue, out.data<float>());
+  const LinearShape shape = CheckLinear(x, weight, bias, out, Device::kCpu, "CpuBackend::Linear");
+  CpuLinear(context_, x.data<float>(), shape.m, shape.k, weight, BiasOrNull(bias), epilogue,
+            out.data<float>());
 }
 
 void CpuBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out) {
-  constexpr const char* kOperation = "CpuBackend::LayerNorm";
-  CheckF32(x, kOperation, "x");
-  CheckF32(gain, kOperation, "the gain");
-  CheckF32(offset, kOperation, "the offset");
-  CheckF32(out, kOperation, "out");
+  const int64_t rows = CheckLayerNorm(x, gain, offset, out, Device::kCpu, "CpuBackend::LayerNorm");
   const int64_t width = gain.numel();
-  CheckElements(offset, width, kOperation, "the offset");
-  const int64_t rows = RowsOf(x, width, kOperation, "x");
-  CheckElements(out, x.numel(), kOperation, "out");
   const SimdKernels& kernels = context_.kernels();
   context_.ParallelRows(rows, kMinRowsPerTask, [&](int64_t begin, int64_t end, int) {
     for (int64_t row = begin; row < end; ++row) {
@@ -137,11 +92,7 @@ void CpuBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& of
 }
 
 void CpuBackend::Transpose(const Tensor& x, Tensor& out) {
-  constexpr const char* kOperation = "CpuBackend::Transpose";
-  CheckF32(x, kOperation, "x");
-  CheckF32(out, kOperation, "out");
-  CheckRank(x, 3, kOperation, "x");
-  CheckElements(out, x.numel(), kOperation, "out");
+  CheckTranspose(x, out, Device::kCpu, "CpuBackend::Transpose");
   const int64_t n_rows = x.dim(1);
   const int64_t n_columns = x.dim(2);
   // One task per output row (an input column): strided reads, contiguous writes.
@@ -158,24 +109,10 @@ void CpuBackend::Transpose(const Tensor& x, Tensor& out) {
 
 void CpuBackend::Conv1dGelu(
     const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, Tensor& out) {
-  constexpr const char* kOperation = "CpuBackend::Conv1dGelu";
-  CheckF32(x, kOperation, "x");
-  CheckRank(x, 3, kOperation, "x");
-  CheckOnCpu(weight, kOperation, "the weight");
-  CheckRank(weight, 3, kOperation, "the weight");
-  CheckF32(bias, kOperation, "the bias");
-  CheckF32(out, kOperation, "out");
+  const int64_t n_out_frames =
+      CheckConv1dGelu(x, weight, bias, stride, out, Device::kCpu, "CpuBackend::Conv1dGelu");
   const int64_t n_batch = x.dim(0), n_in_frames = x.dim(1), n_in_channels = x.dim(2);
   const int64_t n_out_channels = weight.dim(0);
-  if (weight.dim(1) != n_in_channels || weight.dim(2) != kConvKernelSize) {
-    Fail(ErrorCode::kInternal, kOperation, "weight ", weight.ShapeString(), " does not fit input ",
-         x.ShapeString());
-  }
-  if (stride != 1 && stride != 2)
-    Fail(ErrorCode::kInternal, kOperation, "stride must be 1 or 2: ", stride);
-  CheckElements(bias, n_out_channels, kOperation, "the bias");
-  const int64_t n_out_frames = (n_in_frames - 1) / stride + 1;
-  CheckElements(out, n_batch * n_out_frames * n_out_channels, kOperation, "out");
 
   // im2col: row t holds the input around frame t·stride in the weight's [channel][tap] order, so the weight
   // is a [C_out, C_in · 3] matrix as stored and the convolution is one Linear. One window at a time bounds
@@ -203,21 +140,8 @@ void CpuBackend::Conv1dGelu(
 }
 
 void CpuBackend::AddPositionalEmbedding(const Tensor& table, const int* first_positions, Tensor& x) {
-  constexpr const char* kOperation = "CpuBackend::AddPositionalEmbedding";
-  CheckF32(table, kOperation, "the table");
-  CheckRank(table, 2, kOperation, "the table");
-  CheckF32(x, kOperation, "x");
-  CheckRank(x, 3, kOperation, "x");
+  CheckPositionalEmbedding(table, first_positions, x, Device::kCpu, "CpuBackend::AddPositionalEmbedding");
   const int64_t n_batch = x.dim(0), n_frames = x.dim(1), width = x.dim(2);
-  if (table.dim(1) != width)
-    Fail(ErrorCode::kInternal, kOperation, "table ", table.ShapeString(), " vs x ", x.ShapeString());
-  for (int64_t batch = 0; batch < n_batch; ++batch) {
-    const int64_t first = first_positions == nullptr ? 0 : first_positions[batch];
-    if (first < 0 || first + n_frames > table.dim(0)) {
-      Fail(ErrorCode::kInternal, kOperation, "positions [", first, ", ", first + n_frames,
-           ") exceed the table's ", table.dim(0));
-    }
-  }
   const SimdKernels& kernels = context_.kernels();
   context_.ParallelRows(n_batch * n_frames, kMinRowsPerTask, [&](int64_t begin, int64_t end, int) {
     for (int64_t row = begin; row < end; ++row) {
@@ -229,17 +153,8 @@ void CpuBackend::AddPositionalEmbedding(const Tensor& table, const int* first_po
 }
 
 void CpuBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor& out) {
-  constexpr const char* kOperation = "CpuBackend::EmbedTokens";
-  CheckOnCpu(table, kOperation, "the table");
-  CheckRank(table, 2, kOperation, "the table");
-  CheckF32(out, kOperation, "out");
-  const int64_t vocabulary = table.dim(0), width = table.dim(1);
-  const int64_t n_tokens = RowsOf(out, width, kOperation, "out");
-  for (int64_t i = 0; i < n_tokens; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= vocabulary) {
-      Fail(ErrorCode::kInvalidArg, kOperation, "token out of range [0, ", vocabulary, "): ", tokens[i]);
-    }
-  }
+  const int64_t n_tokens = CheckEmbedTokens(tokens, table, out, Device::kCpu, "CpuBackend::EmbedTokens");
+  const int64_t width = table.dim(1);
   const std::size_t row_bytes = static_cast<std::size_t>(width) * DTypeSize(table.dtype());
   const SimdKernels& kernels = context_.kernels();
   context_.ParallelRows(n_tokens, kMinRowsPerTask, [&](int64_t begin, int64_t end, int) {
@@ -253,52 +168,24 @@ void CpuBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor&
 
 void CpuBackend::Attention(
     const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
-  constexpr const char* kOperation = "CpuBackend::Attention";
-  for (const Tensor* tensor : std::initializer_list<const Tensor*>{&q, &k, &v, &out}) {
-    CheckF32(*tensor, kOperation, "q, k, v and out");
-    CheckRank(*tensor, 3, kOperation, "q, k, v and out");
-  }
+  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCpu, "CpuBackend::Attention");
   AttentionShape shape;
   shape.n_batch = q.dim(0);
   shape.n_queries = q.dim(1);
   shape.n_keys = k.dim(1);
   shape.d_model = q.dim(2);
   shape.n_heads = n_heads;
-  if (k.shape() != v.shape() || out.shape() != q.shape() || k.dim(0) != shape.n_batch ||
-      k.dim(2) != shape.d_model || n_heads <= 0 || shape.d_model % n_heads != 0) {
-    Fail(ErrorCode::kInternal, kOperation, "shapes q ", q.ShapeString(), ", k ", k.ShapeString(), ", v ",
-         v.ShapeString(), ", out ", out.ShapeString(), " with ", n_heads, " heads");
-  }
-  if (past_lengths != nullptr) {
-    for (int64_t batch = 0; batch < shape.n_batch; ++batch) {
-      if (past_lengths[batch] < 0 || past_lengths[batch] + shape.n_queries > shape.n_keys) {
-        Fail(ErrorCode::kInternal, kOperation, "sequence ", batch, ": ", past_lengths[batch], " + ",
-             shape.n_queries, " positions exceed the cache's ", shape.n_keys);
-      }
-    }
-  }
   CpuAttention(context_, shape, q.data<float>(), k.data<float>(), v.data<float>(), past_lengths,
                out.data<float>());
 }
 
 void CpuBackend::CopyRows(
     const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst) {
-  constexpr const char* kOperation = "CpuBackend::CopyRows";
-  CheckF32(src, kOperation, "src");
-  CheckF32(dst, kOperation, "dst");
-  CheckRank(src, 3, kOperation, "src");
-  CheckRank(dst, 3, kOperation, "dst");
-  const int64_t n_batch = src.dim(0), width = src.dim(2);
-  if (dst.dim(0) != n_batch || dst.dim(2) != width) {
-    Fail(ErrorCode::kInternal, kOperation, "src ", src.ShapeString(), " vs dst ", dst.ShapeString());
-  }
-  for (int64_t batch = 0; batch < n_batch; ++batch) {
+  CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCpu, "CpuBackend::CopyRows");
+  const int64_t width = src.dim(2);
+  for (int64_t batch = 0; batch < src.dim(0); ++batch) {
     const int64_t src_first = src_first_rows == nullptr ? 0 : src_first_rows[batch];
     const int64_t dst_first = dst_first_rows == nullptr ? 0 : dst_first_rows[batch];
-    if (n_rows < 0 || src_first < 0 || dst_first < 0 || src_first + n_rows > src.dim(1) ||
-        dst_first + n_rows > dst.dim(1)) {
-      Fail(ErrorCode::kInternal, kOperation, "rows out of range in sequence ", batch);
-    }
     std::memcpy(dst.data<float>() + (batch * dst.dim(1) + dst_first) * width,
                 src.data<float>() + (batch * src.dim(1) + src_first) * width,
                 static_cast<std::size_t>(n_rows * width) * sizeof(float));

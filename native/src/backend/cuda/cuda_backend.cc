@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <initializer_list>
 
+#include "backend/backend_checks.h"
 #include "backend/cuda/cublas_loader.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "core/fail.h"
@@ -50,37 +50,8 @@ void CheckLaunch(const char* operation) {
   CheckCuda(cudaGetLastError(), operation, "kernel launch");
 }
 
-void CheckOnGpu(const Tensor& tensor, const char* operation, const char* what) {
-  if (tensor.device() != Device::kCuda)
-    Fail(ErrorCode::kBackend, operation, what, " is not in GPU memory");
-}
-
 void CheckF32(const Tensor& tensor, const char* operation, const char* what) {
-  CheckOnGpu(tensor, operation, what);
-  if (tensor.dtype() != DType::kF32)
-    Fail(ErrorCode::kInternal, operation, what, " must be f32, found ", DTypeName(tensor.dtype()));
-}
-
-void CheckRank(const Tensor& tensor, int rank, const char* operation, const char* what) {
-  if (tensor.rank() != rank) {
-    Fail(ErrorCode::kInternal, operation, what, " must have rank ", rank, ", found shape ",
-         tensor.ShapeString());
-  }
-}
-
-void CheckElements(const Tensor& tensor, int64_t expected, const char* operation, const char* what) {
-  if (tensor.numel() != expected) {
-    Fail(ErrorCode::kInternal, operation, what, " must hold ", expected, " elements, found shape ",
-         tensor.ShapeString());
-  }
-}
-
-int64_t RowsOf(const Tensor& tensor, int64_t width, const char* operation, const char* what) {
-  if (width <= 0 || tensor.numel() % width != 0) {
-    Fail(ErrorCode::kInternal, operation, what, " of shape ", tensor.ShapeString(), " is not rows of ",
-         width);
-  }
-  return tensor.numel() / width;
+  verbatim::CheckF32(tensor, Device::kCuda, operation, what);
 }
 
 int DTypeCode(DType dtype) {
@@ -277,19 +248,8 @@ void CudaBackend::Gemm(
 
 void CudaBackend::Linear(
     const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
-  constexpr const char* kOperation = "CudaBackend::Linear";
-  CheckF32(x, kOperation, "x");
-  CheckOnGpu(weight, kOperation, "the weight");
-  CheckRank(weight, 2, kOperation, "the weight");
-  CheckF32(out, kOperation, "out");
-  const int64_t n = weight.dim(0);
-  const int64_t k = weight.dim(1);
-  const int64_t m = RowsOf(x, k, kOperation, "x");
-  CheckElements(out, m * n, kOperation, "out");
-  if (!bias.empty()) {
-    CheckF32(bias, kOperation, "the bias");
-    CheckElements(bias, n, kOperation, "the bias");
-  }
+  const LinearShape shape = CheckLinear(x, weight, bias, out, Device::kCuda, "CudaBackend::Linear");
+  const int64_t m = shape.m, n = shape.n, k = shape.k;
   if (m == 0)
     return;
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -297,19 +257,13 @@ void CudaBackend::Linear(
   Gemm(x.data<float>(), m, k, weight, epilogue == LinearEpilogue::kAccumulate, out.data<float>());
   cuda_kernels::BiasEpilogue(out.data<float>(), bias.empty() ? nullptr : bias.data<float>(), m, n,
                              epilogue == LinearEpilogue::kGelu, state_->stream);
-  CheckLaunch(kOperation);
+  CheckLaunch("CudaBackend::Linear");
 }
 
 void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::LayerNorm";
-  CheckF32(x, kOperation, "x");
-  CheckF32(gain, kOperation, "the gain");
-  CheckF32(offset, kOperation, "the offset");
-  CheckF32(out, kOperation, "out");
+  const int64_t rows = CheckLayerNorm(x, gain, offset, out, Device::kCuda, kOperation);
   const int64_t width = gain.numel();
-  CheckElements(offset, width, kOperation, "the offset");
-  const int64_t rows = RowsOf(x, width, kOperation, "x");
-  CheckElements(out, x.numel(), kOperation, "out");
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   cuda_kernels::LayerNorm(x.data<float>(), gain.data<float>(), offset.data<float>(), kLayerNormEpsilon, rows,
@@ -319,10 +273,7 @@ void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& o
 
 void CudaBackend::Transpose(const Tensor& x, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Transpose";
-  CheckF32(x, kOperation, "x");
-  CheckF32(out, kOperation, "out");
-  CheckRank(x, 3, kOperation, "x");
-  CheckElements(out, x.numel(), kOperation, "out");
+  CheckTranspose(x, out, Device::kCuda, kOperation);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   cuda_kernels::Transpose(x.data<float>(), x.dim(0), x.dim(1), x.dim(2), out.data<float>(), state_->stream);
@@ -332,23 +283,9 @@ void CudaBackend::Transpose(const Tensor& x, Tensor& out) {
 void CudaBackend::Conv1dGelu(
     const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Conv1dGelu";
-  CheckF32(x, kOperation, "x");
-  CheckRank(x, 3, kOperation, "x");
-  CheckOnGpu(weight, kOperation, "the weight");
-  CheckRank(weight, 3, kOperation, "the weight");
-  CheckF32(bias, kOperation, "the bias");
-  CheckF32(out, kOperation, "out");
+  const int64_t n_out_frames = CheckConv1dGelu(x, weight, bias, stride, out, Device::kCuda, kOperation);
   const int64_t n_batch = x.dim(0), n_in_frames = x.dim(1), n_in_channels = x.dim(2);
   const int64_t n_out_channels = weight.dim(0);
-  if (weight.dim(1) != n_in_channels || weight.dim(2) != kConvKernelSize) {
-    Fail(ErrorCode::kInternal, kOperation, "weight ", weight.ShapeString(), " does not fit input ",
-         x.ShapeString());
-  }
-  if (stride != 1 && stride != 2)
-    Fail(ErrorCode::kInternal, kOperation, "stride must be 1 or 2: ", stride);
-  CheckElements(bias, n_out_channels, kOperation, "the bias");
-  const int64_t n_out_frames = (n_in_frames - 1) / stride + 1;
-  CheckElements(out, n_batch * n_out_frames * n_out_channels, kOperation, "out");
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   // im2col, then one GEMM with the [C_out, C_in · 3] weight as stored (the CPU backend's plan, all windows at
@@ -371,20 +308,8 @@ void CudaBackend::Conv1dGelu(
 
 void CudaBackend::AddPositionalEmbedding(const Tensor& table, const int* first_positions, Tensor& x) {
   constexpr const char* kOperation = "CudaBackend::AddPositionalEmbedding";
-  CheckF32(table, kOperation, "the table");
-  CheckRank(table, 2, kOperation, "the table");
-  CheckF32(x, kOperation, "x");
-  CheckRank(x, 3, kOperation, "x");
+  CheckPositionalEmbedding(table, first_positions, x, Device::kCuda, kOperation);
   const int64_t n_batch = x.dim(0), n_frames = x.dim(1), width = x.dim(2);
-  if (table.dim(1) != width)
-    Fail(ErrorCode::kInternal, kOperation, "table ", table.ShapeString(), " vs x ", x.ShapeString());
-  for (int64_t batch = 0; batch < n_batch; ++batch) {
-    const int64_t first = first_positions == nullptr ? 0 : first_positions[batch];
-    if (first < 0 || first + n_frames > table.dim(0)) {
-      Fail(ErrorCode::kInternal, kOperation, "positions [", first, ", ", first + n_frames,
-           ") exceed the table's ", table.dim(0));
-    }
-  }
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   std::shared_ptr<void> positions;
@@ -397,15 +322,8 @@ void CudaBackend::AddPositionalEmbedding(const Tensor& table, const int* first_p
 
 void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::EmbedTokens";
-  CheckOnGpu(table, kOperation, "the table");
-  CheckRank(table, 2, kOperation, "the table");
-  CheckF32(out, kOperation, "out");
-  const int64_t vocabulary = table.dim(0), width = table.dim(1);
-  const int64_t n_tokens = RowsOf(out, width, kOperation, "out");
-  for (int64_t i = 0; i < n_tokens; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= vocabulary)
-      Fail(ErrorCode::kInvalidArg, kOperation, "token out of range [0, ", vocabulary, "): ", tokens[i]);
-  }
+  const int64_t n_tokens = CheckEmbedTokens(tokens, table, out, Device::kCuda, kOperation);
+  const int64_t width = table.dim(1);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   std::shared_ptr<void> device_tokens = UploadInts(tokens, n_tokens, kOperation);
@@ -417,24 +335,10 @@ void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor
 void CudaBackend::Attention(
     const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Attention";
-  for (const Tensor* tensor : std::initializer_list<const Tensor*>{&q, &k, &v, &out}) {
-    CheckF32(*tensor, kOperation, "q, k, v and out");
-    CheckRank(*tensor, 3, kOperation, "q, k, v and out");
-  }
+  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCuda, kOperation);
   const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);
-  if (k.shape() != v.shape() || out.shape() != q.shape() || k.dim(0) != n_batch || k.dim(2) != d_model ||
-      n_heads <= 0 || d_model % n_heads != 0 || d_model / n_heads > 128) {
-    Fail(ErrorCode::kInternal, kOperation, "shapes q ", q.ShapeString(), ", k ", k.ShapeString(), ", v ",
-         v.ShapeString(), ", out ", out.ShapeString(), " with ", n_heads, " heads");
-  }
-  if (past_lengths != nullptr) {
-    for (int64_t batch = 0; batch < n_batch; ++batch) {
-      if (past_lengths[batch] < 0 || past_lengths[batch] + n_queries > n_keys) {
-        Fail(ErrorCode::kInternal, kOperation, "sequence ", batch, ": ", past_lengths[batch], " + ",
-             n_queries, " positions exceed the cache's ", n_keys);
-      }
-    }
-  }
+  if (d_model / n_heads > 128)
+    Fail(ErrorCode::kInternal, kOperation, "head width ", d_model / n_heads, " exceeds the kernel's 128");
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   std::shared_ptr<void> lengths;
@@ -449,22 +353,13 @@ void CudaBackend::Attention(
 void CudaBackend::CopyRows(
     const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst) {
   constexpr const char* kOperation = "CudaBackend::CopyRows";
-  CheckF32(src, kOperation, "src");
-  CheckF32(dst, kOperation, "dst");
-  CheckRank(src, 3, kOperation, "src");
-  CheckRank(dst, 3, kOperation, "dst");
-  const int64_t n_batch = src.dim(0), width = src.dim(2);
-  if (dst.dim(0) != n_batch || dst.dim(2) != width)
-    Fail(ErrorCode::kInternal, kOperation, "src ", src.ShapeString(), " vs dst ", dst.ShapeString());
+  CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCuda, kOperation);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  for (int64_t batch = 0; batch < n_batch; ++batch) {
+  const int64_t width = src.dim(2);
+  for (int64_t batch = 0; batch < src.dim(0); ++batch) {
     const int64_t src_first = src_first_rows == nullptr ? 0 : src_first_rows[batch];
     const int64_t dst_first = dst_first_rows == nullptr ? 0 : dst_first_rows[batch];
-    if (n_rows < 0 || src_first < 0 || dst_first < 0 || src_first + n_rows > src.dim(1) ||
-        dst_first + n_rows > dst.dim(1)) {
-      Fail(ErrorCode::kInternal, kOperation, "rows out of range in sequence ", batch);
-    }
     CheckCuda(cudaMemcpyAsync(dst.data<float>() + (batch * dst.dim(1) + dst_first) * width,
                               src.data<float>() + (batch * src.dim(1) + src_first) * width,
                               static_cast<std::size_t>(n_rows * width) * sizeof(float),

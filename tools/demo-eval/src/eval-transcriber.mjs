@@ -1,0 +1,21 @@
+// @ts-check
+/** The transcriber for synthesized test clips, decoding as tools/train/eval_hf.py asks transformers to. */
+import { Transcriber } from '@verbatim/pipeline';
+
+/**
+ * One window, English, transcribe, no timestamps, greedy, no temperature fallback, at most 128 new tokens.
+ * @param {string} model a model folder or alias
+ */
+export function evalTranscriber(model) {
+  return Transcriber.create({
+    model,
+    mode: 'sequential',
+    language: 'en',
+    task: 'transcribe',
+    withoutTimestamps: true,
+    temperatures: [0],
+    beamSize: 1,
+    maxNewTokens: 128,
+    conditionOnPreviousText: false,
+  });
+}
