@@ -69,6 +69,9 @@ def parse_args(argv=None):
     p.add_argument("--variant-test-fraction", type=float, default=0.10,
                    help="share of espeak-ng variants held out for test entirely")
     p.add_argument("--augment-prob", type=float, default=0.7, help="probability that an utterance is augmented")
+    p.add_argument("--markov-frac", type=float, default=0.0,
+                   help="share of training utterances whose text is a new sentence walked from the training "
+                        "fortunes' word trigrams (textgen.MarkovText); valid/test texts never are")
     p.add_argument("--augment-prob-test", type=float, default=None,
                    help="the same for the test split (default: --augment-prob)")
     p.add_argument("--babble-pool", type=int, default=24, help="utterances rendered per babble pool")
@@ -99,6 +102,7 @@ class Planner:
         self.fortunes = {c: [] for c in ("train", "valid", "test")}
         for s in src.sentences:
             self.fortunes[self.text_class(s)].append(s)
+        self.markov = textgen.MarkovText(self.fortunes["train"]) if args.markov_frac > 0 else None
 
     def text_class(self, text: str) -> str:
         return splits.text_class(text, self.a.valid_fraction, self.a.test_fraction, self.a.split_salt)
@@ -111,6 +115,12 @@ class Planner:
         kinds = list(mix)
         p = np.array([mix[k] for k in kinds], np.float64)
         kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+        if kind == "markov":  # training texts only (see plan)
+            for _ in range(100):
+                m = self.markov.sample(rng)
+                if m is not None and self.text_class(m) == want:
+                    return {"text": m, "spoken": m, "kind": "markov"}
+            kind = "fortune"
         if kind == "fortune" and self.fortunes[want]:
             pool = self.fortunes[want]
             s = pool[int(rng.integers(len(pool)))]
@@ -143,7 +153,10 @@ class Planner:
         for i in range(a.n_utterances):
             rng = np.random.default_rng([a.seed, 0, i])
             split = ["train", "valid", "test"][int(rng.choice(3, p=p_split / p_split.sum()))]
-            t = self.text(rng, splits.TEXT_CLASS_OF_SPLIT[split], TEXT_MIX)
+            # --markov-frac: some training fortunes become new sentences walked from the training fortunes'
+            # trigrams (no random draw at all when 0, so corpora built without it are unchanged)
+            markov = split == "train" and a.markov_frac > 0 and rng.random() < a.markov_frac
+            t = self.text(rng, splits.TEXT_CLASS_OF_SPLIT[split], {"markov": 1.0} if markov else TEXT_MIX)
             v = self.voice(rng, splits.VOICE_CLASS_OF_SPLIT[split])
             aug = augment.sample_chain(rng, a.augment_prob_test if split == "test" else a.augment_prob)
             items.append({"id": f"u{i:07d}", "split": split, "text": t["text"], "spoken": t["spoken"],

@@ -243,6 +243,25 @@ class TextTest(unittest.TestCase):
             self.assertTrue(w[0].isupper() and w[-1] in ".?!", w)
             self.assertNotIn("..", w)
 
+    def test_markov_sentences_are_new_and_built_from_the_sources_trigrams(self):
+        sources = ["The cat sat on the mat.", "The cat ate the fish today.", "A dog sat on the porch all day.",
+                   "The dog ate the bone on the mat."]
+        m = textgen.MarkovText(sources)
+        rng = np.random.default_rng(3)
+        seen = set()
+        for _ in range(50):
+            t = m.sample(rng, min_words=4)
+            if t is None:
+                continue
+            seen.add(t)
+            self.assertNotIn(t, sources)
+            self.assertTrue(t[0].isupper() and t[-1] in ".!?", t)
+            words = ["<s>", "<s>"] + t.split() + ["</s>"]
+            for a, b, c in zip(words, words[1:], words[2:]):  # every trigram occurs in a source
+                self.assertIn(c, m.next[(a, b)], t)
+        self.assertGreater(len(seen), 2)
+        self.assertIsNone(textgen.MarkovText([]).sample(rng))
+
     def test_normalise_sentence(self):
         n = textgen.normalise_sentence
         self.assertEqual(n("  a gift of a flower will soon be made to you  "), "A gift of a flower will soon be made to you.")
@@ -390,6 +409,23 @@ class CorpusTest(unittest.TestCase):
         # the classes are functions of the text / bucket alone: recomputing them agrees
         for it in items[:500]:
             self.assertEqual(splits.text_class(it["text"], 0.02, 0.05), splits.TEXT_CLASS_OF_SPLIT[it["split"]])
+
+        # --markov-frac: new sentences in training only, walked from training fortunes; test and valid unchanged
+        args_m = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                          "--seed", "11", "--markov-frac", "0.5"])
+        planner = build_corpus.Planner(args_m, src, eng)
+        items_m = planner.plan()
+        markov = [it for it in items_m if it["text_kind"] == "markov"]
+        self.assertGreater(len(markov), 200)
+        self.assertEqual({it["split"] for it in markov}, {"train"})
+        train_fortunes = set(planner.fortunes["train"])
+        all_fortunes = set(src.sentences)
+        for it in markov:
+            self.assertNotIn(it["text"], all_fortunes)
+            self.assertEqual(it["text"], it["spoken"])
+        self.assertTrue(train_fortunes)
+        for s in ("valid", "test", "align"):
+            self.assertEqual([it for it in items_m if it["split"] == s], [it for it in items if it["split"] == s], s)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
  * The demo model's word error rate on a synthesized test split, through verbatim alone (no GPU, no transformers),
  * overall and per recording condition (engine / hardest augmentation, as tools/train/train.py's `condition`).
  *
- *   pnpm build && node tools/demo-eval/src/eval-synth-test.mjs --corpus DIR [--model DIR] [--n 1000] [--out F]
+ *   pnpm build && node tools/demo-eval/src/eval-synth-test.mjs --corpus DIR [--model DIR] [--n 1000] [--split test]
+ *       [--out F]
  *
  * Decodes each clip as eval_hf.py asks transformers to (one window, English, no timestamps, greedy, no fallback,
  * ≤ 128 new tokens), so its numbers are comparable with eval_hf.json's `test` and `test_by_condition`.
@@ -21,11 +22,12 @@ const { values } = parseArgs({
     corpus: { type: 'string' },
     model: { type: 'string', default: 'demo' },
     n: { type: 'string', default: '1000' },
+    split: { type: 'string', default: 'test' },
     out: { type: 'string' },
   },
 });
 if (!values.corpus) {
-  console.error('usage: eval-synth-test.mjs --corpus DIR [--model DIR] [--n N] [--out F]');
+  console.error('usage: eval-synth-test.mjs --corpus DIR [--model DIR] [--n N] [--split test] [--out F]');
   process.exit(2);
 }
 
@@ -51,7 +53,7 @@ const manifest = new Map(
     .map((line) => JSON.parse(line))
     .map((entry) => [entry.id, entry]),
 );
-const clips = readSplit(values.corpus, 'test', Number(values.n));
+const clips = readSplit(values.corpus, /** @type {string} */ (values.split), Number(values.n));
 const transcriber = await evalTranscriber(values.model);
 const normalize = new EnglishTextNormalizer();
 /** @type {{ id: string, condition: string, ref: string, hyp: string }[]} */
