@@ -42,6 +42,7 @@ NAME = "verbatim-demo-tiny"
 WRITTEN_SYMBOLS = {25: ":", 922: " '"}
 HF_FILES = ("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
             "tokenizer_config.json", "vocab.json", "merges.txt", "model.safetensors")
+PROVENANCE_FILES = ("LICENSE.openai-whisper", "PROVENANCE.md")  # the third-party tokenizer's licence and origin
 
 
 def hf_config(alignment_heads=None) -> tuple[dict, dict, dict]:
@@ -90,6 +91,17 @@ def export(ckpt_dirs, out_dir, assets_dir, alignment_heads=None) -> list[Path]:
     for name, data in wl.tokenizer_files(ARCH, Path(assets_dir)).items():
         wf.write_bytes(out / name, data)
         written.append(out / name)
+    # the tokenizer files are OpenAI's: their licence and where they came from travel with them
+    licence = Path(assets_dir) / "whisper" / "LICENSE.openai-whisper"
+    if not licence.is_file():
+        raise FileNotFoundError(f"the tokenizer's licence is missing: {licence}")
+    (out / "LICENSE.openai-whisper").write_bytes(licence.read_bytes())
+    (out / "PROVENANCE.md").write_text(
+        "vocab.json, merges.txt, tokenizer.json, tokenizer_config.json: OpenAI Whisper's multilingual tokenizer (MIT,\n"
+        "LICENSE.openai-whisper), as the Hugging Face layout of onnx-community/whisper-base carries it (shared/assets),\n"
+        "written by tools/reference's whisper_layouts.py. model.safetensors, config.json, generation_config.json,\n"
+        "preprocessor_config.json: trained and written by the verbatim project (tools/train; MIT).\n", encoding="utf-8")
+    written += [out / "LICENSE.openai-whisper", out / "PROVENANCE.md"]
     wf.write_safetensors(out / "model.safetensors", stored, {"format": "pt"})
     written.append(out / "model.safetensors")
     return written

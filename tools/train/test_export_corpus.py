@@ -54,7 +54,9 @@ class Export(Tmp):
         d, tensors = self.make_ckpt()
         out = os.path.join(self.dir, "model")
         export_hf.export([d], out, ASSETS, alignment_heads=[[2, 1], [3, 4]])
-        self.assertEqual(sorted(os.listdir(out)), sorted(export_hf.HF_FILES))
+        self.assertEqual(sorted(os.listdir(out)), sorted(export_hf.HF_FILES + export_hf.PROVENANCE_FILES))
+        with open(os.path.join(out, "LICENSE.openai-whisper"), encoding="utf-8") as f:
+            self.assertIn("MIT License", f.read())
         st = export_hf.read_safetensors(os.path.join(out, "model.safetensors"))
         specs = {t.hf_name: t for t in sw.whisper_tensors("tiny")}
         self.assertEqual(set(st), set(specs))  # no CTC head, no proj_out (tied)
