@@ -322,6 +322,38 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
   }
 }
 
+TEST_F(CudaBackendTest, NativeDecodingGivesTheCpusTokensGreedyAndWithBeams) {
+  // The decoding loop (start sequence, timestamp rules, beams with their KV-cache reordering, fallback) runs
+  // on the host over the backend's logits: on f32 weights both backends must choose the same tokens.
+  const auto mel = RandomFloats(2 * 80 * 3000, 71, -1.0f, 1.5f);
+  const auto cpu = Load(InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 72), "cpu");
+  const auto gpu = Load(InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 72), "cuda");
+  const auto cpu_audio = cpu->Encode(mel.data(), 2);
+  const auto gpu_audio = gpu->Encode(mel.data(), 2);
+  for (int beams : {0, 3}) {
+    for (bool timestamps : {true, false}) {
+      DecodeParams params;
+      params.n_beams = beams;
+      params.timestamps = timestamps;
+      params.temperatures = {0.0f};
+      params.n_max_new_tokens = 24;
+      params.compression_ratio_threshold.reset();  // needs the tokenizer's bytes (SetTokenBytes)
+      params.logprob_threshold.reset();
+      params.no_speech_threshold.reset();
+      params.windows = {DecodeWindow{}, DecodeWindow{}};
+      params.windows[0].language_token = 50259;
+      params.windows[1].language_token = 50259;
+      const auto expected = cpu->Decode(*cpu_audio, params);
+      const auto actual = gpu->Decode(*gpu_audio, params);
+      ASSERT_EQ(actual.size(), expected.size());
+      for (std::size_t w = 0; w < expected.size(); ++w) {
+        EXPECT_EQ(actual[w].tokens, expected[w].tokens)
+            << "beams " << beams << " timestamps " << timestamps << " window " << w;
+      }
+    }
+  }
+}
+
 #endif  // VERBATIM_WITH_CUDA
 
 }  // namespace
