@@ -133,10 +133,10 @@ int main(int argc, char** argv) {
         "{\"impl\": \"verbatim\", \"model\": \"%s\", \"backend\": \"%s\", \"device_name\": \"%s\", "
         "\"dtype\": \"%s\", "
         "\"batch\": %d, \"stage\": \"model\", \"new_tokens\": %d, \"audio_s\": %.1f, \"wall_s\": %.4f, "
-        "\"rtfx\": %.1f, \"load_s\": %.2f, \"rounds\": %d, \"note\": \"%s\"}\n",
+        "\"rtfx\": %.1f, \"peak_mem_bytes\": %zu, \"load_s\": %.2f, \"rounds\": %d, \"note\": \"%s\"}\n",
         options.model.c_str(), info.backend.c_str(), info.device_name.c_str(),
         verbatim::DTypeName(info.weight_dtype), options.batch, options.new_tokens, audio_s, wall_s,
-        audio_s / wall_s, load_s, options.rounds, info.backend_note.c_str());
+        audio_s / wall_s, model->PeakDeviceBytes(), load_s, options.rounds, info.backend_note.c_str());
     return 0;
   } catch (const verbatim::Error& error) {
     std::fprintf(stderr, "verbatim_engine_bench: %s\n", error.what());

@@ -51,11 +51,12 @@ for f in glob.glob(os.path.join(out, "transformers-*.json")):
     for r in d.get("records", d if isinstance(d, list) else []):
         if r.get("stage") in ("model", "end-to-end", "e2e"):
             theirs[(r["model"], r["batch"])] = r
-print(f"{'model':16} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  wall s (ours)")
+print(f"{'model':24} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  {'peak GiB ours/theirs':>20}")
 for r in ours:
     name = os.path.basename(r["model"]).split("-hf-")[0] + (" (tiled)" if "tiled" in r["impl"] else "")
     t = theirs.get((name.split(" ")[0], r["batch"]))
     tr = t["rtfx"] if t else float("nan")
-    print(f"{name:16} {r['batch']:>5} {r['rtfx']:>14.1f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
-          f"{r['wall_s']:.3f}")
+    theirs_peak = f"{t['peak_mem_bytes'] / 2**30:.2f}" if t else "?"
+    print(f"{name:24} {r['batch']:>5} {r['rtfx']:>14.1f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
+          f"{r.get('peak_mem_bytes', 0) / 2**30:>9.2f} / {theirs_peak}")
 PY

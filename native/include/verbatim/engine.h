@@ -278,6 +278,9 @@ class Model {
    */
   virtual std::vector<DecodeResult> Decode(const EncoderOutput& audio, const DecodeParams& params) const = 0;
 
+  /** The most GPU memory the model has held at once (weights and workspace), bytes; 0 on the CPU. */
+  virtual std::size_t PeakDeviceBytes() const = 0;
+
   /**
    * The raw bytes of every token id (special tokens as their text; timestamps may be empty), for the
    * compression ratio: token i is bytes[offsets[i], offsets[i + 1]).

@@ -53,6 +53,8 @@ class WhisperModel final : public Model {
     return DetectWindowLanguages(*runtime_->backend, runtime_->weights, output.frames(), special);
   }
 
+  std::size_t PeakDeviceBytes() const override { return runtime_->backend->peak_device_bytes(); }
+
   std::vector<DecodeResult> Decode(const EncoderOutput& audio, const DecodeParams& params) const override {
     constexpr const char* kOperation = "Model::Decode";
     const WhisperEncoderOutput& output = OwnOutput(audio, kOperation);

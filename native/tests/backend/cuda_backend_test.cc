@@ -306,6 +306,8 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
     const auto gpu = Load(InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 52, dtype), "cuda");
     EXPECT_EQ(gpu->info().backend, "cuda");
     EXPECT_FALSE(gpu->info().device_name.empty());
+    EXPECT_EQ(cpu->PeakDeviceBytes(), 0u);
+    EXPECT_GE(gpu->PeakDeviceBytes(), gpu->info().weight_copy_bytes);  // the uploaded weights, at least
     const auto cpu_audio = cpu->Encode(mel.data(), 2);
     const auto gpu_audio = gpu->Encode(mel.data(), 2);
     std::vector<float> cpu_frames(2 * 1500 * 384), gpu_frames(2 * 1500 * 384);

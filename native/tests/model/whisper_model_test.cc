@@ -87,6 +87,8 @@ TEST_F(WhisperModelTest, ReportsWhatItLoaded) {
   EXPECT_EQ(info.weight_dtype, DType::kF32);
   EXPECT_EQ(info.weight_copy_bytes, 0u);  // f32 throughout: nothing converted
   EXPECT_GT(info.weight_bytes, static_cast<std::size_t>(51865) * 384 * 4);
+  EXPECT_TRUE(info.backend_note.empty());    // "cpu" was asked for
+  EXPECT_EQ(model().PeakDeviceBytes(), 0u);  // host memory is not device memory
 }
 
 TEST_F(WhisperModelTest, EncodesABatchAsItEncodesEachWindow) {

@@ -37,7 +37,7 @@ class CudaBackend final : public Backend {
   /** "NVIDIA H100 80GB HBM3" */
   const std::string& device_name() const { return device_name_; }
   /** The most device memory in use at once since the backend started (bytes, as the driver reports it). */
-  std::size_t peak_device_bytes() const;
+  std::size_t peak_device_bytes() const override;
 
   Tensor Allocate(const std::vector<int64_t>& shape) override;
   Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) override;
