@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/create_backend.h"
@@ -190,14 +191,17 @@ TEST_F(CudaBackendTest, EmbeddingsPositionsAndRowCopiesMatchTheCpu) {
   EXPECT_EQ(FromGpu(gpu_dst), ToVector(cpu_dst));
 }
 
-TEST_F(CudaBackendTest, AttentionMatchesTheCpuWithAndWithoutACache) {
-  struct Case {
-    int64_t batch, queries, keys, d_model;
-    int heads;
-    bool cached;
-  };
-  for (const Case c : {Case{2, 1500, 1500, 384, 6, false}, Case{3, 7, 1500, 512, 8, false},
-                       Case{3, 1, 448, 384, 6, true}, Case{2, 5, 40, 128, 1, true}}) {
+struct AttentionCase {
+  int64_t batch, queries, keys, d_model;
+  int heads;
+  bool cached;
+};
+
+/** `gpu`'s attention on seeded data against the CPU backend's, for every case (relative L2 ≤ 1e-5). */
+void ExpectAttentionMatchesTheCpu(CudaBackend& gpu,
+                                  CpuBackend& cpu,
+                                  std::initializer_list<AttentionCase> cases) {
+  for (const AttentionCase& c : cases) {
     const auto q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
     const auto k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
     const auto v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 43);
@@ -206,51 +210,39 @@ TEST_F(CudaBackendTest, AttentionMatchesTheCpuWithAndWithoutACache) {
       past[b] = static_cast<int>((b * 97) % (c.keys - c.queries + 1));
     const int* lengths = c.cached ? past.data() : nullptr;
     Tensor cpu_out = F32Tensor({c.batch, c.queries, c.d_model}, std::vector<float>(q.size()));
-    cpu_->Attention(F32Tensor({c.batch, c.queries, c.d_model}, q), F32Tensor({c.batch, c.keys, c.d_model}, k),
-                    F32Tensor({c.batch, c.keys, c.d_model}, v), c.heads, lengths, cpu_out);
-    Tensor gpu_out = cuda_->Allocate({c.batch, c.queries, c.d_model});
-    cuda_->Attention(ToGpu({c.batch, c.queries, c.d_model}, q), ToGpu({c.batch, c.keys, c.d_model}, k),
-                     ToGpu({c.batch, c.keys, c.d_model}, v), c.heads, lengths, gpu_out);
-    EXPECT_LE(RelativeL2(FromGpu(gpu_out), ToVector(cpu_out)), 1e-5)
+    cpu.Attention(F32Tensor({c.batch, c.queries, c.d_model}, q), F32Tensor({c.batch, c.keys, c.d_model}, k),
+                  F32Tensor({c.batch, c.keys, c.d_model}, v), c.heads, lengths, cpu_out);
+    auto to_gpu = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
+      Tensor tensor = gpu.Allocate(shape);
+      gpu.Upload(host.data(), tensor);
+      return tensor;
+    };
+    Tensor gpu_out = gpu.Allocate({c.batch, c.queries, c.d_model});
+    gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, q), to_gpu({c.batch, c.keys, c.d_model}, k),
+                  to_gpu({c.batch, c.keys, c.d_model}, v), c.heads, lengths, gpu_out);
+    std::vector<float> host(q.size());
+    gpu.Download(gpu_out, host.data());
+    EXPECT_LE(RelativeL2(host, ToVector(cpu_out)), 1e-5)
         << c.batch << "×" << c.queries << "×" << c.keys << " cached " << c.cached;
   }
+}
+
+TEST_F(CudaBackendTest, AttentionMatchesTheCpuWithAndWithoutACache) {
+  ExpectAttentionMatchesTheCpu(*cuda_, *cpu_,
+                               {{2, 1500, 1500, 384, 6, false},
+                                {3, 7, 1500, 512, 8, false},
+                                {3, 1, 448, 384, 6, true},
+                                {2, 5, 40, 128, 1, true}});
 }
 
 TEST_F(CudaBackendTest, TheTiledAttentionKernelMatchesTheCpu) {
   setenv("VERBATIM_CUDA_ATTENTION", "tiled", 1);
   CudaBackend tiled(0);
   unsetenv("VERBATIM_CUDA_ATTENTION");
-  struct Case {
-    int64_t batch, queries, keys, d_model;
-    int heads;
-    bool cached;
-  };
   // 1500 queries (the encoder), a partial last block (100), a causal prompt over a cache with a past.
-  for (const Case c : {Case{2, 1500, 1500, 384, 6, false}, Case{3, 100, 1500, 512, 8, false},
-                       Case{2, 40, 448, 384, 6, true}}) {
-    const auto q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 61, -2.0f, 2.0f);
-    const auto k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 62, -2.0f, 2.0f);
-    const auto v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 63);
-    std::vector<int> past(static_cast<std::size_t>(c.batch));
-    for (int64_t b = 0; b < c.batch; ++b)
-      past[b] = static_cast<int>((b * 131) % (c.keys - c.queries + 1));
-    const int* lengths = c.cached ? past.data() : nullptr;
-    Tensor cpu_out = F32Tensor({c.batch, c.queries, c.d_model}, std::vector<float>(q.size()));
-    cpu_->Attention(F32Tensor({c.batch, c.queries, c.d_model}, q), F32Tensor({c.batch, c.keys, c.d_model}, k),
-                    F32Tensor({c.batch, c.keys, c.d_model}, v), c.heads, lengths, cpu_out);
-    auto to_gpu = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
-      Tensor tensor = tiled.Allocate(shape);
-      tiled.Upload(host.data(), tensor);
-      return tensor;
-    };
-    Tensor gpu_out = tiled.Allocate({c.batch, c.queries, c.d_model});
-    tiled.Attention(to_gpu({c.batch, c.queries, c.d_model}, q), to_gpu({c.batch, c.keys, c.d_model}, k),
-                    to_gpu({c.batch, c.keys, c.d_model}, v), c.heads, lengths, gpu_out);
-    std::vector<float> host(q.size());
-    tiled.Download(gpu_out, host.data());
-    EXPECT_LE(RelativeL2(host, ToVector(cpu_out)), 1e-5)
-        << c.batch << "×" << c.queries << "×" << c.keys << " cached " << c.cached;
-  }
+  ExpectAttentionMatchesTheCpu(
+      tiled, *cpu_,
+      {{2, 1500, 1500, 384, 6, false}, {3, 100, 1500, 512, 8, false}, {2, 40, 448, 384, 6, true}});
 }
 
 TEST_F(CudaBackendTest, RefusesTensorsFromTheHost) {
