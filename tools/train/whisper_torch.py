@@ -3,7 +3,7 @@
 For the alignment-head search on a machine without transformers (this project's CPU machine has Debian's torch 1.13
 and numpy, nothing else): the encoder and a teacher-forced decoder pass, in fp32, as transformers' WhisperModel
 computes them (pre-LayerNorm blocks, exact GELU, sinusoid-free learned positions as stored, k_proj without bias,
-softmax(q·kᵀ/√d_head)). `check` decodes a few clips greedily so the forward pass can be compared with known
+softmax(q·kᵀ/√d_head)). `greedy` decodes a few clips so the forward pass can be compared with known
 transcripts before its attention is trusted.
 """
 
@@ -11,32 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 
 import numpy as np
 
-SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None}
-
-
-def read_safetensors(path: str) -> dict[str, np.ndarray]:
-    """Every tensor of a .safetensors file as float32 numpy arrays (header: little-endian u64 length + JSON)."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, spec in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = spec["data_offsets"]
-        raw = data[begin:end]
-        if spec["dtype"] == "BF16":
-            bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-            values = bits.view(np.float32)
-        else:
-            values = np.frombuffer(raw, dtype=np.dtype(SAFETENSORS_DTYPES[spec["dtype"]]).newbyteorder("<"))
-        out[name] = values.astype(np.float32).reshape(spec["shape"])
-    return out
+from export_hf import read_safetensors  # the checked reader of the exported folder
+from train import LogMel, pad_window  # the training's log-mel: the features the model learned from
 
 
 class WhisperTorch:
@@ -44,25 +23,17 @@ class WhisperTorch:
         self.torch = torch
         with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
             self.config = json.load(f)
-        self.w = {k: torch.from_numpy(v.copy()) for k, v in
+        self.w = {k: torch.from_numpy(np.array(v, np.float32)) for k, v in
                   read_safetensors(os.path.join(model_dir, "model.safetensors")).items()}
         self.heads = int(self.config["decoder_attention_heads"])
         self.enc_heads = int(self.config["encoder_attention_heads"])
-        self.filters = torch.from_numpy(np.asarray(mel_filters, np.float32))
-        self.window = torch.hann_window(400)
+        self.mel = LogMel(torch, mel_filters, "cpu")
 
     # -- features --------------------------------------------------------------------------------------------------
 
     def log_mel(self, audio: np.ndarray):
         """WhisperFeatureExtractor's features of one clip padded (or cut) to 30 s: [n_mels, 3000]."""
-        torch = self.torch
-        x = np.zeros(480000, np.float32)
-        x[: min(audio.size, 480000)] = audio[:480000]
-        stft = torch.stft(torch.from_numpy(x), 400, 160, window=self.window, return_complex=True)
-        power = stft[..., :-1].abs() ** 2
-        log = torch.clamp(self.filters @ power, min=1e-10).log10()
-        log = torch.maximum(log, log.max() - 8.0)
-        return (log + 4.0) / 4.0
+        return self.mel(self.torch.from_numpy(pad_window(audio))[None])[0]
 
     # -- blocks ----------------------------------------------------------------------------------------------------
 

@@ -55,6 +55,8 @@ class Backend {
   virtual Device device() const = 0;
   /** Host threads the backend computes with. */
   virtual int n_threads() const = 0;
+  /** The accelerator's name ("NVIDIA H100 80GB HBM3"); empty for the CPU. */
+  virtual std::string device_name() const { return {}; }
   /** The most device memory (weights + workspace) in use at once so far; 0 for the CPU, whose memory is the
    * host's. */
   virtual std::size_t peak_device_bytes() const { return 0; }

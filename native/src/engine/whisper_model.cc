@@ -4,9 +4,6 @@
 
 #include "audio/log_mel.h"
 #include "backend/create_backend.h"
-#ifdef VERBATIM_WITH_CUDA
-#include "backend/cuda/cuda_backend.h"
-#endif
 #include "core/fail.h"
 #include "engine/whisper_decoder_session.h"
 #include "engine/whisper_runtime.h"
@@ -123,10 +120,7 @@ std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, co
   info.n_threads = runtime->backend->n_threads();
   info.backend = runtime->backend->name();
   info.backend_note = choice.note;
-#ifdef VERBATIM_WITH_CUDA
-  if (const auto* cuda = dynamic_cast<const CudaBackend*>(runtime->backend.get()))
-    info.device_name = cuda->device_name();
-#endif
+  info.device_name = runtime->backend->device_name();
   runtime->store = std::move(store);
   return std::make_unique<WhisperModel>(std::move(runtime), std::move(info));
 }

@@ -34,8 +34,7 @@ class CudaBackend final : public Backend {
   std::string name() const override { return "cuda"; }
   Device device() const override { return Device::kCuda; }
   int n_threads() const override { return 1; }
-  /** "NVIDIA H100 80GB HBM3" */
-  const std::string& device_name() const { return device_name_; }
+  std::string device_name() const override { return device_name_; }
   /** The most device memory in use at once since the backend started (bytes, as the driver reports it). */
   std::size_t peak_device_bytes() const override;
 

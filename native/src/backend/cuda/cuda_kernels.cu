@@ -56,15 +56,15 @@ __global__ void F32ToBF16Kernel(const float* in, __nv_bfloat16* out, int64_t n) 
     out[i] = __float2bfloat16_rn(in[i]);
 }
 
+/** The value of a stored 16-bit weight: bfloat16 is the top half of an f32, f16 is IEEE half precision. */
+__device__ float Widen(uint16_t bits, bool bf16) {
+  return bf16 ? __uint_as_float(static_cast<unsigned>(bits) << 16) : __half2float(__ushort_as_half(bits));
+}
+
 __global__ void WidenKernel(const uint16_t* in, bool bf16, float* out, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= n)
-    return;
-  if (bf16) {
-    out[i] = __uint_as_float(static_cast<unsigned>(in[i]) << 16);
-  } else {
-    out[i] = __half2float(__ushort_as_half(in[i]));
-  }
+  if (i < n)
+    out[i] = Widen(in[i], bf16);
 }
 
 __global__ void BiasEpilogueKernel(float* out, const float* bias, int64_t total, int64_t n, bool gelu) {
@@ -151,13 +151,8 @@ __global__ void EmbedKernel(
   if (i >= total)
     return;
   const int64_t source = static_cast<int64_t>(tokens[i / width]) * width + i % width;
-  if (dtype == 0) {
-    out[i] = static_cast<const float*>(table)[source];
-  } else {
-    const uint16_t bits = static_cast<const uint16_t*>(table)[source];
-    out[i] = dtype == 2 ? __uint_as_float(static_cast<unsigned>(bits) << 16)
-                        : __half2float(__ushort_as_half(bits));
-  }
+  out[i] = dtype == 0 ? static_cast<const float*>(table)[source]
+                      : Widen(static_cast<const uint16_t*>(table)[source], dtype == 2);
 }
 
 __global__ void AttentionKernel(const float* q,
