@@ -8,9 +8,9 @@
 //   0]
 //
 // Prints one JSON record (performance.md's schema: impl, model, backend, dtype, batch, stage, audio_s,
-// wall_s, rtfx) for the median of --rounds timed rounds after one warm-up. Only the whole is timed: on the
-// GPU, Encode returns once its work is enqueued, so a split between encoder and decoder would measure
-// launches, not work.
+// wall_s, rtfx) for the median of --rounds timed rounds after one warm-up, with the split: `encode_s` runs
+// to the start sequence's logits on the host (on the GPU, Encode returns once its work is enqueued; those
+// logits wait for it), `step_ms` is the rest per greedy step.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -77,8 +77,13 @@ double Seconds(Clock::time_point from) {
   return std::chrono::duration<double>(Clock::now() - from).count();
 }
 
+struct RoundTimes {
+  double encode_s;  // encoder + the start sequence, up to its logits on the host (which waits for both)
+  double wall_s;    // the whole round
+};
+
 /** One timed transcription of the batch: encode, start sequence, new_tokens greedy steps. */
-double RunOnce(const verbatim::Model& model, const std::vector<float>& mel, const Options& options) {
+RoundTimes RunOnce(const verbatim::Model& model, const std::vector<float>& mel, const Options& options) {
   const verbatim::ModelInfo& info = model.info();
   const int n_vocab = info.dims.n_vocab;
   const verbatim::SpecialTokens special = info.special_tokens.value_or(verbatim::SpecialTokens{});
@@ -92,6 +97,7 @@ double RunOnce(const verbatim::Model& model, const std::vector<float>& mel, cons
   }
   std::vector<float> logits(static_cast<std::size_t>(options.batch) * n_vocab);
   session->Append(tokens.data(), 4, logits.data());
+  const double encode_s = Seconds(start);
   std::vector<int32_t> next(static_cast<std::size_t>(options.batch));
   for (int step = 0; step < options.new_tokens; ++step) {
     for (int b = 0; b < options.batch; ++b) {
@@ -101,7 +107,8 @@ double RunOnce(const verbatim::Model& model, const std::vector<float>& mel, cons
     if (step + 1 < options.new_tokens)
       session->Append(next.data(), 1, logits.data());
   }
-  return Seconds(start);  // the last Append downloaded logits: everything issued before it has finished
+  // The last Append downloaded logits: everything issued before it has finished.
+  return {encode_s, Seconds(start)};
 }
 
 }  // namespace
@@ -123,20 +130,29 @@ int main(int argc, char** argv) {
       value = distribution(generator);
 
     RunOnce(*model, mel, options);  // warm-up: allocator pools, cuBLAS heuristics, caches
-    std::vector<double> rounds;
-    for (int i = 0; i < options.rounds; ++i)
-      rounds.push_back(RunOnce(*model, mel, options));
+    std::vector<double> rounds, encodes;
+    for (int i = 0; i < options.rounds; ++i) {
+      const RoundTimes times = RunOnce(*model, mel, options);
+      rounds.push_back(times.wall_s);
+      encodes.push_back(times.encode_s);
+    }
     std::sort(rounds.begin(), rounds.end());
+    std::sort(encodes.begin(), encodes.end());
     const double wall_s = rounds[rounds.size() / 2];
+    const double encode_s = encodes[encodes.size() / 2];
+    // The decoder's share per step: what the round took beyond the encoder and start sequence.
+    const double step_ms = 1000.0 * (wall_s - encode_s) / std::max(1, options.new_tokens - 1);
     const double audio_s = 30.0 * options.batch;
     std::printf(
         "{\"impl\": \"verbatim\", \"model\": \"%s\", \"backend\": \"%s\", \"device_name\": \"%s\", "
         "\"dtype\": \"%s\", "
         "\"batch\": %d, \"stage\": \"model\", \"new_tokens\": %d, \"audio_s\": %.1f, \"wall_s\": %.4f, "
-        "\"rtfx\": %.1f, \"peak_mem_bytes\": %zu, \"load_s\": %.2f, \"rounds\": %d, \"note\": \"%s\"}\n",
+        "\"rtfx\": %.1f, \"encode_s\": %.4f, \"step_ms\": %.3f, \"peak_mem_bytes\": %zu, \"load_s\": %.2f, "
+        "\"rounds\": %d, \"note\": \"%s\"}\n",
         options.model.c_str(), info.backend.c_str(), info.device_name.c_str(),
         verbatim::DTypeName(info.weight_dtype), options.batch, options.new_tokens, audio_s, wall_s,
-        audio_s / wall_s, model->PeakDeviceBytes(), load_s, options.rounds, info.backend_note.c_str());
+        audio_s / wall_s, encode_s, step_ms, model->PeakDeviceBytes(), load_s, options.rounds,
+        info.backend_note.c_str());
     return 0;
   } catch (const verbatim::Error& error) {
     std::fprintf(stderr, "verbatim_engine_bench: %s\n", error.what());

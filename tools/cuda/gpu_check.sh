@@ -4,7 +4,8 @@
 # fixed-length protocol (112 new tokens per 30 s window, model only). Needs .carry/cuda-test (tools/cuda/pack.sh) and
 # .carry/shared (shared/assets: tokenizer files for the weights' folders).
 #   bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
-# $OUT gets parity.log, verbatim.jsonl, transformers-*.json and run.log; the table comes last.
+# $OUT gets parity.log, verbatim.jsonl, profile-*.log (GPU time per operation over a warm-up and one round),
+# transformers-*.json and run.log; the table comes last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/verbatim-gpu-check}
@@ -32,9 +33,10 @@ for spec in ${SPECS//,/ }; do
 w.write_layout('hf', '$weights', arch='$name', seed=1234, dtype='f16')" || { echo "weights for $name failed"; continue; }
   "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds "$ROUNDS" \
     | tee -a "$OUT/verbatim.jsonl"
-  # the shared-memory tiled attention kernel (off by default until its parity test has passed on a GPU)
-  VERBATIM_CUDA_ATTENTION=tiled "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
-    --rounds "$ROUNDS" | sed 's/"impl": "verbatim"/"impl": "verbatim-tiled-attention"/' | tee -a "$OUT/verbatim.jsonl"
+  # where the GPU time goes: one profiled round (CUDA events around every operation; cuda_profile.h)
+  VERBATIM_CUDA_PROFILE=1 "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
+    --rounds 1 >/dev/null 2>"$OUT/profile-$name-$batch.log"
+  head -n 14 "$OUT/profile-$name-$batch.log"
   rm -rf "$weights"
   python3 tools/transformers-bench/bench_transformers.py --models "$name" --batches "$batch" --dtype fp16 \
     --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$OUT/transformers-$name-$batch.json" 2>&1 | tail -3
@@ -51,12 +53,12 @@ for f in glob.glob(os.path.join(out, "transformers-*.json")):
     for r in d.get("records", d if isinstance(d, list) else []):
         if r.get("stage") in ("model", "end-to-end", "e2e"):
             theirs[(r["model"], r["batch"])] = r
-print(f"{'model':24} {'batch':>5} {'verbatim RTFx':>14} {'transformers RTFx':>18} {'ratio':>6}  {'peak GiB ours/theirs':>20}")
+print(f"{'model':24} {'batch':>5} {'verbatim RTFx':>14} {'encode s':>9} {'step ms':>8} {'transformers RTFx':>18} {'ratio':>6}  {'peak GiB ours/theirs':>20}")
 for r in ours:
-    name = os.path.basename(r["model"]).split("-hf-")[0] + (" (tiled)" if "tiled" in r["impl"] else "")
+    name = os.path.basename(r["model"]).split("-hf-")[0]
     t = theirs.get((name.split(" ")[0], r["batch"]))
     tr = t["rtfx"] if t else float("nan")
     theirs_peak = f"{t['peak_mem_bytes'] / 2**30:.2f}" if t else "?"
-    print(f"{name:24} {r['batch']:>5} {r['rtfx']:>14.1f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
+    print(f"{name:24} {r['batch']:>5} {r['rtfx']:>14.1f} {r.get('encode_s', float('nan')):>9.3f} {r.get('step_ms', float('nan')):>8.2f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
           f"{r.get('peak_mem_bytes', 0) / 2**30:>9.2f} / {theirs_peak}")
 PY

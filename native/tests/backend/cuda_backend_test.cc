@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/create_backend.h"
@@ -13,7 +14,10 @@
 #include "engine/whisper_model.h"
 #include "model/in_memory_weight_store.h"
 #ifdef VERBATIM_WITH_CUDA
+#include <cuda_runtime.h>
+
 #include "backend/cuda/cuda_backend.h"
+#include "backend/cuda/flash_attention.h"
 #endif
 
 namespace verbatim {
@@ -197,52 +201,108 @@ struct AttentionCase {
   bool cached;
 };
 
+/** A case's seeded inputs and the CPU backend's output on them (`past` counts when the case is cached). */
+struct AttentionOnTheCpu {
+  std::vector<float> q, k, v, out;
+  std::vector<int> past;
+};
+
+AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu, const AttentionCase& c) {
+  AttentionOnTheCpu run;
+  run.q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
+  run.k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
+  run.v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 43);
+  run.past.resize(static_cast<std::size_t>(c.batch));
+  for (int64_t b = 0; b < c.batch; ++b)
+    run.past[b] = static_cast<int>((b * 97) % (c.keys - c.queries + 1));
+  Tensor out = F32Tensor({c.batch, c.queries, c.d_model}, std::vector<float>(run.q.size()));
+  cpu.Attention(
+      F32Tensor({c.batch, c.queries, c.d_model}, run.q), F32Tensor({c.batch, c.keys, c.d_model}, run.k),
+      F32Tensor({c.batch, c.keys, c.d_model}, run.v), c.heads, c.cached ? run.past.data() : nullptr, out);
+  run.out = ToVector(out);
+  return run;
+}
+
+/** Relative L2 distance of `gpu`'s attention from the CPU backend's on the case's seeded data. */
+double AttentionErrorAgainstTheCpu(CudaBackend& gpu, CpuBackend& cpu, const AttentionCase& c) {
+  const AttentionOnTheCpu expected = RunAttentionOnTheCpu(cpu, c);
+  const int* lengths = c.cached ? expected.past.data() : nullptr;
+  auto to_gpu = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
+    Tensor tensor = gpu.Allocate(shape);
+    gpu.Upload(host.data(), tensor);
+    return tensor;
+  };
+  Tensor gpu_out = gpu.Allocate({c.batch, c.queries, c.d_model});
+  gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, expected.q),
+                to_gpu({c.batch, c.keys, c.d_model}, expected.k),
+                to_gpu({c.batch, c.keys, c.d_model}, expected.v), c.heads, lengths, gpu_out);
+  std::vector<float> host(expected.q.size());
+  gpu.Download(gpu_out, host.data());
+  return RelativeL2(host, expected.out);
+}
+
 /** `gpu`'s attention on seeded data against the CPU backend's, for every case (relative L2 ≤ 1e-5). */
 void ExpectAttentionMatchesTheCpu(CudaBackend& gpu,
                                   CpuBackend& cpu,
                                   std::initializer_list<AttentionCase> cases) {
   for (const AttentionCase& c : cases) {
-    const auto q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
-    const auto k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
-    const auto v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 43);
-    std::vector<int> past(static_cast<std::size_t>(c.batch));
-    for (int64_t b = 0; b < c.batch; ++b)
-      past[b] = static_cast<int>((b * 97) % (c.keys - c.queries + 1));
-    const int* lengths = c.cached ? past.data() : nullptr;
-    Tensor cpu_out = F32Tensor({c.batch, c.queries, c.d_model}, std::vector<float>(q.size()));
-    cpu.Attention(F32Tensor({c.batch, c.queries, c.d_model}, q), F32Tensor({c.batch, c.keys, c.d_model}, k),
-                  F32Tensor({c.batch, c.keys, c.d_model}, v), c.heads, lengths, cpu_out);
-    auto to_gpu = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
-      Tensor tensor = gpu.Allocate(shape);
-      gpu.Upload(host.data(), tensor);
-      return tensor;
-    };
-    Tensor gpu_out = gpu.Allocate({c.batch, c.queries, c.d_model});
-    gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, q), to_gpu({c.batch, c.keys, c.d_model}, k),
-                  to_gpu({c.batch, c.keys, c.d_model}, v), c.heads, lengths, gpu_out);
-    std::vector<float> host(q.size());
-    gpu.Download(gpu_out, host.data());
-    EXPECT_LE(RelativeL2(host, ToVector(cpu_out)), 1e-5)
+    EXPECT_LE(AttentionErrorAgainstTheCpu(gpu, cpu, c), 1e-5)
         << c.batch << "×" << c.queries << "×" << c.keys << " cached " << c.cached;
   }
 }
 
 TEST_F(CudaBackendTest, AttentionMatchesTheCpuWithAndWithoutACache) {
+  // The exact kernels: per query (many queries in an f32 model; head width 128), split over the keys (decoder
+  // steps: one query, a start sequence of 4 over a cache, 7 queries of cross-attention), and more sequences
+  // than a launch carries inline (300: their cache lengths go through device memory).
   ExpectAttentionMatchesTheCpu(*cuda_, *cpu_,
                                {{2, 1500, 1500, 384, 6, false},
                                 {3, 7, 1500, 512, 8, false},
                                 {3, 1, 448, 384, 6, true},
-                                {2, 5, 40, 128, 1, true}});
+                                {2, 4, 448, 384, 6, true},
+                                {2, 5, 40, 128, 1, true},
+                                {300, 1, 64, 64, 1, true},
+                                {1, 1, 1, 64, 1, false}});
 }
 
-TEST_F(CudaBackendTest, TheTiledAttentionKernelMatchesTheCpu) {
-  setenv("VERBATIM_CUDA_ATTENTION", "tiled", 1);
-  CudaBackend tiled(0);
+TEST_F(CudaBackendTest, EncoderAttentionTakesTensorCoresOnlyIn16BitModels) {
+  const AttentionCase encoder{2, 1500, 1500, 384, 6, false};
+  EXPECT_LE(AttentionErrorAgainstTheCpu(*cuda_, *cpu_, encoder), 1e-5);  // no 16-bit weight yet: exact
+  cuda_->PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
+  const double half = AttentionErrorAgainstTheCpu(*cuda_, *cpu_, encoder);
+  EXPECT_LE(half, 2e-3);
+  EXPECT_GT(half, 1e-6);  // f16 operands: close, not exact — the flash kernel ran
+  setenv("VERBATIM_CUDA_ATTENTION", "exact", 1);
+  CudaBackend exact(0);
   unsetenv("VERBATIM_CUDA_ATTENTION");
-  // 1500 queries (the encoder), a partial last block (100), a causal prompt over a cache with a past.
-  ExpectAttentionMatchesTheCpu(
-      tiled, *cpu_,
-      {{2, 1500, 1500, 384, 6, false}, {3, 100, 1500, 512, 8, false}, {2, 40, 448, 384, 6, true}});
+  exact.PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
+  EXPECT_LE(AttentionErrorAgainstTheCpu(exact, *cpu_, encoder), 1e-5);
+}
+
+TEST_F(CudaBackendTest, TheFlashAttentionKernelMatchesTheCpu) {
+  EXPECT_TRUE(cuda_kernels::FlashAttentionApplies(1500, 384, 6, false));
+  EXPECT_FALSE(cuda_kernels::FlashAttentionApplies(1500, 384, 6, true));   // causal
+  EXPECT_FALSE(cuda_kernels::FlashAttentionApplies(1500, 400, 5, false));  // head_dim 80
+  EXPECT_FALSE(cuda_kernels::FlashAttentionApplies(15, 384, 6, false));
+  // The encoder (1500 queries), a partial last query block (100), a partial last key tile at large-v3's
+  // width, one block of 17 queries over exactly one key tile.
+  for (const AttentionCase& c :
+       {AttentionCase{2, 1500, 1500, 384, 6, false}, AttentionCase{3, 100, 1500, 512, 8, false},
+        AttentionCase{2, 64, 1000, 1280, 20, false}, AttentionCase{1, 17, 64, 64, 1, false}}) {
+    const AttentionOnTheCpu expected = RunAttentionOnTheCpu(*cpu_, c);
+    const Tensor q = ToGpu({c.batch, c.queries, c.d_model}, expected.q);
+    const Tensor k = ToGpu({c.batch, c.keys, c.d_model}, expected.k);
+    const Tensor v = ToGpu({c.batch, c.keys, c.d_model}, expected.v);
+    // NaN to start with: an element the kernel fails to write fails the check rather than pass by luck.
+    Tensor out = ToGpu({c.batch, c.queries, c.d_model},
+                       std::vector<float>(expected.q.size(), std::numeric_limits<float>::quiet_NaN()));
+    cuda_kernels::FlashAttention(q.data<float>(), k.data<float>(), v.data<float>(), c.batch, c.queries,
+                                 c.keys, c.d_model, c.heads, out.data<float>(), nullptr);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    ASSERT_EQ(cudaGetLastError(), cudaSuccess);
+    // f16 operands: about 4e-4 when the kernel's rounding is emulated on the CPU.
+    EXPECT_LE(RelativeL2(FromGpu(out), expected.out), 2e-3) << c.batch << "×" << c.queries << "×" << c.keys;
+  }
 }
 
 TEST_F(CudaBackendTest, RefusesTensorsFromTheHost) {

@@ -5,10 +5,13 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string>
 
 #include "backend/backend_checks.h"
 #include "backend/cuda/cublas_loader.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/flash_attention.h"
 #include "core/fail.h"
 
 namespace verbatim {
@@ -52,6 +55,14 @@ void CheckLaunch(const char* operation) {
 
 void CheckF32(const Tensor& tensor, const char* operation, const char* what) {
   verbatim::CheckF32(tensor, Device::kCuda, operation, what);
+}
+
+/** "a×b×c" for a profile label. */
+std::string Dims(std::initializer_list<int64_t> extents) {
+  std::string text;
+  for (int64_t extent : extents)
+    text += (text.empty() ? "" : "×") + std::to_string(extent);
+  return text;
 }
 
 int DTypeCode(DType dtype) {
@@ -106,7 +117,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   CheckCuda(cudaGetDeviceProperties(&properties, device_index), kOperation, "reading the GPU's properties");
   device_name_ = properties.name;
   const char* attention = std::getenv("VERBATIM_CUDA_ATTENTION");
-  tiled_attention_ = attention != nullptr && std::string(attention) == "tiled";
+  exact_attention_ = attention != nullptr && std::string(attention) == "exact";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -115,6 +126,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
     Fail(ErrorCode::kBackend, kOperation, "cublasCreate: ", CublasStatusName(status));
   state_->api->set_stream(state_->cublas, state_->stream);
   CheckCuda(cudaDeviceGetDefaultMemPool(&state_->pool, device_index), kOperation, "the memory pool");
+  profile_ = CudaProfile::FromEnvironment(state_->stream);
   // Keep freed activations in the pool between calls instead of returning them to the driver.
   uint64_t keep = UINT64_MAX;
   cudaMemPoolSetAttribute(state_->pool, cudaMemPoolAttrReleaseThreshold, &keep);
@@ -147,6 +159,18 @@ std::shared_ptr<void> CudaBackend::UploadInts(const int* host, int64_t n, const 
                             cudaMemcpyHostToDevice, state_->stream),
             operation, "uploading indices");
   return device;
+}
+
+cuda_kernels::IntArray CudaBackend::Ints(const int* host,
+                                         int64_t n,
+                                         std::shared_ptr<void>& keep,
+                                         const char* operation) {
+  cuda_kernels::IntArray array = cuda_kernels::InlineInts(host, n);
+  if (host != nullptr && n > cuda_kernels::kInlineInts) {
+    keep = UploadInts(host, n, operation);
+    array.device = static_cast<const int32_t*>(keep.get());
+  }
+  return array;
 }
 
 Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape) {
@@ -191,6 +215,8 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
               kOperation, "uploading");
   }
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "uploading");
+  if (use == WeightUse::kMatrix && dtype != DType::kF32)
+    half_attention_ = true;
   weight_copy_bytes_ += bytes;
   state_->weight_bytes += bytes;
   return Tensor(dtype, host_weight.shape(), pointer, memory, Device::kCuda);
@@ -211,6 +237,8 @@ void CudaBackend::Download(const Tensor& src, float* host) {
   CheckF32(src, kOperation, "the source");
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(),
+                             [&] { return std::string("Download ") + std::to_string(src.numel()); });
   CheckCuda(cudaMemcpyAsync(host, src.raw(), src.nbytes(), cudaMemcpyDeviceToHost, state_->stream),
             kOperation, "copy");
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "waiting for the GPU");
@@ -254,6 +282,10 @@ void CudaBackend::Linear(
     return;
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(), [&] {
+    return std::string(epilogue == LinearEpilogue::kGelu ? "Linear+gelu " : "Linear ") + Dims({m, n, k}) +
+           " " + DTypeName(weight.dtype());
+  });
   Gemm(x.data<float>(), m, k, weight, epilogue == LinearEpilogue::kAccumulate, out.data<float>());
   cuda_kernels::BiasEpilogue(out.data<float>(), bias.empty() ? nullptr : bias.data<float>(), m, n,
                              epilogue == LinearEpilogue::kGelu, state_->stream);
@@ -266,6 +298,7 @@ void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& o
   const int64_t width = gain.numel();
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(), [&] { return "LayerNorm " + Dims({rows, width}); });
   cuda_kernels::LayerNorm(x.data<float>(), gain.data<float>(), offset.data<float>(), kLayerNormEpsilon, rows,
                           width, out.data<float>(), state_->stream);
   CheckLaunch(kOperation);
@@ -276,6 +309,9 @@ void CudaBackend::Transpose(const Tensor& x, Tensor& out) {
   CheckTranspose(x, out, Device::kCuda, kOperation);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(), [&] {
+    return "Transpose " + Dims({x.dim(0), x.dim(1), x.dim(2)});
+  });
   cuda_kernels::Transpose(x.data<float>(), x.dim(0), x.dim(1), x.dim(2), out.data<float>(), state_->stream);
   CheckLaunch(kOperation);
 }
@@ -288,6 +324,9 @@ void CudaBackend::Conv1dGelu(
   const int64_t n_out_channels = weight.dim(0);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(), [&] {
+    return "Conv1dGelu " + Dims({n_batch, n_in_frames, n_in_channels, n_out_channels});
+  });
   // im2col, then one GEMM with the [C_out, C_in · 3] weight as stored (the CPU backend's plan, all windows at
   // once).
   const int64_t patch = n_in_channels * kConvKernelSize;
@@ -312,11 +351,13 @@ void CudaBackend::AddPositionalEmbedding(const Tensor& table, const int* first_p
   const int64_t n_batch = x.dim(0), n_frames = x.dim(1), width = x.dim(2);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  std::shared_ptr<void> positions;
-  if (first_positions != nullptr)
-    positions = UploadInts(first_positions, n_batch, kOperation);
-  cuda_kernels::AddPositional(table.data<float>(), static_cast<const int32_t*>(positions.get()), n_batch,
-                              n_frames, width, x.data<float>(), state_->stream);
+  const ProfileScope profile(profile_.get(), [&] {
+    return "AddPositionalEmbedding " + Dims({n_batch, n_frames, width});
+  });
+  std::shared_ptr<void> keep;
+  const cuda_kernels::IntArray positions = Ints(first_positions, n_batch, keep, kOperation);
+  cuda_kernels::AddPositional(table.data<float>(), positions, n_batch, n_frames, width, x.data<float>(),
+                              state_->stream);
   CheckLaunch(kOperation);
 }
 
@@ -326,6 +367,7 @@ void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor
   const int64_t width = table.dim(1);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(), [&] { return "EmbedTokens " + Dims({n_tokens, width}); });
   std::shared_ptr<void> device_tokens = UploadInts(tokens, n_tokens, kOperation);
   cuda_kernels::EmbedTokens(static_cast<const int32_t*>(device_tokens.get()), table.raw(),
                             DTypeCode(table.dtype()), n_tokens, width, out.data<float>(), state_->stream);
@@ -339,14 +381,44 @@ void CudaBackend::Attention(
   const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);
   if (d_model / n_heads > 128)
     Fail(ErrorCode::kInternal, kOperation, "head width ", d_model / n_heads, " exceeds the kernel's 128");
+  const bool causal = past_lengths != nullptr;
+  enum class Kernel { kFlash, kSplit, kPerQuery };
+  Kernel kernel = Kernel::kPerQuery;
+  if (!causal && half_attention_ && !exact_attention_ &&
+      cuda_kernels::FlashAttentionApplies(n_queries, d_model, n_heads, causal)) {
+    kernel = Kernel::kFlash;
+  } else if (cuda_kernels::SplitAttentionApplies(n_queries, d_model, n_heads)) {
+    kernel = Kernel::kSplit;
+  }
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  std::shared_ptr<void> lengths;
-  if (past_lengths != nullptr)
-    lengths = UploadInts(past_lengths, n_batch, kOperation);
-  cuda_kernels::Attention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries, n_keys,
-                          d_model, n_heads, static_cast<const int32_t*>(lengths.get()), out.data<float>(),
-                          state_->stream, tiled_attention_);
+  const ProfileScope profile(profile_.get(), [&] {
+    const char* names[] = {"flash", "split", "per-query"};
+    return std::string("Attention/") + names[static_cast<int>(kernel)] + " q" + Dims({n_batch, n_queries}) +
+           " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) + (causal ? " causal" : "");
+  });
+  std::shared_ptr<void> keep;
+  const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
+  switch (kernel) {
+    case Kernel::kFlash:
+      cuda_kernels::FlashAttention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries,
+                                   n_keys, d_model, n_heads, out.data<float>(), state_->stream);
+      break;
+    case Kernel::kSplit: {
+      const int64_t n_partials =
+          cuda_kernels::SplitAttentionScratchFloats(n_batch, n_queries, n_keys, n_heads);
+      std::shared_ptr<void> partials =
+          Scratch(static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
+      cuda_kernels::SplitAttention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries,
+                                   n_keys, d_model, n_heads, lengths, static_cast<float*>(partials.get()),
+                                   out.data<float>(), state_->stream);
+      break;
+    }
+    case Kernel::kPerQuery:
+      cuda_kernels::Attention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries, n_keys,
+                              d_model, n_heads, lengths, out.data<float>(), state_->stream);
+      break;
+  }
   CheckLaunch(kOperation);
 }
 
@@ -356,16 +428,17 @@ void CudaBackend::CopyRows(
   CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCuda, kOperation);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  const int64_t width = src.dim(2);
-  for (int64_t batch = 0; batch < src.dim(0); ++batch) {
-    const int64_t src_first = src_first_rows == nullptr ? 0 : src_first_rows[batch];
-    const int64_t dst_first = dst_first_rows == nullptr ? 0 : dst_first_rows[batch];
-    CheckCuda(cudaMemcpyAsync(dst.data<float>() + (batch * dst.dim(1) + dst_first) * width,
-                              src.data<float>() + (batch * src.dim(1) + src_first) * width,
-                              static_cast<std::size_t>(n_rows * width) * sizeof(float),
-                              cudaMemcpyDeviceToDevice, state_->stream),
-              kOperation, "copy");
-  }
+  const ProfileScope profile(profile_.get(), [&] {
+    return "CopyRows " + Dims({src.dim(0), n_rows, src.dim(2)});
+  });
+  const int64_t n_batch = src.dim(0);
+  std::shared_ptr<void> keep_src, keep_dst;
+  const cuda_kernels::IntArray src_first = Ints(src_first_rows, n_batch, keep_src, kOperation);
+  const cuda_kernels::IntArray dst_first = Ints(dst_first_rows, n_batch, keep_dst, kOperation);
+  // One launch for the whole batch: a KV-cache append happens twice a layer every step.
+  cuda_kernels::CopyRows(src.data<float>(), src.dim(1), src_first, dst.data<float>(), dst.dim(1), dst_first,
+                         n_batch, n_rows, src.dim(2), state_->stream);
+  CheckLaunch(kOperation);
 }
 
 }  // namespace verbatim

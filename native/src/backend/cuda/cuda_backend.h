@@ -3,9 +3,9 @@
 // activations narrowed to the same type on tensor cores, accumulating in fp32); attention is one fused kernel
 // that never materialises the score matrix. Everything is enqueued on one stream; Download waits for it.
 //
-// This is the first, correctness-first version: per-call stream-ordered allocations, a warp-per-query
-// attention kernel, no CUDA graphs. The speed work (fused flash attention, fp16 activations, graphs) builds
-// on its tests.
+// Attention: FlashAttention on tensor cores for the encoder (flash_attention.h, 16-bit models), split-key
+// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. Still to come: fp16
+// activations, the decode step in a CUDA graph, logit rules and argmax on the GPU.
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,8 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/cuda_profile.h"
 
 namespace verbatim {
 
@@ -74,12 +76,17 @@ class CudaBackend final : public Backend {
   std::shared_ptr<void> Scratch(std::size_t bytes, const char* operation);
   /** A device copy of a small host int array (kept alive by the returned owner). */
   std::shared_ptr<void> UploadInts(const int* host, int64_t n, const char* operation);
+  /** A host int array for a kernel: inline in its launch when short, else uploaded (`keep` owns the copy). */
+  cuda_kernels::IntArray Ints(const int* host, int64_t n, std::shared_ptr<void>& keep, const char* operation);
 
   std::shared_ptr<CudaStreamState> state_;
+  std::unique_ptr<CudaProfile> profile_;  // VERBATIM_CUDA_PROFILE=1; destroyed before the stream it times
   std::string device_name_;
-  // VERBATIM_CUDA_ATTENTION=tiled: the shared-memory tiled kernel for many-query attention (the encoder),
-  // until it has been checked on a GPU; the warp-per-query kernel otherwise.
-  bool tiled_attention_ = false;
+  // Many-query attention (the encoder) runs on tensor cores with f16 operands once a 16-bit matrix weight has
+  // been prepared: such a model's GEMMs round their inputs to 16 bits already. An f32 model keeps exact f32
+  // attention, and VERBATIM_CUDA_ATTENTION=exact keeps it for every model.
+  std::atomic<bool> half_attention_{false};
+  bool exact_attention_ = false;
   std::atomic<std::size_t> weight_copy_bytes_{0};
   std::mutex mutex_;  // operations serialise on the stream and the cuBLAS handle
 };

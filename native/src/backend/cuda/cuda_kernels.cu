@@ -2,6 +2,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "backend/cuda/cuda_kernels.h"
@@ -21,6 +22,13 @@ unsigned Blocks(int64_t n, int threads = kThreads) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }
 
+/** Value i of a host int array (0 when none was passed). */
+__device__ int32_t At(const IntArray& array, int64_t i) {
+  if (!array.present)
+    return 0;
+  return array.device != nullptr ? array.device[i] : array.values[i];
+}
+
 __device__ float Gelu(float x) {
   return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
 }
@@ -28,6 +36,12 @@ __device__ float Gelu(float x) {
 __device__ float WarpSum(float value) {
   for (int offset = kWarp / 2; offset > 0; offset /= 2)
     value += __shfl_xor_sync(0xffffffffu, value, offset);
+  return value;
+}
+
+__device__ float WarpMax(float value) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    value = fmaxf(value, __shfl_xor_sync(0xffffffffu, value, offset));
   return value;
 }
 
@@ -131,7 +145,7 @@ __global__ void Im2Col3Kernel(const float* x,
 }
 
 __global__ void AddPositionalKernel(const float* table,
-                                    const int32_t* first_positions,
+                                    const __grid_constant__ IntArray first_positions,
                                     int64_t n_frames,
                                     int64_t width,
                                     int64_t total,
@@ -141,7 +155,7 @@ __global__ void AddPositionalKernel(const float* table,
     return;
   const int64_t row = i / width, column = i % width;
   const int64_t batch = row / n_frames;
-  const int64_t position = (first_positions != nullptr ? first_positions[batch] : 0) + row % n_frames;
+  const int64_t position = At(first_positions, batch) + row % n_frames;
   x[i] += table[position * width + column];
 }
 
@@ -162,7 +176,7 @@ __global__ void AttentionKernel(const float* q,
                                 int64_t n_keys,
                                 int64_t d_model,
                                 int n_heads,
-                                const int32_t* past_lengths,
+                                const __grid_constant__ IntArray past_lengths,
                                 float scale,
                                 int64_t n_rows,
                                 float* out) {
@@ -174,7 +188,7 @@ __global__ void AttentionKernel(const float* q,
   const int64_t head = (warp / n_queries) % n_heads;
   const int64_t batch = warp / (n_queries * n_heads);
   const int64_t head_dim = d_model / n_heads;
-  const int64_t visible = past_lengths != nullptr ? past_lengths[batch] + query + 1 : n_keys;
+  const int64_t visible = past_lengths.present ? At(past_lengths, batch) + query + 1 : n_keys;
   const float* q_row = q + (batch * n_queries + query) * d_model + head * head_dim;
   // Lanes split the head's dimensions: lane l holds l, l + 32, …, so key and value rows are read coalesced.
   float q_part[kMaxHeadDimPerLane], acc[kMaxHeadDimPerLane];
@@ -212,83 +226,211 @@ __global__ void AttentionKernel(const float* q,
   }
 }
 
-constexpr int kTileQueries = 64;   // queries per block of the tiled kernel, one per thread
-constexpr int kTileKeys = 64;      // keys per shared-memory tile
-constexpr int kTiledHeadDim = 64;  // every Whisper model's head width
+constexpr int kSplitHeadDim = 64;       // the split kernel's head width (every Whisper model's)
+constexpr int kSplitWarpsPerBlock = 4;  // warps of a split-attention block, each on its own share of keys
+constexpr int kSplitPartialFloats = kSplitHeadDim + 2;  // a share's result: running max, sum, 64 outputs
+constexpr int64_t kSplitTargetWarps = 8192;  // enough warps to fill an H100 (132 SMs × 64) with room
+
+/** Shares of the keys per (sequence, head, query) row: enough warps to fill the GPU, at least 64 keys each.
+ */
+int64_t SplitCount(int64_t n_rows, int64_t n_keys) {
+  const int64_t wanted = (kSplitTargetWarps + n_rows - 1) / n_rows;
+  const int64_t most = (n_keys + 63) / 64;
+  return std::max<int64_t>(1, std::min(wanted, most));
+}
 
 /**
- * Attention for many queries at once: a block takes 64 queries of one (sequence, head), one per thread, with
- * the query and its accumulator in registers; 64-key tiles of K and V are staged in shared memory and read by
- * every thread (broadcast), with an online softmax per query. Scores are never stored.
+ * One warp, one share of the keys of one (sequence, head, query) row. Each lane scores its own key of a
+ * 32-key chunk (a whole 64-float dot product, q held in registers), so the softmax bookkeeping runs once a
+ * chunk rather than once a key; the weighted values are then summed with lanes splitting the 64 dimensions
+ * (lane l: l and l + 32), each key's weight broadcast from the lane that scored it.
  */
-__global__ void TiledAttentionKernel(const float* q,
+__global__ void SplitAttentionKernel(const float* q,
                                      const float* k,
                                      const float* v,
                                      int64_t n_queries,
                                      int64_t n_keys,
                                      int64_t d_model,
-                                     const int32_t* past_lengths,
+                                     int n_heads,
+                                     const __grid_constant__ IntArray past_lengths,
                                      float scale,
-                                     float* out) {
-  __shared__ float k_tile[kTileKeys][kTiledHeadDim];
-  __shared__ float v_tile[kTileKeys][kTiledHeadDim];
-  const int64_t head = blockIdx.y, batch = blockIdx.z;
-  const int64_t query = static_cast<int64_t>(blockIdx.x) * kTileQueries + threadIdx.x;
-  const bool active = query < n_queries;
-  const int64_t past = past_lengths != nullptr ? past_lengths[batch] : 0;
-  // Keys this query sees, and the most any query of the block sees (the tiles to load).
-  const int64_t visible = past_lengths != nullptr ? past + query + 1 : n_keys;
-  const int64_t last_query = min(n_queries, static_cast<int64_t>(blockIdx.x + 1) * kTileQueries) - 1;
-  const int64_t block_keys = past_lengths != nullptr ? min(n_keys, past + last_query + 1) : n_keys;
+                                     int64_t n_splits,
+                                     int64_t keys_per_split,
+                                     float* partials) {
+  const int64_t split = static_cast<int64_t>(blockIdx.x) * kSplitWarpsPerBlock + threadIdx.x / kWarp;
+  const int lane = threadIdx.x % kWarp;
+  if (split >= n_splits)
+    return;
+  const int64_t row = blockIdx.y;  // (batch · n_heads + head) · n_queries + query
+  const int64_t query = row % n_queries, head = (row / n_queries) % n_heads,
+                batch = row / (n_queries * n_heads);
+  const int64_t visible = past_lengths.present ? At(past_lengths, batch) + query + 1 : n_keys;
+  const int64_t begin = split * keys_per_split, end = min(begin + keys_per_split, visible);
 
-  float q_row[kTiledHeadDim], acc[kTiledHeadDim];
-  const float* q_base = q + (batch * n_queries + (active ? query : 0)) * d_model + head * kTiledHeadDim;
-  for (int d = 0; d < kTiledHeadDim; ++d) {
-    q_row[d] = active ? q_base[d] * scale : 0.0f;
-    acc[d] = 0.0f;
+  float q_row[kSplitHeadDim];
+  const float4* q4 =
+      reinterpret_cast<const float4*>(q + (batch * n_queries + query) * d_model + head * kSplitHeadDim);
+  for (int i = 0; i < kSplitHeadDim / 4; ++i) {
+    const float4 part = q4[i];
+    q_row[4 * i] = part.x * scale;
+    q_row[4 * i + 1] = part.y * scale;
+    q_row[4 * i + 2] = part.z * scale;
+    q_row[4 * i + 3] = part.w * scale;
   }
-  float running_max = -INFINITY, running_sum = 0.0f;
-  for (int64_t tile_start = 0; tile_start < block_keys; tile_start += kTileKeys) {
-    const int tile_size = static_cast<int>(min(static_cast<int64_t>(kTileKeys), block_keys - tile_start));
-    __syncthreads();  // every thread is done with the previous tile
-    for (int i = threadIdx.x; i < kTileKeys * kTiledHeadDim; i += blockDim.x) {
-      const int row = i / kTiledHeadDim, d = i % kTiledHeadDim;
-      const bool inside = row < tile_size;
-      const int64_t offset = (batch * n_keys + tile_start + row) * d_model + head * kTiledHeadDim + d;
-      k_tile[row][d] = inside ? k[offset] : 0.0f;
-      v_tile[row][d] = inside ? v[offset] : 0.0f;
-    }
-    __syncthreads();
-    const int64_t own = active ? min(static_cast<int64_t>(tile_size), visible - tile_start) : 0;
-    const int limit = static_cast<int>(max(own, static_cast<int64_t>(0)));
-    for (int j = 0; j < limit; ++j) {
-      float score = 0.0f;
-      for (int d = 0; d < kTiledHeadDim; ++d)
-        score += q_row[d] * k_tile[j][d];
-      if (score > running_max) {  // rescale what was accumulated under the old maximum
-        const float correction = expf(running_max - score);
-        running_sum *= correction;
-        for (int d = 0; d < kTiledHeadDim; ++d)
-          acc[d] *= correction;
-        running_max = score;
+  const float* k_base = k + batch * n_keys * d_model + head * kSplitHeadDim;
+  const float* v_base = v + batch * n_keys * d_model + head * kSplitHeadDim;
+  float running_max = -INFINITY, running_sum = 0.0f, acc_low = 0.0f, acc_high = 0.0f;
+  for (int64_t chunk = begin; chunk < end; chunk += kWarp) {
+    const int64_t key = chunk + lane;
+    float score = -INFINITY;
+    if (key < end) {
+      const float4* k4 = reinterpret_cast<const float4*>(k_base + key * d_model);
+      score = 0.0f;
+      for (int i = 0; i < kSplitHeadDim / 4; ++i) {
+        const float4 part = k4[i];
+        score += q_row[4 * i] * part.x + q_row[4 * i + 1] * part.y + q_row[4 * i + 2] * part.z +
+                 q_row[4 * i + 3] * part.w;
       }
-      const float weight = expf(score - running_max);
-      running_sum += weight;
-      for (int d = 0; d < kTiledHeadDim; ++d)
-        acc[d] += weight * v_tile[j][d];
     }
+    const float new_max = fmaxf(running_max, WarpMax(score));  // finite: the chunk has at least one key
+    const float weight = key < end ? expf(score - new_max) : 0.0f;
+    const float correction = expf(running_max - new_max);  // 0 on the first chunk (max was −∞)
+    running_sum = running_sum * correction + WarpSum(weight);
+    acc_low *= correction;
+    acc_high *= correction;
+    const int in_chunk = static_cast<int>(min(static_cast<int64_t>(kWarp), end - chunk));
+    for (int j = 0; j < in_chunk; ++j) {
+      const float w = __shfl_sync(0xffffffffu, weight, j);
+      const float* v_row = v_base + (chunk + j) * d_model;
+      acc_low += w * v_row[lane];
+      acc_high += w * v_row[lane + kWarp];
+    }
+    running_max = new_max;
   }
-  if (active) {
-    float* out_row = out + (batch * n_queries + query) * d_model + head * kTiledHeadDim;
-    for (int d = 0; d < kTiledHeadDim; ++d)
-      out_row[d] = acc[d] / running_sum;
+  float* partial = partials + (row * n_splits + split) * kSplitPartialFloats;
+  if (lane == 0) {
+    partial[0] = running_max;  // −∞ with a sum of 0 for a share past the visible keys
+    partial[1] = running_sum;
   }
+  partial[2 + lane] = acc_low;
+  partial[2 + kWarp + lane] = acc_high;
+}
+
+/** Merges a row's shares: out = Σ acc_s · e^(m_s − M) / Σ l_s · e^(m_s − M), M the largest running max. */
+__global__ void MergeSplitsKernel(const float* partials,
+                                  int64_t n_rows,
+                                  int64_t n_splits,
+                                  int64_t n_queries,
+                                  int64_t d_model,
+                                  int n_heads,
+                                  float* out) {
+  const int64_t row = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) / kWarp;
+  const int lane = threadIdx.x % kWarp;
+  if (row >= n_rows)
+    return;
+  const float* first = partials + row * n_splits * kSplitPartialFloats;
+  float overall_max = -INFINITY;
+  for (int64_t s = lane; s < n_splits; s += kWarp)
+    overall_max = fmaxf(overall_max, first[s * kSplitPartialFloats]);
+  overall_max = WarpMax(overall_max);
+  float sum = 0.0f, low = 0.0f, high = 0.0f;
+  for (int64_t s = 0; s < n_splits; ++s) {
+    const float* partial = first + s * kSplitPartialFloats;
+    const float share_max = partial[0];
+    const float factor = share_max == -INFINITY ? 0.0f : expf(share_max - overall_max);
+    sum += partial[1] * factor;
+    low += partial[2 + lane] * factor;
+    high += partial[2 + kWarp + lane] * factor;
+  }
+  const int64_t query = row % n_queries, head = (row / n_queries) % n_heads,
+                batch = row / (n_queries * n_heads);
+  float* out_row = out + (batch * n_queries + query) * d_model + head * kSplitHeadDim;
+  out_row[lane] = low / sum;
+  out_row[lane + kWarp] = high / sum;
+}
+
+/** One thread per float of the copied rows of every sequence. */
+__global__ void CopyRowsKernel(const float* src,
+                               int64_t src_rows_per_batch,
+                               const __grid_constant__ IntArray src_first,
+                               float* dst,
+                               int64_t dst_rows_per_batch,
+                               const __grid_constant__ IntArray dst_first,
+                               int64_t n_rows,
+                               int64_t width,
+                               int64_t total) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= total)
+    return;
+  const int64_t per_batch = n_rows * width;
+  const int64_t batch = i / per_batch, within = i % per_batch;
+  const int64_t row = within / width, column = within % width;
+  const int64_t from = (batch * src_rows_per_batch + At(src_first, batch) + row) * width + column;
+  const int64_t to = (batch * dst_rows_per_batch + At(dst_first, batch) + row) * width + column;
+  dst[to] = src[from];
 }
 
 }  // namespace
 
-bool TiledAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads) {
-  return n_queries >= 16 && d_model / n_heads == kTiledHeadDim;
+IntArray InlineInts(const int* host, int64_t n) {
+  IntArray array;
+  array.present = host != nullptr;
+  if (host != nullptr && n <= kInlineInts) {
+    for (int64_t i = 0; i < n; ++i)
+      array.values[i] = host[i];
+  }
+  return array;
+}
+
+bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads) {
+  return n_queries < 16 && d_model / n_heads == kSplitHeadDim && d_model % n_heads == 0;
+}
+
+int64_t SplitAttentionScratchFloats(int64_t n_batch, int64_t n_queries, int64_t n_keys, int n_heads) {
+  const int64_t n_rows = n_batch * n_heads * n_queries;
+  return n_rows * SplitCount(n_rows, n_keys) * kSplitPartialFloats;
+}
+
+void SplitAttention(const float* q,
+                    const float* k,
+                    const float* v,
+                    int64_t n_batch,
+                    int64_t n_queries,
+                    int64_t n_keys,
+                    int64_t d_model,
+                    int n_heads,
+                    const IntArray& past_lengths,
+                    float* partials,
+                    float* out,
+                    Stream stream) {
+  const int64_t n_rows = n_batch * n_heads * n_queries;
+  if (n_rows == 0)
+    return;
+  const int64_t n_splits = SplitCount(n_rows, n_keys);
+  const int64_t keys_per_split = ((n_keys + n_splits - 1) / n_splits + kWarp - 1) / kWarp * kWarp;
+  const float scale = 1.0f / sqrtf(static_cast<float>(kSplitHeadDim));
+  const dim3 grid(static_cast<unsigned>((n_splits + kSplitWarpsPerBlock - 1) / kSplitWarpsPerBlock),
+                  static_cast<unsigned>(n_rows));
+  SplitAttentionKernel<<<grid, kSplitWarpsPerBlock * kWarp, 0, AsStream(stream)>>>(
+      q, k, v, n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_splits, keys_per_split, partials);
+  MergeSplitsKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(
+      partials, n_rows, n_splits, n_queries, d_model, n_heads, out);
+}
+
+void CopyRows(const float* src,
+              int64_t src_rows_per_batch,
+              const IntArray& src_first,
+              float* dst,
+              int64_t dst_rows_per_batch,
+              const IntArray& dst_first,
+              int64_t n_batch,
+              int64_t n_rows,
+              int64_t width,
+              Stream stream) {
+  const int64_t total = n_batch * n_rows * width;
+  if (total > 0)
+    CopyRowsKernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(
+        src, src_rows_per_batch, src_first, dst, dst_rows_per_batch, dst_first, n_rows, width, total);
 }
 
 void F32ToF16(const float* in, uint16_t* out, int64_t n, Stream stream) {
@@ -349,7 +491,7 @@ void Im2Col3(const float* x,
 }
 
 void AddPositional(const float* table,
-                   const int32_t* first_positions,
+                   const IntArray& first_positions,
                    int64_t n_batch,
                    int64_t n_frames,
                    int64_t width,
@@ -381,21 +523,13 @@ void Attention(const float* q,
                int64_t n_keys,
                int64_t d_model,
                int n_heads,
-               const int32_t* past_lengths,
+               const IntArray& past_lengths,
                float* out,
-               Stream stream,
-               bool tiled) {
+               Stream stream) {
   const int64_t n_rows = n_batch * n_heads * n_queries;
   if (n_rows == 0)
     return;
   const float scale = 1.0f / sqrtf(static_cast<float>(d_model / n_heads));
-  if (tiled && TiledAttentionApplies(n_queries, d_model, n_heads)) {
-    const dim3 grid(static_cast<unsigned>((n_queries + kTileQueries - 1) / kTileQueries),
-                    static_cast<unsigned>(n_heads), static_cast<unsigned>(n_batch));
-    TiledAttentionKernel<<<grid, kTileQueries, 0, AsStream(stream)>>>(q, k, v, n_queries, n_keys, d_model,
-                                                                      past_lengths, scale, out);
-    return;
-  }
   AttentionKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(
       q, k, v, n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_rows, out);
 }

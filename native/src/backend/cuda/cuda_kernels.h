@@ -9,6 +9,24 @@ namespace verbatim::cuda_kernels {
 
 using Stream = void*;
 
+/** The most host ints an IntArray carries inside a kernel's launch parameters. */
+constexpr int kInlineInts = 256;
+
+/**
+ * A small per-sequence int array from the host (positions, cache lengths, row offsets). Up to kInlineInts
+ * values travel inside the launch parameters — copied when the kernel is launched, so there is no
+ * allocation, no upload, and the host array may change at once: a decoder step issues dozens of these.
+ * Longer arrays go through device memory (`device`). Not `present`: the caller passed no array.
+ */
+struct IntArray {
+  bool present = false;
+  const int32_t* device = nullptr;  // used when not null
+  int32_t values[kInlineInts];
+};
+
+/** `host[0, n)` inline when it fits (device stays null); otherwise the caller uploads and sets `device`. */
+IntArray InlineInts(const int* host, int64_t n);
+
 /** Narrow f32 activations for a tensor-core GEMM: out[i] = (f16 or bf16) in[i]. */
 void F32ToF16(const float* in, uint16_t* out, int64_t n, Stream stream);
 void F32ToBF16(const float* in, uint16_t* out, int64_t n, Stream stream);
@@ -43,9 +61,9 @@ void Im2Col3(const float* x,
              float* columns,
              Stream stream);
 
-/** x[b, t] += table[first_positions[b] + t] (first_positions null: 0) for x [B, T, D]. */
+/** x[b, t] += table[first_positions[b] + t] (first_positions not present: 0) for x [B, T, D]. */
 void AddPositional(const float* table,
-                   const int32_t* first_positions,
+                   const IntArray& first_positions,
                    int64_t n_batch,
                    int64_t n_frames,
                    int64_t width,
@@ -64,8 +82,8 @@ void EmbedTokens(const int32_t* tokens,
 /**
  * Multi-head attention without materialising scores: one warp per (sequence, head, query) with an online
  * softmax over the keys it may see (all, or past_lengths[b] + query + 1 when past_lengths is not null).
- * head_dim ≤ 128. `tiled`, where TiledAttentionApplies: 64 queries a block over shared-memory tiles of K and
- * V instead of one warp a query (not yet checked on a GPU: off unless VERBATIM_CUDA_ATTENTION=tiled).
+ * head_dim ≤ 128. Exact in f32 but slow for many queries: the shapes the other kernels take
+ * (SplitAttention here, FlashAttention in flash_attention.h) go to them.
  */
 void Attention(const float* q,
                const float* k,
@@ -75,12 +93,47 @@ void Attention(const float* q,
                int64_t n_keys,
                int64_t d_model,
                int n_heads,
-               const int32_t* past_lengths,
+               const IntArray& past_lengths,
                float* out,
-               Stream stream,
-               bool tiled = false);
+               Stream stream);
 
-/** Whether the tiled kernel takes this shape: head_dim 64 and at least 16 queries (the encoder, a prompt). */
-bool TiledAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads);
+/**
+ * Attention for a few queries over many keys (a decoder step: self-attention over the KV cache,
+ * cross-attention over 1,500 audio frames), split over the keys so that the GPU fills up although there are
+ * only batch · heads · queries rows ("flash decoding"): a warp scores 32 keys at once (one per lane) for a
+ * share of the keys and keeps a partial softmax; a second kernel merges the shares. head_dim 64.
+ * `partials` is scratch of SplitAttentionScratchFloats(…) floats.
+ */
+void SplitAttention(const float* q,
+                    const float* k,
+                    const float* v,
+                    int64_t n_batch,
+                    int64_t n_queries,
+                    int64_t n_keys,
+                    int64_t d_model,
+                    int n_heads,
+                    const IntArray& past_lengths,
+                    float* partials,
+                    float* out,
+                    Stream stream);
+/** Whether SplitAttention takes this shape: head_dim 64, fewer than 16 queries. */
+bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads);
+/** Scratch floats SplitAttention needs for this shape. */
+int64_t SplitAttentionScratchFloats(int64_t n_batch, int64_t n_queries, int64_t n_keys, int n_heads);
+
+/**
+ * dst[b, dst_first[b] + i] = src[b, src_first[b] + i] for i < n_rows, rows of `width` floats, src [B, T_src,
+ * width] and dst [B, T_dst, width]; one launch for the whole batch (a KV-cache append every layer and step).
+ */
+void CopyRows(const float* src,
+              int64_t src_rows_per_batch,
+              const IntArray& src_first,
+              float* dst,
+              int64_t dst_rows_per_batch,
+              const IntArray& dst_first,
+              int64_t n_batch,
+              int64_t n_rows,
+              int64_t width,
+              Stream stream);
 
 }  // namespace verbatim::cuda_kernels

@@ -1,0 +1,32 @@
+// FlashAttention on tensor cores for many-query, non-causal attention (the encoder's self-attention, and
+// cross-attention over a prompt): 64 queries a block, 64-key tiles of K and V in shared memory, scores and
+// softmax weights only ever one tile wide. Separate from cuda_kernels.h so that the exact kernels stay apart
+// from this one, which rounds its operands to f16.
+#pragma once
+
+#include <cstdint>
+
+namespace verbatim::cuda_kernels {
+
+/** Whether FlashAttention takes this shape: head_dim 64, at least 16 queries, no causal mask. */
+bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool causal);
+
+/**
+ * out = softmax(q·kᵀ/sqrt(64))·v per (sequence, head) on tensor cores: f32 in and out ([B, T, D], heads side
+ * by side in D, D = n_heads·64, row-major contiguous), f16 operands, f32 accumulation and softmax. q, k, v
+ * and out must be 16-byte aligned (any allocation is, and so is any view that starts at a whole row); with
+ * no keys, out is 0. Enqueued on `stream` (a cudaStream_t passed as void*); returns at once, and a launch
+ * error surfaces at the next CUDA call the caller checks.
+ */
+void FlashAttention(const float* q,
+                    const float* k,
+                    const float* v,
+                    int64_t n_batch,
+                    int64_t n_queries,
+                    int64_t n_keys,
+                    int64_t d_model,
+                    int n_heads,
+                    float* out,
+                    void* stream);
+
+}  // namespace verbatim::cuda_kernels
