@@ -85,7 +85,6 @@ struct RoundTimes {
 /** One timed transcription of the batch: encode, start sequence, new_tokens greedy steps. */
 RoundTimes RunOnce(const verbatim::Model& model, const std::vector<float>& mel, const Options& options) {
   const verbatim::ModelInfo& info = model.info();
-  const int n_vocab = info.dims.n_vocab;
   const verbatim::SpecialTokens special = info.special_tokens.value_or(verbatim::SpecialTokens{});
   const auto start = Clock::now();
   const auto audio = model.Encode(mel.data(), options.batch);
@@ -95,19 +94,17 @@ RoundTimes RunOnce(const verbatim::Model& model, const std::vector<float>& mel, 
     tokens.insert(tokens.end(), {special.start_of_transcript, special.first_language, special.transcribe,
                                  special.no_timestamps});
   }
-  std::vector<float> logits(static_cast<std::size_t>(options.batch) * n_vocab);
-  session->Append(tokens.data(), 4, logits.data());
+  // Greedy by argmax where the logits are (AppendArgMax): on a GPU only the chosen tokens cross to the host,
+  // as in transformers' loop. Each call returns once its tokens are on the host, so the first one waits for
+  // the encoder too.
+  std::vector<int32_t> next(static_cast<std::size_t>(options.batch)), chosen(next.size());
+  session->AppendArgMax(tokens.data(), 4, next.data());
   const double encode_s = Seconds(start);
-  std::vector<int32_t> next(static_cast<std::size_t>(options.batch));
-  for (int step = 0; step < options.new_tokens; ++step) {
-    for (int b = 0; b < options.batch; ++b) {
-      const float* row = logits.data() + static_cast<std::size_t>(b) * n_vocab;
-      next[b] = static_cast<int32_t>(std::max_element(row, row + n_vocab) - row);
-    }
-    if (step + 1 < options.new_tokens)
-      session->Append(next.data(), 1, logits.data());
+  for (int step = 1; step < options.new_tokens; ++step) {
+    session->AppendArgMax(next.data(), 1, chosen.data());
+    next.swap(chosen);
   }
-  // The last Append downloaded logits: everything issued before it has finished.
+  // The last call brought its tokens to the host: everything issued before it has finished.
   return {encode_s, Seconds(start)};
 }
 

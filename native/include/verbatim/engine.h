@@ -112,8 +112,8 @@ struct ModelLoadParams {
   /** Worker threads for compute; 0 = one per hardware thread. */
   int n_threads = 0;
   /**
-   * "cpu", "cuda" / "cuda:N" (fails when that GPU cannot be used), or "auto" (CUDA when a usable GPU is present,
-   * else the CPU; ModelInfo::backend_note says why).
+   * "cpu", "cuda" / "cuda:N" (fails when that GPU cannot be used), or "auto" (CUDA when a usable GPU is
+   * present, else the CPU; ModelInfo::backend_note says why).
    */
   std::string device = "cpu";
 };
@@ -234,6 +234,14 @@ class DecoderSession {
    * @throws Error kInvalidArg when a sequence would exceed n_text_ctx or a token is out of range.
    */
   virtual void Append(const int32_t* tokens, int n_new, float* logits_out, Logits which = Logits::kLast) = 0;
+  /**
+   * Appends like Append(kLast) but returns, instead of the logits, each sequence's most likely next token:
+   * the argmax of its last position's logits (greedy without logit rules, as in a fixed-length benchmark).
+   * The choice is made where the logits are, so a GPU sends n_batch ints to the host, not the logits.
+   * @param next_out n_batch tokens.
+   * @throws Error kInvalidArg as Append.
+   */
+  virtual void AppendArgMax(const int32_t* tokens, int n_new, int32_t* next_out) = 0;
   /** Forgets everything after the first `length` tokens of sequence `index` (beam search, fallback). */
   virtual void Truncate(int index, int length) = 0;
 };

@@ -1,5 +1,8 @@
 #include "backend/backend.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/fail.h"
 
 namespace verbatim {
@@ -38,6 +41,16 @@ void Backend::Attention(const Tensor&, const Tensor&, const Tensor&, int, const 
 
 void Backend::CopyRows(const Tensor&, const int*, int, const int*, Tensor&) {
   FailUnsupported("Backend::CopyRows");
+}
+
+void Backend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
+  const int64_t n_columns = x.dim(x.rank() - 1), n_rows = n_columns == 0 ? 0 : x.numel() / n_columns;
+  std::vector<float> host(static_cast<std::size_t>(x.numel()));
+  Download(x, host.data());
+  for (int64_t row = 0; row < n_rows; ++row) {
+    const float* values = host.data() + row * n_columns;
+    host_out[row] = static_cast<int32_t>(std::max_element(values, values + n_columns) - values);
+  }
 }
 
 }  // namespace verbatim

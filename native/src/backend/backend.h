@@ -132,6 +132,13 @@ class Backend {
   virtual void CopyRows(
       const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst);
 
+  /**
+   * host_out[r] = the column of row r's largest value (the first of equal ones, as std::max_element) for x
+   * [R, N]: greedy decoding's choice where the logits are, so that a GPU sends R ints to the host instead of
+   * R · N floats. The default downloads x and searches on the host (right for the CPU).
+   */
+  virtual void ArgMaxRows(const Tensor& x, int32_t* host_out);
+
  protected:
   /** Throws Error kBackend for an operation this backend lacks. */
   [[noreturn]] void FailUnsupported(const char* operation) const;

@@ -37,13 +37,13 @@ void WhisperDecoderSession::CheckIndex(const char* operation, int index) const {
   }
 }
 
-void WhisperDecoderSession::CheckAppend(const int32_t* tokens, int n_new, const float* logits_out) const {
+void WhisperDecoderSession::CheckAppend(const int32_t* tokens, int n_new, const void* out) const {
   constexpr const char* kOperation = "DecoderSession::Append";
   const ModelDims& dims = runtime_->weights.dims;
   if (n_new < 1)
     Fail(ErrorCode::kInvalidArg, kOperation, "n_new must be >= 1: ", n_new);
-  if (tokens == nullptr || logits_out == nullptr) {
-    Fail(ErrorCode::kInvalidArg, kOperation, "tokens and logits_out must not be null");
+  if (tokens == nullptr || out == nullptr) {
+    Fail(ErrorCode::kInvalidArg, kOperation, "tokens and the output must not be null");
   }
   for (int sequence = 0; sequence < decoder_.n_batch(); ++sequence) {
     if (decoder_.length(sequence) + n_new > dims.n_text_ctx) {
@@ -65,6 +65,13 @@ void WhisperDecoderSession::Append(const int32_t* tokens, int n_new, float* logi
   CheckAppend(tokens, n_new, logits_out);
   const Tensor& logits = decoder_.Append(tokens, n_new, which == Logits::kAll);
   runtime_->backend->Download(logits, logits_out);
+}
+
+void WhisperDecoderSession::AppendArgMax(const int32_t* tokens, int n_new, int32_t* next_out) {
+  BusyGuard guard(busy_, "DecoderSession::AppendArgMax");
+  CheckAppend(tokens, n_new, next_out);
+  const Tensor& logits = decoder_.Append(tokens, n_new, false);  // [n_batch, 1, n_vocab]
+  runtime_->backend->ArgMaxRows(logits, next_out);
 }
 
 void WhisperDecoderSession::Truncate(int index, int length) {

@@ -20,11 +20,12 @@ class WhisperDecoderSession final : public DecoderSession {
   int length(int index) const override;
   /** @throws Error kInvalidArg (see DecoderSession), or when another call on this session is running. */
   void Append(const int32_t* tokens, int n_new, float* logits_out, Logits which) override;
+  void AppendArgMax(const int32_t* tokens, int n_new, int32_t* next_out) override;
   /** @throws Error kInvalidArg for an index or length out of range. */
   void Truncate(int index, int length) override;
 
  private:
-  void CheckAppend(const int32_t* tokens, int n_new, const float* logits_out) const;
+  void CheckAppend(const int32_t* tokens, int n_new, const void* out) const;
   void CheckIndex(const char* operation, int index) const;
 
   std::shared_ptr<WhisperRuntime> runtime_;

@@ -351,6 +351,25 @@ std::vector<int32_t> Greedy(const Model& model,
   return tokens;
 }
 
+TEST_F(CudaBackendTest, ArgMaxRowsMatchesTheHostSearchIncludingTies) {
+  for (const int64_t n_columns : {int64_t{1}, int64_t{7}, int64_t{300}, int64_t{51866}}) {
+    auto values = RandomFloats(static_cast<std::size_t>(5 * n_columns), 61, -3.0f, 3.0f);
+    if (n_columns > 200) {  // ties: row 1's maximum twice (the first wins), row 2 all equal (column 0 wins)
+      values[1 * n_columns + 150] = 10.0f;
+      values[1 * n_columns + 190] = 10.0f;
+      std::fill(values.begin() + 2 * n_columns, values.begin() + 3 * n_columns, 0.5f);
+    }
+    std::vector<int32_t> expected(5), on_gpu(5, -1);
+    cpu_->ArgMaxRows(F32Tensor({5, 1, n_columns}, values), expected.data());
+    cuda_->ArgMaxRows(ToGpu({5, 1, n_columns}, values), on_gpu.data());
+    EXPECT_EQ(on_gpu, expected) << n_columns;
+    if (n_columns > 200) {
+      EXPECT_EQ(on_gpu[1], 150);
+      EXPECT_EQ(on_gpu[2], 0);
+    }
+  }
+}
+
 TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
   const auto mel = RandomFloats(2 * 80 * 3000, 51, -1.0f, 1.5f);
   for (DType dtype : {DType::kF32, DType::kF16}) {
@@ -371,8 +390,19 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
     const auto cpu_tokens = Greedy(*cpu, *cpu->Encode(mel.data(), 1), 24, &cpu_logits);
     const auto gpu_tokens = Greedy(*gpu, *gpu->Encode(mel.data(), 1), 24, &gpu_logits);
     EXPECT_LE(RelativeL2(gpu_logits, cpu_logits), dtype == DType::kF32 ? 1e-5 : 1e-2) << DTypeName(dtype);
-    if (dtype == DType::kF32)
+    if (dtype == DType::kF32) {
       EXPECT_EQ(gpu_tokens, cpu_tokens);
+      // The same choices made on the GPU (AppendArgMax: only the tokens come back).
+      auto session = gpu->NewDecoderSession(*gpu->Encode(mel.data(), 1));
+      std::vector<int32_t> tokens(cpu_tokens.begin(), cpu_tokens.begin() + 4);
+      int32_t next = -1;
+      session->AppendArgMax(tokens.data(), 4, &next);
+      for (std::size_t i = 4; i < cpu_tokens.size(); ++i) {
+        EXPECT_EQ(next, cpu_tokens[i]) << "step " << i - 4;
+        const int32_t chosen = next;
+        session->AppendArgMax(&chosen, 1, &next);
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
@@ -155,6 +156,28 @@ TEST_F(WhisperModelTest, LastLogitsAreTheLastRowOfAllLogits) {
   const auto all = Append(*a, kPrompt, 5, DecoderSession::Logits::kAll);
   const auto last = Append(*b, kPrompt, 5, DecoderSession::Logits::kLast);
   EXPECT_LE(RelativeL2(last, Row(all, 4, n_vocab())), 1e-6);
+}
+
+TEST_F(WhisperModelTest, AppendArgMaxChoosesTheLargestLogitOfEachSequence) {
+  const auto audio = model().Encode(mel(0), 2);
+  auto with_logits = model().NewDecoderSession(*audio);
+  auto with_tokens = model().NewDecoderSession(*audio);
+  std::vector<int32_t> tokens = {50258, 50259, 50359, 50363, 50258, 50259, 50359, 50363};
+  for (int step = 0; step < 3; ++step) {  // the start sequence, then two single tokens, both sessions alike
+    const int n_new = step == 0 ? 4 : 1;
+    const auto logits = Append(*with_logits, tokens, n_new, DecoderSession::Logits::kLast);
+    std::vector<int32_t> chosen(2, -1);
+    with_tokens->AppendArgMax(tokens.data(), n_new, chosen.data());
+    for (int row = 0; row < 2; ++row) {
+      const float* values = logits.data() + static_cast<std::size_t>(row) * n_vocab();
+      EXPECT_EQ(chosen[row], std::max_element(values, values + n_vocab()) - values) << step << " " << row;
+    }
+    tokens = chosen;
+  }
+  EXPECT_EQ(with_tokens->length(0), 6);
+  std::vector<int32_t> none(2);
+  const int32_t bad[] = {-1, 0};
+  EXPECT_THROW(with_tokens->AppendArgMax(bad, 1, none.data()), Error);
 }
 
 TEST_F(WhisperModelTest, TruncateThenAppendEqualsAFreshSession) {

@@ -40,6 +40,9 @@ struct CudaStreamState {
 namespace {
 
 constexpr int kConvKernelSize = 3;
+// Buffers up to this size are kept for reuse (decoder steps); larger ones (the encoder's) are freed after
+// use, so that they do not add to the decoder's peak memory.
+constexpr std::size_t kMostReusedBytes = 16u << 20;
 
 void CheckCuda(cudaError_t status, const char* operation, const char* what) {
   if (status == cudaSuccess)
@@ -151,6 +154,16 @@ std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operat
   });
 }
 
+void* CudaBackend::Reused(Reuse use, std::size_t bytes, const char* operation) {
+  ReusedBuffer& buffer = reused_[static_cast<int>(use)];
+  if (buffer.bytes < bytes) {
+    buffer.memory.reset();  // freed in stream order, after the kernels that used it
+    buffer.memory = Scratch(bytes, operation);
+    buffer.bytes = bytes;
+  }
+  return buffer.memory.get();
+}
+
 std::shared_ptr<void> CudaBackend::UploadInts(const int* host, int64_t n, const char* operation) {
   static_assert(sizeof(int) == sizeof(int32_t), "int arrays are uploaded as int32");
   std::shared_ptr<void> device = Scratch(static_cast<std::size_t>(n) * sizeof(int32_t), operation);
@@ -251,19 +264,26 @@ void CudaBackend::Gemm(
   const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   const void* b = x;
   cudaDataType type = CUDA_R_32F;
-  std::shared_ptr<void> narrow;
+  std::shared_ptr<void> large;  // an encoder-sized conversion: freed after this GEMM, not kept
   if (weight.dtype() != DType::kF32) {
     // Tensor cores take both operands in the weight's 16-bit type; products accumulate in fp32.
-    narrow = Scratch(static_cast<std::size_t>(m * k) * sizeof(uint16_t), kOperation);
+    const std::size_t bytes = static_cast<std::size_t>(m * k) * sizeof(uint16_t);
+    void* narrow = nullptr;
+    if (bytes <= kMostReusedBytes) {
+      narrow = Reused(Reuse::kNarrowActivations, bytes, kOperation);
+    } else {
+      large = Scratch(bytes, kOperation);
+      narrow = large.get();
+    }
     if (weight.dtype() == DType::kF16) {
-      cuda_kernels::F32ToF16(x, static_cast<uint16_t*>(narrow.get()), m * k, state_->stream);
+      cuda_kernels::F32ToF16(x, static_cast<uint16_t*>(narrow), m * k, state_->stream);
       type = CUDA_R_16F;
     } else {
-      cuda_kernels::F32ToBF16(x, static_cast<uint16_t*>(narrow.get()), m * k, state_->stream);
+      cuda_kernels::F32ToBF16(x, static_cast<uint16_t*>(narrow), m * k, state_->stream);
       type = CUDA_R_16BF;
     }
     CheckLaunch(kOperation);
-    b = narrow.get();
+    b = narrow;
   }
   // Row-major out[M, N] = x[M, K] · W[N, K]ᵀ is column-major outᵀ[N, M] = W · xᵀ: W read transposed.
   const int status = state_->api->gemm_ex(
@@ -407,10 +427,10 @@ void CudaBackend::Attention(
     case Kernel::kSplit: {
       const int64_t n_partials =
           cuda_kernels::SplitAttentionScratchFloats(n_batch, n_queries, n_keys, n_heads);
-      std::shared_ptr<void> partials =
-          Scratch(static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
+      void* partials =
+          Reused(Reuse::kAttentionPartials, static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
       cuda_kernels::SplitAttention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries,
-                                   n_keys, d_model, n_heads, lengths, static_cast<float*>(partials.get()),
+                                   n_keys, d_model, n_heads, lengths, static_cast<float*>(partials),
                                    out.data<float>(), state_->stream);
       break;
     }
@@ -439,6 +459,26 @@ void CudaBackend::CopyRows(
   cuda_kernels::CopyRows(src.data<float>(), src.dim(1), src_first, dst.data<float>(), dst.dim(1), dst_first,
                          n_batch, n_rows, src.dim(2), state_->stream);
   CheckLaunch(kOperation);
+}
+
+void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
+  constexpr const char* kOperation = "CudaBackend::ArgMaxRows";
+  CheckF32(x, kOperation, "the input");
+  const int64_t n_columns = x.dim(x.rank() - 1), n_rows = n_columns == 0 ? 0 : x.numel() / n_columns;
+  if (n_rows == 0)
+    return;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  const ProfileScope profile(profile_.get(), [&] { return "ArgMaxRows " + Dims({n_rows, n_columns}); });
+  void* columns =
+      Reused(Reuse::kArgMaxColumns, static_cast<std::size_t>(n_rows) * sizeof(int32_t), kOperation);
+  cuda_kernels::ArgMaxRows(x.data<float>(), n_rows, n_columns, static_cast<int32_t*>(columns),
+                           state_->stream);
+  CheckLaunch(kOperation);
+  CheckCuda(cudaMemcpyAsync(host_out, columns, static_cast<std::size_t>(n_rows) * sizeof(int32_t),
+                            cudaMemcpyDeviceToHost, state_->stream),
+            kOperation, "copy");
+  CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "waiting for the GPU");
 }
 
 }  // namespace verbatim

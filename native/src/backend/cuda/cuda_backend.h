@@ -68,19 +68,30 @@ class CudaBackend final : public Backend {
                 int n_rows,
                 const int* dst_first_rows,
                 Tensor& dst) override;
+  void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
 
  private:
   /** out[M, N] (= or +=) x[M, K] · weight[N, K]ᵀ on cuBLAS; bias and GELU are applied by the caller. */
   void Gemm(const float* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, float* out);
   /** Device scratch of `bytes`, freed in stream order when the returned owner goes. */
   std::shared_ptr<void> Scratch(std::size_t bytes, const char* operation);
+  /** Scratch that operations of one kind reuse call after call (one stream: a call's kernels run after the
+   * previous call's), grown when too small: no allocation per call in the decoder's hot loop. */
+  enum class Reuse { kNarrowActivations, kAttentionPartials, kArgMaxColumns, kCount };
+  void* Reused(Reuse use, std::size_t bytes, const char* operation);
   /** A device copy of a small host int array (kept alive by the returned owner). */
   std::shared_ptr<void> UploadInts(const int* host, int64_t n, const char* operation);
   /** A host int array for a kernel: inline in its launch when short, else uploaded (`keep` owns the copy). */
   cuda_kernels::IntArray Ints(const int* host, int64_t n, std::shared_ptr<void>& keep, const char* operation);
 
   std::shared_ptr<CudaStreamState> state_;
-  std::unique_ptr<CudaProfile> profile_;  // VERBATIM_CUDA_PROFILE=1; destroyed before the stream it times
+  std::unique_ptr<CudaProfile> profile_;
+  struct ReusedBuffer {
+    std::shared_ptr<void> memory;
+    std::size_t bytes = 0;
+  };
+  ReusedBuffer reused_[static_cast<int>(
+      Reuse::kCount)];  // VERBATIM_CUDA_PROFILE=1; destroyed before the stream it times
   std::string device_name_;
   // Many-query attention (the encoder) runs on tensor cores with f16 operands once a 16-bit matrix weight has
   // been prepared: such a model's GEMMs round their inputs to 16 bits already. An f32 model keeps exact f32

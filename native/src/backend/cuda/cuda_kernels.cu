@@ -370,6 +370,42 @@ __global__ void CopyRowsKernel(const float* src,
   dst[to] = src[from];
 }
 
+constexpr int kArgMaxThreads = 256;
+
+/** The better of two candidates: the larger value, on a tie the smaller column (std::max_element's first). */
+__device__ void KeepBetter(float& value, int& column, float other_value, int other_column) {
+  if (other_value > value || (other_value == value && other_column < column)) {
+    value = other_value;
+    column = other_column;
+  }
+}
+
+__global__ void ArgMaxRowsKernel(const float* x, int64_t n_columns, int32_t* out) {
+  __shared__ float best_values[kArgMaxThreads / kWarp];
+  __shared__ int best_columns[kArgMaxThreads / kWarp];
+  const float* row = x + blockIdx.x * n_columns;
+  float value = -INFINITY;
+  int column = 0;
+  for (int64_t c = threadIdx.x; c < n_columns; c += blockDim.x)
+    KeepBetter(value, column, row[c], static_cast<int>(c));
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+    const float other_value = __shfl_xor_sync(0xffffffffu, value, offset);
+    const int other_column = __shfl_xor_sync(0xffffffffu, column, offset);
+    KeepBetter(value, column, other_value, other_column);
+  }
+  const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  if (lane == 0) {
+    best_values[warp] = value;
+    best_columns[warp] = column;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    for (int w = 1; w < kArgMaxThreads / kWarp; ++w)
+      KeepBetter(value, column, best_values[w], best_columns[w]);
+    out[blockIdx.x] = column;
+  }
+}
+
 }  // namespace
 
 IntArray InlineInts(const int* host, int64_t n) {
@@ -532,6 +568,12 @@ void Attention(const float* q,
   const float scale = 1.0f / sqrtf(static_cast<float>(d_model / n_heads));
   AttentionKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(
       q, k, v, n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_rows, out);
+}
+
+void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out, Stream stream) {
+  if (n_rows > 0)
+    ArgMaxRowsKernel<<<static_cast<unsigned>(n_rows), kArgMaxThreads, 0, AsStream(stream)>>>(x, n_columns,
+                                                                                             out);
 }
 
 }  // namespace verbatim::cuda_kernels

@@ -136,4 +136,7 @@ void CopyRows(const float* src,
               int64_t width,
               Stream stream);
 
+/** out[r] = the first column holding row r's largest value, for x [n_rows, n_columns] (one block a row). */
+void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out, Stream stream);
+
 }  // namespace verbatim::cuda_kernels
