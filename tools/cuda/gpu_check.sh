@@ -4,8 +4,8 @@
 # fixed-length protocol (112 new tokens per 30 s window, model only). Needs .carry/cuda-test (tools/cuda/pack.sh) and
 # .carry/shared (shared/assets: tokenizer files for the weights' folders).
 #   bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
-# $OUT gets parity.log, verbatim.jsonl, profile-*.log (GPU time per operation over a warm-up and one round),
-# transformers-*.json and run.log; the table comes last.
+# $OUT gets parity.log, profile-*.log (GPU time per operation over a warm-up and one round), gpu-run.json (ours and
+# transformers' records, for benchmarks/results) and run.log; the table comes last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/verbatim-gpu-check}
@@ -32,33 +32,34 @@ for spec in ${SPECS//,/ }; do
   python3 -c "import sys; sys.path.insert(0, 'tools/reference/python'); import whisper_layouts as w; \
 w.write_layout('hf', '$weights', arch='$name', seed=1234, dtype='f16')" || { echo "weights for $name failed"; continue; }
   "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds "$ROUNDS" \
-    | tee -a "$OUT/verbatim.jsonl"
+    | tee -a "$W/verbatim.jsonl"
   # where the GPU time goes: one profiled round (CUDA events around every operation; cuda_profile.h)
   VERBATIM_CUDA_PROFILE=1 "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
     --rounds 1 >/dev/null 2>"$OUT/profile-$name-$batch.log"
   head -n 14 "$OUT/profile-$name-$batch.log"
   rm -rf "$weights"
   python3 tools/transformers-bench/bench_transformers.py --models "$name" --batches "$batch" --dtype fp16 \
-    --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$OUT/transformers-$name-$batch.json" 2>&1 | tail -3
+    --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$W/transformers-$name-$batch.json" 2>&1 | tail -3
   rm -rf /tmp/weights/"$name"-hf-f32-seed1234
 done
 
-python3 - "$OUT" <<'PY'
-import glob, json, os, sys
-out = sys.argv[1]
-ours = [json.loads(l) for l in open(os.path.join(out, "verbatim.jsonl")) if l.strip()] if os.path.exists(os.path.join(out, "verbatim.jsonl")) else []
-theirs = {}
-for f in glob.glob(os.path.join(out, "transformers-*.json")):
-    d = json.load(open(f))
-    for r in d.get("records", d if isinstance(d, list) else []):
-        if r.get("stage") in ("model", "end-to-end", "e2e"):
-            theirs[(r["model"], r["batch"])] = r
+# one run file for benchmarks/results (copy it there as <UTC time>-<machine>-gpu.json and run bench:report)
+python3 tools/cuda/bench_run.py --ours "$W/verbatim.jsonl" --theirs "$W/transformers-*.json" \
+  --commit "$(cat .carry/cuda-test/commit 2>/dev/null)" --host "$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" \
+  --command "bash tools/cuda/pack.sh; device run (carry .carry/cuda-test .carry/shared): bash tools/cuda/gpu_check.sh $SPECS $ROUNDS" \
+  --out "$OUT/gpu-run.json"
+python3 - "$OUT/gpu-run.json" <<'PY'
+import json, sys
+records = json.load(open(sys.argv[1]))["records"]
+theirs = {(r["model"], r["batch"]): r for r in records if r["impl"] == "transformers" and r["stage"] == "e2e"}
 print(f"{'model':24} {'batch':>5} {'verbatim RTFx':>14} {'encode s':>9} {'step ms':>8} {'transformers RTFx':>18} {'ratio':>6}  {'peak GiB ours/theirs':>20}")
-for r in ours:
-    name = os.path.basename(r["model"]).split("-hf-")[0]
-    t = theirs.get((name.split(" ")[0], r["batch"]))
+for r in records:
+    if r["impl"] != "verbatim":
+        continue
+    t = theirs.get((r["model"], r["batch"]))
     tr = t["rtfx"] if t else float("nan")
     theirs_peak = f"{t['peak_mem_bytes'] / 2**30:.2f}" if t else "?"
-    print(f"{name:24} {r['batch']:>5} {r['rtfx']:>14.1f} {r.get('encode_s', float('nan')):>9.3f} {r.get('step_ms', float('nan')):>8.2f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
-          f"{r.get('peak_mem_bytes', 0) / 2**30:>9.2f} / {theirs_peak}")
+    print(f"{r['model']:24} {r['batch']:>5} {r['rtfx']:>14.1f} {r.get('encode_s') or float('nan'):>9.3f} "
+          f"{r.get('step_ms') or float('nan'):>8.2f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
+          f"{(r.get('peak_mem_bytes') or 0) / 2**30:>9.2f} / {theirs_peak}")
 PY

@@ -2,8 +2,9 @@
 /**
  * The report generated from the committed results: REPORT.md (a Markdown table of end-to-end RTFx per model, ours
  * next to the peers, and of every stage) and results/rtfx.svg (the same RTFx as bars, a CPU panel and a GPU panel).
- * Inputs: the newest results/*-bench-full.json (CPU) and the newest results/*-transformers.json (GPU, written by
- * tools/transformers-bench), when present. `pnpm -F @verbatim/benchmarks bench:report` regenerates both.
+ * Inputs: the newest results/*-bench-full.json (CPU) and the newest results/*-gpu.json (GPU: ours and transformers
+ * from one tools/cuda/gpu_check.sh call, written by tools/cuda/bench_run.py), when present.
+ * `pnpm -F @verbatim/benchmarks bench:report` regenerates both.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -39,8 +40,9 @@ export function chartGroups(records) {
 }
 
 /**
- * One SVG with a panel per backend: horizontal RTFx bars (log scale would hide the ratio, so linear per panel),
- * grouped by model × dtype, coloured by implementation.
+ * One SVG with a panel per backend: horizontal RTFx bars grouped by model × dtype, coloured by implementation.
+ * Each group has its own linear scale (its fastest bar is full width): the ratio between implementations is what
+ * a group shows, and one scale for tiny and large-v3 would flatten the large models' bars to nothing.
  * @param {{ title: string, note: string, groups: ChartGroup[] }[]} panels @returns {string}
  */
 export function rtfxChartSvg(panels) {
@@ -55,7 +57,6 @@ export function rtfxChartSvg(panels) {
     y += 16;
     parts.push(`<text x="10" y="${y}" font-size="11" fill="#555">${escapeXml(panel.note)}</text>`);
     y += 14;
-    const max = Math.max(1, ...panel.groups.flatMap((group) => group.bars.map((bar) => bar.rtfx)));
     if (panel.groups.length === 0) {
       y += 16;
       parts.push(`<text x="${labelWidth}" y="${y}" font-size="12" fill="#888">no results yet</text>`);
@@ -66,6 +67,8 @@ export function rtfxChartSvg(panels) {
       parts.push(
         `<text x="10" y="${y + 12}" font-size="12" font-weight="bold">${escapeXml(group.label)}</text>`,
       );
+      y += 16; // the label on its own line: long model names must not run into the bars' names
+      const max = Math.max(1, ...group.bars.map((bar) => bar.rtfx));
       for (const bar of group.bars) {
         const impl = /** @type {keyof typeof COLORS} */ (bar.name.split(' ')[0]);
         const length = Math.max(1, (bar.rtfx / max) * chartWidth);
@@ -89,6 +92,37 @@ export function rtfxChartSvg(panels) {
   ].join('\n');
 }
 
+/**
+ * Ours next to transformers per model and batch of one GPU run: RTFx, their ratio, peak device memory.
+ * @param {readonly (BenchRecord & { peak_mem_bytes?: number, encode_s?: number, step_ms?: number })[]} records
+ * @param {string | undefined} name @param {{ commit?: string, command?: string } | undefined} run
+ * @returns {string}
+ */
+export function gpuTable(records, name, run) {
+  if (name === undefined) return 'No GPU run yet.';
+  const theirs = new Map(
+    records
+      .filter((r) => r.impl === 'transformers' && r.stage === 'e2e')
+      .map((r) => [`${r.model}/${r.batch}`, r]),
+  );
+  const gib = (/** @type {number | undefined} */ bytes) =>
+    bytes === undefined ? '?' : (bytes / 2 ** 30).toFixed(2);
+  const rows = records
+    .filter((r) => r.impl === 'verbatim' && r.stage === 'e2e')
+    .map((r) => {
+      const peer = theirs.get(`${r.model}/${r.batch}`);
+      const ratio = peer?.rtfx && r.rtfx ? `${(r.rtfx / peer.rtfx).toFixed(2)}×` : '?';
+      return `| ${r.model} | ${r.batch} | ${Number(r.rtfx).toFixed(0)}× | ${peer ? `${Number(peer.rtfx).toFixed(0)}×` : '?'} | ${ratio} | ${gib(r.peak_mem_bytes)} / ${gib(peer?.peak_mem_bytes)} |`;
+    });
+  return [
+    `Run: \`results/${name}\`, commit ${run?.commit ?? '?'}; reproduce: \`${run?.command ?? '?'}\`.`,
+    '',
+    '| model | batch | verbatim RTFx | transformers RTFx | ours / theirs | peak GiB ours / theirs |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 /** The newest file in `dir` whose name ends with `suffix`, parsed; undefined when none. @param {string} dir @param {string} suffix */
 function newest(dir, suffix) {
   const name = readdirSync(dir)
@@ -104,7 +138,7 @@ function newest(dir, suffix) {
  */
 export function writeReport(resultsDir, reportFile) {
   const cpu = newest(resultsDir, '-bench-full.json');
-  const gpu = newest(resultsDir, '-transformers.json');
+  const gpu = newest(resultsDir, '-gpu.json');
   /** @type {BenchRecord[]} */
   const cpuRecords = cpu?.run.records ?? [];
   /** @type {BenchRecord[]} */
@@ -119,8 +153,8 @@ export function writeReport(resultsDir, reportFile) {
         groups: chartGroups(cpuRecords),
       },
       {
-        title: 'GPU',
-        note: 'ours waits for the CUDA backend; transformers: tools/transformers-bench (model only)',
+        title: `GPU: ${gpu?.run.host ?? 'no run'}`,
+        note: 'RTFx, model only (encoder + 112 greedy tokens per 30 s window), seeded f16 weights; ours and transformers (fp16, sdpa) in one call',
         groups: chartGroups(gpuRecords),
       },
     ]),
@@ -131,7 +165,7 @@ export function writeReport(resultsDir, reportFile) {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...e2e.map(
       (r) =>
-        `| ${r.backend} | ${r.model} | ${r.dtype} | ${r.impl} | ${r.batch} | ${Number(r.rtfx).toFixed(1)}× | ${r.wall_s} |`,
+        `| ${r.backend} | ${r.model} | ${r.dtype} | ${r.impl} | ${r.batch} | ${Number(r.rtfx).toFixed(1)}× | ${Number(r.wall_s).toPrecision(4)} |`,
     ),
   ].join('\n');
   const text = `# Benchmark report (generated: \`pnpm -F @verbatim/benchmarks bench:report\`; do not edit)
@@ -149,6 +183,10 @@ from its own whisper-bench (encode incl. cross K/V + 112 × one decode step), mo
 per window than ours is timed for.
 
 ${e2eTable}
+
+## GPU: ours against transformers in the same call
+
+${gpuTable(gpuRecords, gpu?.name, gpu?.run)}
 
 ## Every record of the CPU run
 

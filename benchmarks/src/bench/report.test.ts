@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartGroups, rtfxChartSvg } from './report.mjs';
+import { chartGroups, gpuTable, rtfxChartSvg } from './report.mjs';
 
 const record = (impl: string, model: string, batch: number, rtfx: number | null, stage = 'e2e') => ({
   impl,
@@ -50,5 +50,29 @@ describe('rtfxChartSvg', () => {
     expect(svg).toContain('30.0×');
     expect(svg).toContain('GPU &lt;none&gt;');
     expect(svg).toContain('no results yet');
+  });
+});
+
+describe('gpuTable', () => {
+  it('puts ours next to transformers of the same model and batch, with the ratio and both peaks', () => {
+    const gpu = (impl: string, model: string, batch: number, rtfx: number, peak: number, stage = 'e2e') => ({
+      ...record(impl, model, batch, rtfx, stage),
+      backend: 'cuda',
+      peak_mem_bytes: peak,
+    });
+    const table = gpuTable(
+      [
+        gpu('verbatim', 'tiny', 64, 11261.4, 2 ** 31),
+        gpu('verbatim', 'large-v3', 16, 409, 3 * 2 ** 30),
+        gpu('transformers', 'tiny', 64, 99999, 2 ** 30, 'encoder'),
+        gpu('transformers', 'tiny', 64, 8276.1, 2 ** 30),
+      ],
+      'run-gpu.json',
+      { commit: 'abc', command: 'bash go.sh' },
+    );
+    expect(table).toContain('`results/run-gpu.json`, commit abc; reproduce: `bash go.sh`');
+    expect(table).toContain('| tiny | 64 | 11261× | 8276× | 1.36× | 2.00 / 1.00 |');
+    expect(table).toContain('| large-v3 | 16 | 409× | ? | ? | 3.00 / ? |');
+    expect(gpuTable([], undefined, undefined)).toBe('No GPU run yet.');
   });
 });
