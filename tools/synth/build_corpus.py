@@ -72,6 +72,9 @@ def parse_args(argv=None):
     p.add_argument("--markov-frac", type=float, default=0.0,
                    help="share of training utterances whose text is a new sentence walked from the training "
                         "fortunes' word trigrams (textgen.MarkovText); valid/test texts never are")
+    p.add_argument("--examples-frac", type=float, default=0.0,
+                   help="share of training utterances whose text is a WordNet usage example (Debian's wordnet-base, "
+                        "textgen.load_wordnet_examples): broad everyday English; valid/test texts never are")
     p.add_argument("--augment-prob-test", type=float, default=None,
                    help="the same for the test split (default: --augment-prob)")
     p.add_argument("--babble-pool", type=int, default=24, help="utterances rendered per babble pool")
@@ -92,7 +95,7 @@ def parse_args(argv=None):
 
 
 class Planner:
-    def __init__(self, args, src: textgen.TextSources, engines: dict):
+    def __init__(self, args, src: textgen.TextSources, engines: dict, examples: list[str] | None = None):
         self.a = args
         self.src = src
         self.engines = engines
@@ -103,6 +106,11 @@ class Planner:
         for s in src.sentences:
             self.fortunes[self.text_class(s)].append(s)
         self.markov = textgen.MarkovText(self.fortunes["train"]) if args.markov_frac > 0 else None
+        # usage examples whose text hashes to the training class only: an example equal to a valid or test sentence
+        # hashes as that sentence does, so it cannot leak
+        self.examples = [e for e in (examples or []) if self.text_class(e) == "train"]
+        if args.examples_frac > 0 and not self.examples:
+            raise textgen.MissingResource("--examples-frac needs WordNet's usage examples (none were loaded)")
 
     def text_class(self, text: str) -> str:
         return splits.text_class(text, self.a.valid_fraction, self.a.test_fraction, self.a.split_salt)
@@ -121,6 +129,9 @@ class Planner:
                 if m is not None and self.text_class(m) == want:
                     return {"text": m, "spoken": m, "kind": "markov"}
             kind = "fortune"
+        if kind == "example":  # training texts only (see plan)
+            s = self.examples[int(rng.integers(len(self.examples)))]
+            return {"text": s, "spoken": s, "kind": "example"}
         if kind == "fortune" and self.fortunes[want]:
             pool = self.fortunes[want]
             s = pool[int(rng.integers(len(pool)))]
@@ -153,10 +164,13 @@ class Planner:
         for i in range(a.n_utterances):
             rng = np.random.default_rng([a.seed, 0, i])
             split = ["train", "valid", "test"][int(rng.choice(3, p=p_split / p_split.sum()))]
-            # --markov-frac: some training fortunes become new sentences walked from the training fortunes'
+            # --markov-frac: some training texts become new sentences walked from the training fortunes'
             # trigrams (no random draw at all when 0, so corpora built without it are unchanged)
             markov = split == "train" and a.markov_frac > 0 and rng.random() < a.markov_frac
-            t = self.text(rng, splits.TEXT_CLASS_OF_SPLIT[split], {"markov": 1.0} if markov else TEXT_MIX)
+            # --examples-frac likewise: WordNet's usage examples (no draw when 0: older corpora unchanged)
+            example = split == "train" and not markov and a.examples_frac > 0 and rng.random() < a.examples_frac
+            mix = {"markov": 1.0} if markov else {"example": 1.0} if example else TEXT_MIX
+            t = self.text(rng, splits.TEXT_CLASS_OF_SPLIT[split], mix)
             v = self.voice(rng, splits.VOICE_CLASS_OF_SPLIT[split])
             aug = augment.sample_chain(rng, a.augment_prob_test if split == "test" else a.augment_prob)
             items.append({"id": f"u{i:07d}", "split": split, "text": t["text"], "spoken": t["spoken"],
@@ -269,12 +283,15 @@ def build(args) -> dict:
     try:
         engines = engines_mod.make_engines(names, args.espeak_path, args.flite_path, args.festival_path, check=True)
         src = textgen.TextSources.load(args.text_root)
+        examples = (textgen.load_wordnet_examples(textgen.find_wordnet_dir(args.text_root))
+                    if args.examples_frac > 0 else None)
+        planner = Planner(args, src, engines, examples)
     except (engines_mod.EngineMissing, textgen.MissingResource, ValueError) as e:
         raise SystemExit(f"build_corpus: {e}")
     engine_names = list(engines)
     log(f"engines: {', '.join(f'{n} ({len(e.identities())} voices)' for n, e in engines.items())}; "
-        f"{len(src.sentences)} fortune sentences, {len(src.words)} words")
-    planner = Planner(args, src, engines)
+        f"{len(src.sentences)} fortune sentences, {len(src.words)} words"
+        + (f", {len(planner.examples)} usage examples for training" if args.examples_frac > 0 else ""))
     items = planner.plan()
     os.makedirs(args.out, exist_ok=True)
     sdir = os.path.join(args.out, "shards")

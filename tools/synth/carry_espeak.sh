@@ -8,6 +8,7 @@
 #   DEST/espeak-ng-data/          the data folder (other languages' *_dict files dropped unless --full-data)
 #   DEST/share/games/fortunes/    the fortune files  (Debian packages fortunes, fortunes-min)
 #   DEST/share/dict/american-english  the word list  (Debian package wamerican)
+#   DEST/share/wordnet/examples.txt   WordNet's usage examples as sentences (Debian package wordnet-base) + copyright
 #   DEST/bin/flite + its libraries with --with-flite (Debian package flite; about 27 MB more)
 #   DEST/bin/festival + its libraries + DEST/share/festival (its Scheme library, lexicon and voices) with
 #                                 --with-festival (Debian packages festival, festvox-*; about 30 MB more)
@@ -90,6 +91,13 @@ if [ "$TEXTS" = 1 ]; then
   mkdir -p "$DEST/share/games/fortunes" "$DEST/share/dict"
   find /usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.dat' -exec cp {} "$DEST/share/games/fortunes/" \;
   cp -L "$WORDS" "$DEST/share/dict/american-english"
+  # WordNet's usage examples (training texts, build_corpus --examples-frac), extracted here: a few hundred KB
+  # instead of the 22 MB of data files, with the database's licence beside them
+  [ -f /usr/share/wordnet/data.noun ] || { echo "no /usr/share/wordnet: apt-get install -y wordnet-base" >&2; exit 1; }
+  mkdir -p "$DEST/share/wordnet"
+  python3 -c "import sys; sys.path.insert(0, '$(dirname "$0")'); import textgen; \
+print('\n'.join(textgen.wordnet_examples_from_data('/usr/share/wordnet')))" >"$DEST/share/wordnet/examples.txt"
+  cp -L /usr/share/doc/wordnet-base/copyright "$DEST/share/wordnet/copyright"
 fi
 
 # self-check with an environment that has nothing but the bundle

@@ -273,6 +273,48 @@ class TextTest(unittest.TestCase):
         self.assertIsNone(n(" ".join(["word"] * 19) + "."))
 
 
+class WordNetExamplesTest(unittest.TestCase):
+    """WordNet's usage examples as training texts, from a miniature of its data files (no package needed)."""
+
+    DATA = {
+        "data.noun": [
+            "  1 This software and database is being provided to you, the LICENSEE, by Princeton University",
+            '00001740 03 n 01 entity 0 003 ~ 00001930 n 0000 | that which is perceived; "the child was a little '
+            'fidgety"; "it was an entity of great renown"',
+            '00002137 03 n 01 grin 0 000 | a smile; "a boyish grin"',  # 3 words: too short
+            '00002452 03 n 01 quarry 0 000 | a pit; "a British term for \'quarry\' is \'stone pit\'"',
+            "00002684 03 n 01 thing 0 000 | a separate object",  # no example
+        ],
+        "data.verb": ['00001740 29 v 01 breathe 0 000 | draw air; "She breathed deeply before the long dive"'],
+        "data.adj": ['00001740 00 a 01 able 0 000 | having the means; "The child\'s able to swim already"'],
+        "data.adv": [],
+    }
+
+    def write(self, d):
+        for name, lines in self.DATA.items():
+            with open(os.path.join(d, name), "w", encoding="latin-1") as f:
+                f.write("\n".join(lines) + "\n")
+
+    def test_examples_become_whisper_style_sentences(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.write(d)
+            self.assertEqual(textgen.wordnet_examples_from_data(d), [
+                "It was an entity of great renown.", "She breathed deeply before the long dive.",
+                "The child was a little fidgety.", "The child's able to swim already."])
+            # examples.txt, when carried, is what is read
+            with open(os.path.join(d, "examples.txt"), "w") as f:
+                f.write("One sentence of the carried file.\nAnother sentence from the carried file.\n")
+            self.assertEqual(textgen.load_wordnet_examples(d),
+                             ["One sentence of the carried file.", "Another sentence from the carried file."])
+        with tempfile.TemporaryDirectory() as root:
+            with self.assertRaises(textgen.MissingResource) as caught:
+                textgen.find_wordnet_dir(root)
+            self.assertIn("wordnet-base", str(caught.exception))
+            os.makedirs(os.path.join(root, "wordnet"))
+            self.write(os.path.join(root, "wordnet"))
+            self.assertEqual(textgen.find_wordnet_dir(root), os.path.join(root, "wordnet"))
+
+
 class TrimTest(unittest.TestCase):
     def test_trim_bounds(self):
         x = np.concatenate([np.zeros(1000), sine(300.0, 16000, 0.25, 0.4), np.zeros(2000)])
@@ -426,6 +468,24 @@ class CorpusTest(unittest.TestCase):
         self.assertTrue(train_fortunes)
         for s in ("valid", "test", "align"):
             self.assertEqual([it for it in items_m if it["split"] == s], [it for it in items if it["split"] == s], s)
+
+        # --examples-frac: usage examples in training only; an example equal to a valid or test sentence (planted
+        # here) is never drawn; valid, test and align items unchanged
+        held_out = [it["text"] for it in items if it["split"] in ("valid", "test") and it["text_kind"] == "fortune"]
+        examples = [f"The example number {textgen.int_words(i)} is here." for i in range(300)] + held_out[:20]
+        args_x = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                          "--seed", "11", "--examples-frac", "0.4"])
+        planner_x = build_corpus.Planner(args_x, src, eng, examples)
+        self.assertFalse(set(planner_x.examples) & set(held_out))
+        items_x = planner_x.plan()
+        drawn = [it for it in items_x if it["text_kind"] == "example"]
+        self.assertGreater(len(drawn), 600)
+        self.assertEqual({it["split"] for it in drawn}, {"train"})
+        self.assertTrue({it["text"] for it in drawn} <= set(planner_x.examples))
+        for s in ("valid", "test", "align"):
+            self.assertEqual([it for it in items_x if it["split"] == s], [it for it in items if it["split"] == s], s)
+        with self.assertRaises(textgen.MissingResource):
+            build_corpus.Planner(args_x, src, eng, None)
 
 
 if __name__ == "__main__":

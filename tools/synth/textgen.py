@@ -11,6 +11,8 @@ For fortunes and random words both are the same string.
 Sources (Debian packages, found under a text root, /usr/share by default):
 - fortunes (``fortunes``, ``fortunes-min``): <root>/games/fortunes/*
 - word list (``wamerican``): <root>/dict/american-english or <root>/dict/words
+- usage examples (``wordnet-base``, training texts only): <root>/wordnet/data.{noun,verb,adj,adv}, or the
+  sentences already extracted from them in <root>/wordnet/examples.txt (carry_espeak.sh writes it)
 First names, surnames, cities and counted nouns are small lists written here.
 """
 
@@ -154,6 +156,52 @@ def common_words(sentences: list[str], words: list[str], min_count: int = 3) -> 
         for w in re.findall(r"[a-z]+", s.lower()):
             counts[w] = counts.get(w, 0) + 1
     return sorted(w for w, c in counts.items() if c >= min_count and w in wordset and len(w) >= 2)
+
+
+WORDNET_DATA_FILES = ("data.noun", "data.verb", "data.adj", "data.adv")
+WORDNET_EXAMPLES_FILE = "examples.txt"
+_QUOTE_AT_WORD_EDGE = re.compile(r"(^|[\s,])'|'($|[\s,.!?])")
+
+
+def find_wordnet_dir(text_root: str | None = None) -> str:
+    roots = [text_root] if text_root else ["/usr/share"]
+    for root in roots:
+        d = os.path.join(root, "wordnet")
+        if os.path.isfile(os.path.join(d, WORDNET_EXAMPLES_FILE)) or os.path.isfile(os.path.join(d, "data.noun")):
+            return d
+    raise MissingResource(
+        f"no WordNet under {roots[0]}/wordnet: install the Debian package 'wordnet-base' (apt-get install -y "
+        "wordnet-base), or pass --text-root to a carried copy with wordnet/examples.txt")
+
+
+def wordnet_examples_from_data(wordnet_dir: str) -> list[str]:
+    """The usage examples of WordNet's synsets ("the child was a little fidgety"), as Whisper-style sentences.
+
+    A data line ends with "| gloss; "example"; "example"": the quoted parts are everyday English written to show a
+    word in use, ~48,000 of them over ~150,000 words — the breadth of vocabulary and phrasing the ~10,000 fortunes
+    lack. Kept only where normalise_sentence accepts them (4-18 words, ...), unique, sorted."""
+    out = set()
+    for name in WORDNET_DATA_FILES:
+        with open(os.path.join(wordnet_dir, name), encoding="latin-1") as f:
+            for line in f:
+                if line.startswith("  ") or "|" not in line:
+                    continue  # the licence header, or a line without a gloss
+                for quoted in re.findall(r'"([^"]+)"', line.split("|", 1)[1]):
+                    s = normalise_sentence(quoted)
+                    # quotation marks inside ("a British term for 'quarry' is ...") do not survive the split
+                    # on double quotes reliably, and no one hears them: only apostrophes within words stay
+                    if s is not None and not _QUOTE_AT_WORD_EDGE.search(s):
+                        out.add(s)
+    return sorted(out)
+
+
+def load_wordnet_examples(wordnet_dir: str) -> list[str]:
+    """examples.txt when present (one sentence a line), else extracted from the data files."""
+    path = os.path.join(wordnet_dir, WORDNET_EXAMPLES_FILE)
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f if line.strip()]
+    return wordnet_examples_from_data(wordnet_dir)
 
 
 class TextSources:
