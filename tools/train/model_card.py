@@ -55,7 +55,9 @@ def card(args) -> str:
         "",
         "tools/synth: Debian's espeak-ng (many voices and variants), flite and festival at varied rate, pitch and volume;",
         "texts from Debian's fortunes (filtered sentences), templates (numbers, dates, times, money, names), random",
-        "`wamerican` words and new sentences walked from the training fortunes' trigrams; 70% augmented (white, pink and",
+        "`wamerican` words and new sentences walked from the training fortunes' trigrams"
+        + ("; WordNet's usage examples (Debian `wordnet-base`)" if args.wordnet else "")
+        + "; 70% augmented (white, pink and",
         "babble noise down to 0 dB SNR, reverberation, 8 kHz telephone band, gain, clipping). Whisper's training format:",
         "30 s windows of several utterances, timestamp tokens (60%), previous-text prompts (30%), no-speech windows (4%).",
         "The test split holds sentences and voice settings training never saw (corpus seed 777001).",
@@ -117,7 +119,9 @@ def card(args) -> str:
         "## Licence",
         "",
         "MIT, as the rest of verbatim. Trained only on audio synthesized by espeak-ng (GPL-3.0-or-later), flite",
-        "(BSD-style) and festival (MIT-style) from texts in Debian's `fortunes`, `fortunes-min` and `wamerican`; no",
+        "(BSD-style) and festival (MIT-style) from texts in Debian's `fortunes`, `fortunes-min` and `wamerican`"
+        + (" and WordNet 3.0's usage examples (Princeton University's WordNet licence, permissive)" if args.wordnet else "")
+        + "; no",
         "third-party weights. The tokenizer files are OpenAI's (MIT; LICENSE.openai-whisper beside them).",
         "",
     ]
@@ -134,6 +138,8 @@ def main(argv=None):
     p.add_argument("--synth-test")
     p.add_argument("--steps", default="?")
     p.add_argument("--gpu-minutes", default="?")
+    p.add_argument("--wordnet", action="store_true",
+                   help="training texts included WordNet's usage examples (gpu_run.sh train --examples-frac)")
     p.add_argument("--out")
     args = p.parse_args(argv)
     text = card(args)

@@ -124,6 +124,15 @@ class Sequences(unittest.TestCase):
         self.assertEqual(p, [T.START_OF_PREV, 4, 5, 6])
         self.assertEqual(T.build_prompt(rng, [[1]], False, 1), [])
 
+    def test_prompts_are_as_long_as_inference_makes_them_half_the_time(self):
+        rng = np.random.default_rng(3)
+        counts = [T.prompt_text_count(rng) for _ in range(2000)]
+        self.assertEqual((min(counts), max(counts)), (1, 15))
+        self.assertAlmostEqual(sum(c <= 3 for c in counts) / len(counts), 0.5, delta=0.05)
+        self.assertEqual(T.MAX_PROMPT_TOKENS, 223)
+        texts = [[100 + i] * 20 for i in range(15)]  # 300 tokens of earlier text: cut to whisper's 223
+        self.assertEqual(len(T.build_prompt(rng, texts, False, T.MAX_PROMPT_TOKENS)), 223)
+
     def test_training_pair_ignores_the_prompt_and_start_of_transcript(self):
         seq = [T.SOT, T.EN, T.TRANSCRIBE, T.NO_TIMESTAMPS, 100, T.EOT]
         prompt = [T.START_OF_PREV, 7, 8]

@@ -270,8 +270,9 @@ class BatchMaker:
             seq = list(T.NO_SPEECH_SEQUENCE) if quiet else T.build_sequence(segs, ts)
             prompt = []
             if not quiet and rng.random() < self.args.p_prompt:
-                texts = [pool.text_ids[int(rng.integers(n))] for _ in range(int(rng.integers(1, 4)))]
-                prompt = T.build_prompt(rng, texts, bool(rng.random() < 0.5), T.MAX_TARGET_POSITIONS - (len(seq) - 1))
+                texts = [pool.text_ids[int(rng.integers(n))] for _ in range(T.prompt_text_count(rng))]
+                room = min(T.MAX_PROMPT_TOKENS, T.MAX_TARGET_POSITIONS - (len(seq) - 1))
+                prompt = T.build_prompt(rng, texts, bool(rng.random() < 0.5), room)
             seqs.append((prompt + seq, len(prompt)))
             silent.append(quiet)
             c = []
