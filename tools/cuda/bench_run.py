@@ -62,7 +62,7 @@ def main():
                      "same seeded weights; ratios only within one run",
            "records": records}
     with open(a.out, "w") as f:
-        json.dump(run, f, indent=1)
+        json.dump(run, f, indent=2)
         f.write("\n")
     print(f"{len(records)} records -> {a.out}")
 
