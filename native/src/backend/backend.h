@@ -6,6 +6,10 @@
 // Conventions for every operation:
 // - Activations are f32, row-major and contiguous; "[M, K]" means any tensor of M · K elements whose last
 //   dimension is K (a [B, T, D] activation is a [B · T, D] matrix).
+// - KV caches are kv_cache_dtype(): f32, or f16 on a backend that keeps them narrow. Only the operations that
+//   fill or read caches take f16 tensors (Linear's out, Attention's k and v, CopyRows' src and dst); a
+//   backend that keeps caches in f32 refuses them there with Error kBackend, and an f16 tensor anywhere else
+//   is a caller's bug (kInternal).
 // - Weight matrices come from PrepareWeight(…, WeightUse::kMatrix) and may be f32, f16 or bf16; arithmetic
 //   is f32. Vectors (biases, norm parameters, positional tables) come from PrepareWeight(…,
 //   WeightUse::kVector) and are f32.
@@ -60,14 +64,21 @@ class Backend {
   /** The most device memory (weights + workspace) in use at once so far; 0 for the CPU, whose memory is the
    * host's. */
   virtual std::size_t peak_device_bytes() const { return 0; }
+  /**
+   * The dtype the model should allocate its KV caches in (Allocate(shape, kv_cache_dtype())): f32, or f16
+   * where attention rounds its operands to f16 anyway, so that caches take half the memory and attention over
+   * them reads half the bytes.
+   */
+  virtual DType kv_cache_dtype() const { return DType::kF32; }
 
   // ---- Memory ----
 
   /**
-   * A new zero-filled f32 tensor on this backend's device, for activations, caches and workspaces.
-   * @throws Error kOom.
+   * A new zero-filled tensor on this backend's device, for activations, caches and workspaces: f32, or f16
+   * for a KV cache on a backend whose kv_cache_dtype() is f16.
+   * @throws Error kOom; kBackend for a dtype the backend does not compute with.
    */
-  virtual Tensor Allocate(const std::vector<int64_t>& shape) = 0;
+  virtual Tensor Allocate(const std::vector<int64_t>& shape, DType dtype = DType::kF32) = 0;
 
   /**
    * The form of a host weight (typically a view of a memory-mapped file) this backend computes with. The CPU
@@ -87,7 +98,7 @@ class Backend {
 
   /**
    * out[M, N] (=, gelu =, +=) x[M, K] · weight[N, K]ᵀ + bias[N]. `bias` may be empty (Whisper's k_proj).
-   * `out` must not alias `x`.
+   * `out` must not alias `x`. An f16 `out` (a cross-attention KV cache) takes LinearEpilogue::kStore only.
    */
   virtual void Linear(
       const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out);
@@ -119,7 +130,7 @@ class Backend {
    * and head, for q, out [B, T_q, D] and k, v [B, T_k, D], D = n_heads · head_dim, heads side by side in D.
    * `past_lengths` (host, B entries) nullptr: every query sees all T_k keys (encoder, cross-attention).
    * Otherwise causal over a KV cache: query i of sequence b sees keys [0, past_lengths[b] + i]; keys beyond
-   * are never read, so T_k may be the cache's capacity.
+   * are never read, so T_k may be the cache's capacity. k and v are f32, or both f16 (KV caches).
    */
   virtual void Attention(
       const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out);
@@ -127,7 +138,8 @@ class Backend {
   /**
    * dst[b, dst_first_rows[b] + i] = src[b, src_first_rows[b] + i] for i < n_rows, src [B, T_src, D] and dst
    * [B, T_dst, D]; a nullptr row array means all zeros. Appends new keys/values to a KV cache; picks each
-   * sequence's last position for its logits.
+   * sequence's last position for its logits. f32 → f32, and for f16 caches f32 → f16 (rounded to nearest)
+   * and f16 → f16.
    */
   virtual void CopyRows(
       const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst);

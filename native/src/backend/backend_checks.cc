@@ -24,6 +24,18 @@ void CheckF32(const Tensor& tensor, Device device, const char* operation, const 
     Fail(ErrorCode::kInternal, operation, what, " must be f32, found ", DTypeName(tensor.dtype()));
 }
 
+void CheckCacheOperand(
+    const Tensor& tensor, KvCacheDTypes caches, Device device, const char* operation, const char* what) {
+  CheckOnDevice(tensor, device, operation, what);
+  const DType dtype = tensor.dtype();
+  if (dtype == DType::kF32 || (dtype == DType::kF16 && caches == KvCacheDTypes::kF32OrF16))
+    return;
+  if (dtype == DType::kF16)
+    Fail(ErrorCode::kBackend, operation, what, " is f16, but this backend keeps KV caches in f32 only");
+  Fail(ErrorCode::kInternal, operation, what, " must be f32",
+       caches == KvCacheDTypes::kF32OrF16 ? " or f16" : "", ", found ", DTypeName(dtype));
+}
+
 void CheckRank(const Tensor& tensor, int rank, const char* operation, const char* what) {
   if (tensor.rank() != rank) {
     Fail(ErrorCode::kInternal, operation, what, " must have rank ", rank, ", found shape ",
@@ -49,13 +61,18 @@ int64_t RowsOf(const Tensor& tensor, int64_t width, const char* operation, const
 LinearShape CheckLinear(const Tensor& x,
                         const Tensor& weight,
                         const Tensor& bias,
+                        LinearEpilogue epilogue,
                         const Tensor& out,
                         Device device,
+                        KvCacheDTypes caches,
                         const char* operation) {
   CheckF32(x, device, operation, "x");
   CheckOnDevice(weight, device, operation, "the weight");
   CheckRank(weight, 2, operation, "the weight");
-  CheckF32(out, device, operation, "out");
+  CheckCacheOperand(out, caches, device, operation, "out");
+  // An f16 out is a cross-attention cache being filled: nothing adds to it or takes its GELU.
+  if (out.dtype() == DType::kF16 && epilogue != LinearEpilogue::kStore)
+    Fail(ErrorCode::kInternal, operation, "an f16 out takes LinearEpilogue::kStore only");
   LinearShape shape{0, weight.dim(0), weight.dim(1)};
   shape.m = RowsOf(x, shape.k, operation, "x");
   CheckElements(out, shape.m * shape.n, operation, "out");
@@ -153,11 +170,16 @@ void CheckAttention(const Tensor& q,
                     const int* past_lengths,
                     const Tensor& out,
                     Device device,
+                    KvCacheDTypes caches,
                     const char* operation) {
-  for (const Tensor* tensor : std::initializer_list<const Tensor*>{&q, &k, &v, &out}) {
-    CheckF32(*tensor, device, operation, "q, k, v and out");
+  CheckF32(q, device, operation, "q");
+  CheckF32(out, device, operation, "out");
+  CheckCacheOperand(k, caches, device, operation, "k");
+  CheckCacheOperand(v, caches, device, operation, "v");
+  if (k.dtype() != v.dtype())
+    Fail(ErrorCode::kInternal, operation, "k is ", DTypeName(k.dtype()), " but v is ", DTypeName(v.dtype()));
+  for (const Tensor* tensor : std::initializer_list<const Tensor*>{&q, &k, &v, &out})
     CheckRank(*tensor, 3, operation, "q, k, v and out");
-  }
   const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);
   if (k.shape() != v.shape() || out.shape() != q.shape() || k.dim(0) != n_batch || k.dim(2) != d_model ||
       n_heads <= 0 || d_model % n_heads != 0) {
@@ -180,9 +202,12 @@ void CheckCopyRows(const Tensor& src,
                    const int* dst_first_rows,
                    const Tensor& dst,
                    Device device,
+                   KvCacheDTypes caches,
                    const char* operation) {
-  CheckF32(src, device, operation, "src");
-  CheckF32(dst, device, operation, "dst");
+  CheckCacheOperand(src, caches, device, operation, "src");
+  CheckCacheOperand(dst, caches, device, operation, "dst");
+  if (src.dtype() == DType::kF16 && dst.dtype() == DType::kF32)
+    Fail(ErrorCode::kInternal, operation, "src is f16 and dst f32: CopyRows narrows, never widens");
   CheckRank(src, 3, operation, "src");
   CheckRank(dst, 3, operation, "dst");
   if (dst.dim(0) != src.dim(0) || dst.dim(2) != src.dim(2))

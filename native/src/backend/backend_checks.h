@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "backend/backend.h"
 #include "tensor/tensor.h"
 
 namespace verbatim {
@@ -18,15 +19,27 @@ void CheckElements(const Tensor& tensor, int64_t expected, const char* operation
 /** The number of rows of `width` elements in `tensor`. */
 int64_t RowsOf(const Tensor& tensor, int64_t width, const char* operation, const char* what);
 
-/** Linear's x, weight, bias and out (all on `device`): returns {m, n, k}. */
+/** The dtypes a backend takes for KV-cache operands: f32 only, or f16 as well (Backend::kv_cache_dtype()). */
+enum class KvCacheDTypes { kF32Only, kF32OrF16 };
+/**
+ * On `device` and f32, or f16 where `caches` allows it: an f16 tensor on a backend of kF32Only fails with
+ * kBackend, any other dtype with kInternal.
+ */
+void CheckCacheOperand(
+    const Tensor& tensor, KvCacheDTypes caches, Device device, const char* operation, const char* what);
+
+/** Linear's x, weight, bias and out (all on `device`; an f16 out is a cache, with kStore): returns {m, n, k}.
+ */
 struct LinearShape {
   int64_t m, n, k;
 };
 LinearShape CheckLinear(const Tensor& x,
                         const Tensor& weight,
                         const Tensor& bias,
+                        LinearEpilogue epilogue,
                         const Tensor& out,
                         Device device,
+                        KvCacheDTypes caches,
                         const char* operation);
 
 /** LayerNorm's tensors: returns the number of rows. */
@@ -58,7 +71,7 @@ int64_t CheckConv1dGelu(const Tensor& x,
 void CheckPositionalEmbedding(
     const Tensor& table, const int* first_positions, const Tensor& x, Device device, const char* operation);
 
-/** Attention's q, k, v, out, heads and cache lengths (see Backend::Attention). */
+/** Attention's q, k, v, out, heads and cache lengths (see Backend::Attention; k and v of one dtype). */
 void CheckAttention(const Tensor& q,
                     const Tensor& k,
                     const Tensor& v,
@@ -66,15 +79,17 @@ void CheckAttention(const Tensor& q,
                     const int* past_lengths,
                     const Tensor& out,
                     Device device,
+                    KvCacheDTypes caches,
                     const char* operation);
 
-/** CopyRows' tensors and every sequence's source and destination rows. */
+/** CopyRows' tensors (f32 → f32, f32 → f16, f16 → f16) and every sequence's source and destination rows. */
 void CheckCopyRows(const Tensor& src,
                    const int* src_first_rows,
                    int n_rows,
                    const int* dst_first_rows,
                    const Tensor& dst,
                    Device device,
+                   KvCacheDTypes caches,
                    const char* operation);
 
 }  // namespace verbatim

@@ -7,7 +7,7 @@
 
 namespace verbatim {
 
-/** out = x · Wᵀ + b. */
+/** out = x · Wᵀ + b; `out` may be an f16 KV cache (Backend::Linear). */
 inline void Project(Backend& backend, const Tensor& x, const LinearWeights& linear, Tensor& out) {
   backend.Linear(x, linear.weight, linear.bias, LinearEpilogue::kStore, out);
 }

@@ -9,12 +9,13 @@
 namespace verbatim {
 
 WhisperDecoder::WhisperDecoder(Backend& backend, const WhisperWeights& weights, const Tensor& audio)
-    : backend_(backend), weights_(weights) {
+    : backend_(backend), weights_(weights), cache_dtype_(backend.kv_cache_dtype()) {
   layers_.reserve(weights.decoder.layers.size());
   for (const DecoderLayerWeights& layer : weights.decoder.layers) {
     LayerCache cache;
-    cache.cross_keys = backend.Allocate(audio.shape());
-    cache.cross_values = backend.Allocate(audio.shape());
+    // Projected straight into the cache's dtype: Linear writes an f16 cache itself.
+    cache.cross_keys = backend.Allocate(audio.shape(), cache_dtype_);
+    cache.cross_values = backend.Allocate(audio.shape(), cache_dtype_);
     Project(backend, audio, layer.cross_attention.key, cache.cross_keys);
     Project(backend, audio, layer.cross_attention.value, cache.cross_values);
     layers_.push_back(std::move(cache));
@@ -27,8 +28,8 @@ void WhisperDecoder::AllocateRowCaches(int n_rows) {
   for (LayerCache& cache : layers_) {
     cache.keys = Tensor();  // the old caches go before the new ones are allocated
     cache.values = Tensor();
-    cache.keys = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state});
-    cache.values = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state});
+    cache.keys = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state}, cache_dtype_);
+    cache.values = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state}, cache_dtype_);
   }
 }
 
@@ -180,7 +181,7 @@ void WhisperDecoder::ReorderRows(const std::vector<int>& sources) {
   const std::vector<int64_t> flat = {1, n_rows * n_ctx, width};
   Tensor scratch;
   if (n_saved > 0 && longest_saved > 0)
-    scratch = backend_.Allocate({1, static_cast<int64_t>(n_saved) * longest_saved, width});
+    scratch = backend_.Allocate({1, static_cast<int64_t>(n_saved) * longest_saved, width}, cache_dtype_);
   for (LayerCache& cache : layers_) {
     for (Tensor* tensor : {&cache.keys, &cache.values}) {
       Tensor rows = tensor->View(flat);

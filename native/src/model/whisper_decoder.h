@@ -64,6 +64,7 @@ class WhisperDecoder {
   void ReorderRows(const std::vector<int>& sources);
 
  private:
+  /** In the backend's kv_cache_dtype(): f32, or f16 on a GPU running a 16-bit model. */
   struct LayerCache {
     Tensor cross_keys, cross_values;  // [n_windows, n_audio_ctx, d]
     Tensor keys, values;              // [n_batch, n_text_ctx, d]
@@ -87,6 +88,7 @@ class WhisperDecoder {
 
   Backend& backend_;
   const WhisperWeights& weights_;
+  const DType cache_dtype_;  // the backend's kv_cache_dtype(), asked once: every cache has it
   std::vector<LayerCache> layers_;
   std::vector<int> rows_per_window_;
   std::vector<int> lengths_;

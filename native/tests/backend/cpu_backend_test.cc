@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "backend/test_data.h"
 
@@ -329,7 +330,7 @@ class BareBackend final : public Backend {
   std::string name() const override { return "bare"; }
   Device device() const override { return Device::kCuda; }
   int n_threads() const override { return 1; }
-  Tensor Allocate(const std::vector<int64_t>&) override { return Tensor(); }
+  Tensor Allocate(const std::vector<int64_t>&, DType) override { return Tensor(); }
   Tensor PrepareWeight(const Tensor& weight, WeightUse) override { return weight; }
   std::size_t weight_copy_bytes() const override { return 0; }
   void Upload(const float*, Tensor&) override {}
@@ -361,6 +362,36 @@ TEST(CpuBackend, RejectsTensorsOnAnotherDevice) {
     EXPECT_EQ(error.code(), ErrorCode::kBackend);
     EXPECT_STREQ(error.what(), "[CpuBackend::LayerNorm] the gain is not in CPU memory");
   }
+}
+
+TEST(CpuBackend, KeepsKvCachesInF32AndRefusesF16Tensors) {
+  CpuBackend backend(1);
+  EXPECT_EQ(backend.kv_cache_dtype(), DType::kF32);
+  auto expect_refused = [](const std::function<void()>& operation, const char* message) {
+    try {
+      operation();
+      ADD_FAILURE() << "expected: " << message;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kBackend);
+      EXPECT_STREQ(error.what(), message);
+    }
+  };
+  expect_refused(
+      [&] {
+        backend.Allocate({2, 4}, DType::kF16);
+      },
+      "[CpuBackend::Allocate] cannot allocate f16: the cpu backend computes in f32 only (its "
+      "kv_cache_dtype() is f32)");
+  // An f16 tensor made elsewhere reaches no kernel, which would read its bits as floats.
+  Tensor half_cache = Tensor::Zeros(DType::kF16, {1, 4, 8}), half_out = Tensor::Zeros(DType::kF16, {2, 8});
+  Tensor q = backend.Allocate({1, 2, 8}), out = backend.Allocate({1, 2, 8});
+  const Tensor weight = backend.Allocate({8, 8});
+  expect_refused([&] { backend.Attention(q, half_cache, half_cache, 2, nullptr, out); },
+                 "[CpuBackend::Attention] k is f16, but this backend keeps KV caches in f32 only");
+  expect_refused([&] { backend.CopyRows(q, nullptr, 2, nullptr, half_cache); },
+                 "[CpuBackend::CopyRows] dst is f16, but this backend keeps KV caches in f32 only");
+  expect_refused([&] { backend.Linear(q, weight, Tensor(), LinearEpilogue::kStore, half_out); },
+                 "[CpuBackend::Linear] out is f16, but this backend keeps KV caches in f32 only");
 }
 
 }  // namespace

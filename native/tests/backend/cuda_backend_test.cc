@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -24,6 +25,7 @@ namespace verbatim {
 namespace {
 
 using testing::F32Tensor;
+using testing::FloatToHalf;
 using testing::InMemoryWeightStore;
 using testing::RandomFloats;
 using testing::RandomWeights;
@@ -73,6 +75,30 @@ TEST(CreateBackend, PicksTheDeviceAskedForAndExplainsAFallback) {
 
 #ifdef VERBATIM_WITH_CUDA
 
+/** The value of f16 bits (zero, subnormal, normal, infinity). */
+float HalfToFloat(uint16_t bits) {
+  const int exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff;
+  const float magnitude = exponent == 0    ? std::ldexp(static_cast<float>(mantissa), -24)
+                          : exponent == 31 ? std::numeric_limits<float>::infinity()
+                                           : std::ldexp(static_cast<float>(mantissa | 0x400), exponent - 25);
+  return (bits & 0x8000) != 0 ? -magnitude : magnitude;
+}
+
+/** Each value rounded to f16 (to nearest even), as bits. */
+std::vector<uint16_t> HalfBits(const std::vector<float>& values) {
+  std::vector<uint16_t> bits(values.size());
+  std::transform(values.begin(), values.end(), bits.begin(), FloatToHalf);
+  return bits;
+}
+
+/** Each value rounded to f16 and widened back: what an f16 KV cache holds for it. */
+std::vector<float> RoundedToHalf(const std::vector<float>& values) {
+  std::vector<float> rounded(values.size());
+  std::transform(values.begin(), values.end(), rounded.begin(),
+                 [](float value) { return HalfToFloat(FloatToHalf(value)); });
+  return rounded;
+}
+
 class CudaBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -93,6 +119,26 @@ class CudaBackendTest : public ::testing::Test {
     std::vector<float> host(static_cast<std::size_t>(tensor.numel()));
     cuda_->Download(tensor, host.data());
     return host;
+  }
+  /** An f16 tensor [B, T, D] holding `host` rounded to f16, written as a cache is (CopyRows from f32). */
+  Tensor HalfOnGpu(const std::vector<int64_t>& shape, const std::vector<float>& host) {
+    Tensor half = cuda_->Allocate(shape, DType::kF16);
+    cuda_->CopyRows(ToGpu(shape, host), nullptr, static_cast<int>(shape[1]), nullptr, half);
+    return half;
+  }
+  /** The bits of an f16 tensor (Download takes f32 only). */
+  std::vector<uint16_t> HalfBitsFromGpu(const Tensor& tensor) {
+    std::vector<uint16_t> bits(static_cast<std::size_t>(tensor.numel()));
+    // The backend's stream does not synchronise with cudaMemcpy's: wait for everything first.
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(bits.data(), tensor.raw(), tensor.nbytes(), cudaMemcpyDeviceToHost), cudaSuccess);
+    return bits;
+  }
+  std::vector<float> HalfsFromGpu(const Tensor& tensor) {
+    const std::vector<uint16_t> bits = HalfBitsFromGpu(tensor);
+    std::vector<float> values(bits.size());
+    std::transform(bits.begin(), bits.end(), values.begin(), HalfToFloat);
+    return values;
   }
 
   std::unique_ptr<CudaBackend> cuda_;
@@ -123,6 +169,44 @@ TEST_F(CudaBackendTest, LinearMatchesTheCpuForEveryDtypeAndEpilogue) {
             << c.m << "×" << c.n << "×" << c.k << " " << DTypeName(dtype) << " epilogue "
             << static_cast<int>(epilogue);
       }
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, LinearWritesAnF16CacheForEveryWeightDtype) {
+  struct Case {
+    int64_t m, n, k;
+  };
+  for (const Case c : {Case{1, 37, 96}, Case{9, 530, 64}, Case{1500, 384, 384}}) {
+    for (DType dtype : {DType::kF16, DType::kF32, DType::kBF16}) {
+      for (bool with_bias : {false, true}) {  // Whisper's k_proj has none, v_proj one
+        const auto weights = RandomWeights(dtype, {c.n, c.k}, 15);
+        const auto x = RandomFloats(static_cast<std::size_t>(c.m * c.k), 16);
+        const auto bias = RandomFloats(static_cast<std::size_t>(c.n), 17);
+        Tensor cpu_out = F32Tensor({c.m, c.n}, std::vector<float>(static_cast<std::size_t>(c.m * c.n)));
+        cpu_->Linear(F32Tensor({c.m, c.k}, x), cpu_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                     with_bias ? F32Tensor({c.n}, bias) : Tensor(), LinearEpilogue::kStore, cpu_out);
+        Tensor gpu_out = cuda_->Allocate({c.m, c.n}, DType::kF16);
+        cuda_->Linear(ToGpu({c.m, c.k}, x), cuda_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                      with_bias ? cuda_->PrepareWeight(F32Tensor({c.n}, bias), WeightUse::kVector) : Tensor(),
+                      LinearEpilogue::kStore, gpu_out);
+        // The sums rounded to f16 (about 3e-4); 16-bit weights also round the activations to their type.
+        const double tolerance = dtype == DType::kBF16 ? 1e-2 : 2e-3;
+        EXPECT_LE(RelativeL2(HalfsFromGpu(gpu_out), ToVector(cpu_out)), tolerance)
+            << c.m << "×" << c.n << "×" << c.k << " " << DTypeName(dtype) << " bias " << with_bias;
+      }
+    }
+  }
+  // A cache is only ever stored into: adding to one, or a GELU, is a caller's bug.
+  const Tensor weight =
+      cuda_->PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 18).tensor, WeightUse::kMatrix);
+  Tensor half_out = cuda_->Allocate({2, 8}, DType::kF16);
+  for (LinearEpilogue epilogue : {LinearEpilogue::kAccumulate, LinearEpilogue::kGelu}) {
+    try {
+      cuda_->Linear(cuda_->Allocate({2, 8}), weight, Tensor(), epilogue, half_out);
+      ADD_FAILURE() << "an f16 out takes kStore only";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kInternal) << error.what();
     }
   }
 }
@@ -195,6 +279,40 @@ TEST_F(CudaBackendTest, EmbeddingsPositionsAndRowCopiesMatchTheCpu) {
   EXPECT_EQ(FromGpu(gpu_dst), ToVector(cpu_dst));
 }
 
+TEST_F(CudaBackendTest, CopyRowsRoundsIntoAnF16CacheAndMovesRowsBetweenF16Caches) {
+  auto src = RandomFloats(3 * 6 * 64, 35, -3.0f, 3.0f);
+  src[0] = 1e-6f;     // subnormal in f16
+  src[1] = 65519.0f;  // the largest value that rounds to f16's largest, 65504
+  src[2] = 2049.0f;   // halfway between f16's 2048 and 2050: to even, 2048
+  src[3] = -0.1f;     // inexact
+  const int src_rows[] = {0, 3, 4}, dst_rows[] = {2, 0, 8};
+  const std::vector<float> start(3 * 10 * 64, 0.5f);
+  // The CPU's f32 copy, rounded: what the GPU's f16 cache must hold, bit for bit.
+  Tensor cpu_dst = F32Tensor({3, 10, 64}, start);
+  cpu_->CopyRows(F32Tensor({3, 6, 64}, src), src_rows, 2, dst_rows, cpu_dst);
+  Tensor half_dst = HalfOnGpu({3, 10, 64}, start);
+  cuda_->CopyRows(ToGpu({3, 6, 64}, src), src_rows, 2, dst_rows, half_dst);
+  EXPECT_EQ(HalfBitsFromGpu(half_dst), HalfBits(ToVector(cpu_dst)));
+
+  // f16 → f16 (beam search reordering cache rows through a scratch cache): the bits move unchanged.
+  const int from[] = {2, 0, 8}, to[] = {0, 4, 1};
+  Tensor cpu_moved = F32Tensor({3, 6, 64}, std::vector<float>(3 * 6 * 64));
+  cpu_->CopyRows(cpu_dst, from, 2, to, cpu_moved);
+  Tensor half_moved = cuda_->Allocate({3, 6, 64}, DType::kF16);
+  cuda_->CopyRows(half_dst, from, 2, to, half_moved);
+  EXPECT_EQ(HalfBitsFromGpu(half_moved), HalfBits(ToVector(cpu_moved)));
+
+  // Caches are never widened back into activations; and no other dtype is a cache.
+  Tensor wide = cuda_->Allocate({3, 6, 64});
+  EXPECT_THROW(cuda_->CopyRows(half_moved, nullptr, 1, nullptr, wide), Error);
+  try {
+    cuda_->Allocate({2, 4}, DType::kBF16);
+    ADD_FAILURE() << "a bf16 tensor must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kBackend);
+  }
+}
+
 struct AttentionCase {
   int64_t batch, queries, keys, d_model;
   int heads;
@@ -207,11 +325,18 @@ struct AttentionOnTheCpu {
   std::vector<int> past;
 };
 
-AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu, const AttentionCase& c) {
+/** `kv_dtype` f16: the keys and values are those an f16 cache holds (rounded), in f32 for the CPU. */
+AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu,
+                                       const AttentionCase& c,
+                                       DType kv_dtype = DType::kF32) {
   AttentionOnTheCpu run;
   run.q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
   run.k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
   run.v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 43);
+  if (kv_dtype == DType::kF16) {
+    run.k = RoundedToHalf(run.k);
+    run.v = RoundedToHalf(run.v);
+  }
   run.past.resize(static_cast<std::size_t>(c.batch));
   for (int64_t b = 0; b < c.batch; ++b)
     run.past[b] = static_cast<int>((b * 97) % (c.keys - c.queries + 1));
@@ -223,19 +348,29 @@ AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu, const AttentionCase& c) 
   return run;
 }
 
-/** Relative L2 distance of `gpu`'s attention from the CPU backend's on the case's seeded data. */
-double AttentionErrorAgainstTheCpu(CudaBackend& gpu, CpuBackend& cpu, const AttentionCase& c) {
-  const AttentionOnTheCpu expected = RunAttentionOnTheCpu(cpu, c);
+/**
+ * Relative L2 distance of `gpu`'s attention from the CPU backend's on the case's seeded data, with k and v
+ * in `kv_dtype` on the GPU (f16: caches written by CopyRows; the CPU gets the same rounded values in f32).
+ */
+double AttentionErrorAgainstTheCpu(CudaBackend& gpu,
+                                   CpuBackend& cpu,
+                                   const AttentionCase& c,
+                                   DType kv_dtype = DType::kF32) {
+  const AttentionOnTheCpu expected = RunAttentionOnTheCpu(cpu, c, kv_dtype);
   const int* lengths = c.cached ? expected.past.data() : nullptr;
   auto to_gpu = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
     Tensor tensor = gpu.Allocate(shape);
     gpu.Upload(host.data(), tensor);
     return tensor;
   };
+  auto cache_on_gpu = [&](const std::vector<float>& host) {
+    Tensor cache = gpu.Allocate({c.batch, c.keys, c.d_model}, kv_dtype);
+    gpu.CopyRows(to_gpu(cache.shape(), host), nullptr, static_cast<int>(c.keys), nullptr, cache);
+    return cache;
+  };
   Tensor gpu_out = gpu.Allocate({c.batch, c.queries, c.d_model});
-  gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, expected.q),
-                to_gpu({c.batch, c.keys, c.d_model}, expected.k),
-                to_gpu({c.batch, c.keys, c.d_model}, expected.v), c.heads, lengths, gpu_out);
+  gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, expected.q), cache_on_gpu(expected.k),
+                cache_on_gpu(expected.v), c.heads, lengths, gpu_out);
   std::vector<float> host(expected.q.size());
   gpu.Download(gpu_out, host.data());
   return RelativeL2(host, expected.out);
@@ -265,18 +400,53 @@ TEST_F(CudaBackendTest, AttentionMatchesTheCpuWithAndWithoutACache) {
                                 {1, 1, 1, 64, 1, false}});
 }
 
-TEST_F(CudaBackendTest, EncoderAttentionTakesTensorCoresOnlyIn16BitModels) {
+TEST_F(CudaBackendTest, EncoderAttentionAndF16CachesOnlyIn16BitModels) {
   const AttentionCase encoder{2, 1500, 1500, 384, 6, false};
   EXPECT_LE(AttentionErrorAgainstTheCpu(*cuda_, *cpu_, encoder), 1e-5);  // no 16-bit weight yet: exact
+  EXPECT_EQ(cuda_->kv_cache_dtype(), DType::kF32);
   cuda_->PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
   const double half = AttentionErrorAgainstTheCpu(*cuda_, *cpu_, encoder);
   EXPECT_LE(half, 2e-3);
   EXPECT_GT(half, 1e-6);  // f16 operands: close, not exact — the flash kernel ran
+  EXPECT_EQ(cuda_->kv_cache_dtype(), DType::kF16);
   setenv("VERBATIM_CUDA_ATTENTION", "exact", 1);
   CudaBackend exact(0);
   unsetenv("VERBATIM_CUDA_ATTENTION");
   exact.PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
   EXPECT_LE(AttentionErrorAgainstTheCpu(exact, *cpu_, encoder), 1e-5);
+  EXPECT_EQ(exact.kv_cache_dtype(), DType::kF32);
+}
+
+TEST_F(CudaBackendTest, AttentionReadsF16KeysAndValues) {
+  // Rounded once when the cache is written, the keys and values are then read exactly: the split and
+  // per-query kernels stay as close to the CPU (on the same rounded values) as over f32 caches. A decoder
+  // step over 1,500 audio frames, one over a self-attention cache, a start sequence of 4, 20 causal queries
+  // (per query), a head width of 128 (per query).
+  for (const AttentionCase& c :
+       {AttentionCase{2, 1, 1500, 384, 6, false}, AttentionCase{3, 1, 448, 384, 6, true},
+        AttentionCase{2, 4, 448, 384, 6, true}, AttentionCase{2, 20, 448, 384, 6, true},
+        AttentionCase{2, 5, 40, 128, 1, true}}) {
+    EXPECT_LE(AttentionErrorAgainstTheCpu(*cuda_, *cpu_, c, DType::kF16), 1e-5)
+        << c.batch << "×" << c.queries << "×" << c.keys << " cached " << c.cached;
+  }
+  // Many queries without a mask (cross-attention for beams or a prompt) take the flash kernel on f16 caches,
+  // whatever the weights: Q and the softmax weights are rounded to f16 too. At tiny's and large-v3's widths.
+  for (const AttentionCase& c :
+       {AttentionCase{2, 20, 1500, 384, 6, false}, AttentionCase{1, 48, 1500, 1280, 20, false}}) {
+    const double flash = AttentionErrorAgainstTheCpu(*cuda_, *cpu_, c, DType::kF16);
+    EXPECT_LE(flash, 2e-3) << c.queries << " queries, d " << c.d_model;
+    EXPECT_GT(flash, 1e-6) << c.queries << " queries, d " << c.d_model;  // f16 operands: the flash kernel ran
+  }
+  // k and v are one cache each, of one dtype.
+  Tensor q = cuda_->Allocate({1, 1, 64}), out = cuda_->Allocate({1, 1, 64});
+  try {
+    cuda_->Attention(q, cuda_->Allocate({1, 8, 64}, DType::kF16), cuda_->Allocate({1, 8, 64}), 1, nullptr,
+                     out);
+    ADD_FAILURE() << "k f16 with v f32 must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kInternal);
+    EXPECT_STREQ(error.what(), "[CudaBackend::Attention] k is f16 but v is f32");
+  }
 }
 
 TEST_F(CudaBackendTest, TheFlashAttentionKernelMatchesTheCpu) {

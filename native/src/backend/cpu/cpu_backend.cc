@@ -47,7 +47,11 @@ void WidenToF32(const SimdKernels& kernels, DType dtype, const void* in, int64_t
 
 CpuBackend::CpuBackend(int n_threads, const SimdKernels& kernels) : context_(n_threads, kernels) {}
 
-Tensor CpuBackend::Allocate(const std::vector<int64_t>& shape) {
+Tensor CpuBackend::Allocate(const std::vector<int64_t>& shape, DType dtype) {
+  if (dtype != DType::kF32) {
+    Fail(ErrorCode::kBackend, "CpuBackend::Allocate", "cannot allocate ", DTypeName(dtype),
+         ": the cpu backend computes in f32 only (its kv_cache_dtype() is f32)");
+  }
   return Tensor::Zeros(DType::kF32, shape);
 }
 
@@ -74,7 +78,8 @@ void CpuBackend::Download(const Tensor& src, float* host) {
 
 void CpuBackend::Linear(
     const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
-  const LinearShape shape = CheckLinear(x, weight, bias, out, Device::kCpu, "CpuBackend::Linear");
+  const LinearShape shape = CheckLinear(x, weight, bias, epilogue, out, Device::kCpu, KvCacheDTypes::kF32Only,
+                                        "CpuBackend::Linear");
   CpuLinear(context_, x.data<float>(), shape.m, shape.k, weight, BiasOrNull(bias), epilogue,
             out.data<float>());
 }
@@ -168,7 +173,8 @@ void CpuBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor&
 
 void CpuBackend::Attention(
     const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
-  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCpu, "CpuBackend::Attention");
+  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCpu, KvCacheDTypes::kF32Only,
+                 "CpuBackend::Attention");
   AttentionShape shape;
   shape.n_batch = q.dim(0);
   shape.n_queries = q.dim(1);
@@ -181,7 +187,8 @@ void CpuBackend::Attention(
 
 void CpuBackend::CopyRows(
     const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst) {
-  CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCpu, "CpuBackend::CopyRows");
+  CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCpu, KvCacheDTypes::kF32Only,
+                "CpuBackend::CopyRows");
   const int64_t width = src.dim(2);
   for (int64_t batch = 0; batch < src.dim(0); ++batch) {
     const int64_t src_first = src_first_rows == nullptr ? 0 : src_first_rows[batch];

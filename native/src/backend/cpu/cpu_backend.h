@@ -23,7 +23,8 @@ class CpuBackend final : public Backend {
   Device device() const override { return Device::kCpu; }
   int n_threads() const override { return context_.n_threads(); }
 
-  Tensor Allocate(const std::vector<int64_t>& shape) override;
+  /** f32 only: the CPU computes every activation and cache in f32 (kv_cache_dtype() is f32). */
+  Tensor Allocate(const std::vector<int64_t>& shape, DType dtype = DType::kF32) override;
   Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) override;
   std::size_t weight_copy_bytes() const override { return weight_copy_bytes_.load(); }
   void Upload(const float* host, Tensor& dst) override;

@@ -143,6 +143,10 @@ std::size_t CudaBackend::peak_device_bytes() const {
   return state_->weight_bytes.load() + static_cast<std::size_t>(pool_high);
 }
 
+DType CudaBackend::kv_cache_dtype() const {
+  return half_attention_ && !exact_attention_ ? DType::kF16 : DType::kF32;
+}
+
 std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operation) {
   void* pointer = nullptr;
   CheckCuda(cudaMallocAsync(&pointer, bytes == 0 ? 1 : bytes, state_->stream), operation,
@@ -186,17 +190,21 @@ cuda_kernels::IntArray CudaBackend::Ints(const int* host,
   return array;
 }
 
-Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape) {
+Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape, DType dtype) {
   constexpr const char* kOperation = "CudaBackend::Allocate";
+  if (dtype != DType::kF32 && dtype != DType::kF16) {
+    Fail(ErrorCode::kBackend, kOperation, "cannot allocate ", DTypeName(dtype),
+         ": the cuda backend keeps activations in f32 and KV caches in f32 or f16");
+  }
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   int64_t n = 1;
   for (int64_t extent : shape)
     n *= extent;
-  const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(float);
+  const std::size_t bytes = static_cast<std::size_t>(n) * DTypeSize(dtype);
   std::shared_ptr<void> memory = Scratch(bytes, kOperation);
   CheckCuda(cudaMemsetAsync(memory.get(), 0, bytes, state_->stream), kOperation, "zero-filling");
-  return Tensor(DType::kF32, shape, memory.get(), memory, Device::kCuda);
+  return Tensor(dtype, shape, memory.get(), memory, Device::kCuda);
 }
 
 Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
@@ -258,7 +266,7 @@ void CudaBackend::Download(const Tensor& src, float* host) {
 }
 
 void CudaBackend::Gemm(
-    const float* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, float* out) {
+    const float* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, void* out, DType out_dtype) {
   constexpr const char* kOperation = "CudaBackend::Linear";
   const int64_t n = weight.dim(0);
   const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
@@ -286,17 +294,19 @@ void CudaBackend::Gemm(
     b = narrow;
   }
   // Row-major out[M, N] = x[M, K] · W[N, K]ᵀ is column-major outᵀ[N, M] = W · xᵀ: W read transposed.
-  const int status = state_->api->gemm_ex(
-      state_->cublas, kCublasOpT, kCublasOpN, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k),
-      &alpha, weight.raw(), type, static_cast<int>(k), b, type, static_cast<int>(k), &beta, out, CUDA_R_32F,
-      static_cast<int>(n), kCublasCompute32F, kCublasGemmDefault);
+  const int status = state_->api->gemm_ex(state_->cublas, kCublasOpT, kCublasOpN, static_cast<int>(n),
+                                          static_cast<int>(m), static_cast<int>(k), &alpha, weight.raw(),
+                                          type, static_cast<int>(k), b, type, static_cast<int>(k), &beta, out,
+                                          out_dtype == DType::kF16 ? CUDA_R_16F : CUDA_R_32F,
+                                          static_cast<int>(n), kCublasCompute32F, kCublasGemmDefault);
   if (status != kCublasStatusSuccess)
     Fail(ErrorCode::kBackend, kOperation, "cublasGemmEx ", m, "×", n, "×", k, ": ", CublasStatusName(status));
 }
 
 void CudaBackend::Linear(
     const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
-  const LinearShape shape = CheckLinear(x, weight, bias, out, Device::kCuda, "CudaBackend::Linear");
+  const LinearShape shape = CheckLinear(x, weight, bias, epilogue, out, Device::kCuda,
+                                        KvCacheDTypes::kF32OrF16, "CudaBackend::Linear");
   const int64_t m = shape.m, n = shape.n, k = shape.k;
   if (m == 0)
     return;
@@ -304,12 +314,36 @@ void CudaBackend::Linear(
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return std::string(epilogue == LinearEpilogue::kGelu ? "Linear+gelu " : "Linear ") + Dims({m, n, k}) +
-           " " + DTypeName(weight.dtype());
+           " " + DTypeName(weight.dtype()) + (out.dtype() == DType::kF16 ? " → f16" : "");
   });
+  if (out.dtype() == DType::kF16) {
+    LinearIntoHalf(x.data<float>(), m, k, weight, bias.empty() ? nullptr : bias.data<float>(), out);
+    return;
+  }
   Gemm(x.data<float>(), m, k, weight, epilogue == LinearEpilogue::kAccumulate, out.data<float>());
   cuda_kernels::BiasEpilogue(out.data<float>(), bias.empty() ? nullptr : bias.data<float>(), m, n,
                              epilogue == LinearEpilogue::kGelu, state_->stream);
   CheckLaunch("CudaBackend::Linear");
+}
+
+void CudaBackend::LinearIntoHalf(
+    const float* x, int64_t m, int64_t k, const Tensor& weight, const float* bias, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Linear";
+  const int64_t n = weight.dim(0);
+  cuda_kernels::Half* half_out = out.data<cuda_kernels::Half>();
+  if (weight.dtype() == DType::kF16) {
+    // Straight into the cache: cuBLAS rounds its f32 sums to f16 once (the bias, if any, rounds once more).
+    Gemm(x, m, k, weight, false, half_out, DType::kF16);
+    cuda_kernels::BiasEpilogue(half_out, bias, m, n, false, state_->stream);
+  } else {
+    // cuBLAS writes f16 only from f16 operands: f32 and bf16 weights go through an f32 buffer.
+    std::shared_ptr<void> wide = Scratch(static_cast<std::size_t>(m * n) * sizeof(float), kOperation);
+    float* wide_out = static_cast<float*>(wide.get());
+    Gemm(x, m, k, weight, false, wide_out);
+    cuda_kernels::BiasEpilogue(wide_out, bias, m, n, false, state_->stream);
+    cuda_kernels::F32ToF16(wide_out, half_out, m * n, state_->stream);
+  }
+  CheckLaunch(kOperation);
 }
 
 void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out) {
@@ -397,15 +431,17 @@ void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor
 void CudaBackend::Attention(
     const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Attention";
-  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCuda, kOperation);
+  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCuda, KvCacheDTypes::kF32OrF16, kOperation);
   const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);
   if (d_model / n_heads > 128)
     Fail(ErrorCode::kInternal, kOperation, "head width ", d_model / n_heads, " exceeds the kernel's 128");
   const bool causal = past_lengths != nullptr;
+  const bool half_kv = k.dtype() == DType::kF16;
+  // f16 keys and values are rounded already: tensor cores lose little more on them, whatever the model.
+  const bool tensor_cores = half_kv || (half_attention_ && !exact_attention_);
   enum class Kernel { kFlash, kSplit, kPerQuery };
   Kernel kernel = Kernel::kPerQuery;
-  if (!causal && half_attention_ && !exact_attention_ &&
-      cuda_kernels::FlashAttentionApplies(n_queries, d_model, n_heads, causal)) {
+  if (!causal && tensor_cores && cuda_kernels::FlashAttentionApplies(n_queries, d_model, n_heads, causal)) {
     kernel = Kernel::kFlash;
   } else if (cuda_kernels::SplitAttentionApplies(n_queries, d_model, n_heads)) {
     kernel = Kernel::kSplit;
@@ -415,49 +451,68 @@ void CudaBackend::Attention(
   const ProfileScope profile(profile_.get(), [&] {
     const char* names[] = {"flash", "split", "per-query"};
     return std::string("Attention/") + names[static_cast<int>(kernel)] + " q" + Dims({n_batch, n_queries}) +
-           " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) + (causal ? " causal" : "");
+           " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) + (causal ? " causal" : "") +
+           (half_kv ? " f16" : "");
   });
   std::shared_ptr<void> keep;
   const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
-  switch (kernel) {
-    case Kernel::kFlash:
-      cuda_kernels::FlashAttention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries,
-                                   n_keys, d_model, n_heads, out.data<float>(), state_->stream);
-      break;
-    case Kernel::kSplit: {
-      const int64_t n_partials =
-          cuda_kernels::SplitAttentionScratchFloats(n_batch, n_queries, n_keys, n_heads);
-      void* partials =
-          Reused(Reuse::kAttentionPartials, static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
-      cuda_kernels::SplitAttention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries,
-                                   n_keys, d_model, n_heads, lengths, static_cast<float*>(partials),
-                                   out.data<float>(), state_->stream);
-      break;
+  // `keys` and `values` are float or Half: the kernels are templated on the cache's element.
+  auto run = [&](const auto* keys, const auto* values) {
+    switch (kernel) {
+      case Kernel::kFlash:
+        cuda_kernels::FlashAttention(q.data<float>(), keys, values, n_batch, n_queries, n_keys, d_model,
+                                     n_heads, out.data<float>(), state_->stream);
+        break;
+      case Kernel::kSplit: {
+        const int64_t n_partials =
+            cuda_kernels::SplitAttentionScratchFloats(n_batch, n_queries, n_keys, n_heads);
+        void* partials = Reused(Reuse::kAttentionPartials,
+                                static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
+        cuda_kernels::SplitAttention(q.data<float>(), keys, values, n_batch, n_queries, n_keys, d_model,
+                                     n_heads, lengths, static_cast<float*>(partials), out.data<float>(),
+                                     state_->stream);
+        break;
+      }
+      case Kernel::kPerQuery:
+        cuda_kernels::Attention(q.data<float>(), keys, values, n_batch, n_queries, n_keys, d_model, n_heads,
+                                lengths, out.data<float>(), state_->stream);
+        break;
     }
-    case Kernel::kPerQuery:
-      cuda_kernels::Attention(q.data<float>(), k.data<float>(), v.data<float>(), n_batch, n_queries, n_keys,
-                              d_model, n_heads, lengths, out.data<float>(), state_->stream);
-      break;
-  }
+  };
+  if (half_kv)
+    run(k.data<cuda_kernels::Half>(), v.data<cuda_kernels::Half>());
+  else
+    run(k.data<float>(), v.data<float>());
   CheckLaunch(kOperation);
 }
 
 void CudaBackend::CopyRows(
     const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst) {
   constexpr const char* kOperation = "CudaBackend::CopyRows";
-  CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCuda, kOperation);
+  CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCuda, KvCacheDTypes::kF32OrF16,
+                kOperation);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
-    return "CopyRows " + Dims({src.dim(0), n_rows, src.dim(2)});
+    return "CopyRows " + Dims({src.dim(0), n_rows, src.dim(2)}) + " " + DTypeName(src.dtype()) + "→" +
+           DTypeName(dst.dtype());
   });
   const int64_t n_batch = src.dim(0);
   std::shared_ptr<void> keep_src, keep_dst;
   const cuda_kernels::IntArray src_first = Ints(src_first_rows, n_batch, keep_src, kOperation);
   const cuda_kernels::IntArray dst_first = Ints(dst_first_rows, n_batch, keep_dst, kOperation);
   // One launch for the whole batch: a KV-cache append happens twice a layer every step.
-  cuda_kernels::CopyRows(src.data<float>(), src.dim(1), src_first, dst.data<float>(), dst.dim(1), dst_first,
-                         n_batch, n_rows, src.dim(2), state_->stream);
+  auto copy = [&](const auto* from, auto* to) {
+    cuda_kernels::CopyRows(from, src.dim(1), src_first, to, dst.dim(1), dst_first, n_batch, n_rows,
+                           src.dim(2), state_->stream);
+  };
+  using cuda_kernels::Half;
+  if (src.dtype() == DType::kF16)
+    copy(src.data<Half>(), dst.data<Half>());  // CheckCopyRows: an f16 source has an f16 destination
+  else if (dst.dtype() == DType::kF16)
+    copy(src.data<float>(), dst.data<Half>());  // a KV-cache append, rounded to f16
+  else
+    copy(src.data<float>(), dst.data<float>());
   CheckLaunch(kOperation);
 }
 

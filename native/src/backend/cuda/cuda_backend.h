@@ -1,7 +1,8 @@
 // The CUDA backend: the Backend interface on one NVIDIA GPU. Weights live in device memory in their stored
-// dtype; activations are f32. Linear runs on cuBLAS (fp32 GEMM for f32 weights; f16/bf16 weights take the
-// activations narrowed to the same type on tensor cores, accumulating in fp32); attention is one fused kernel
-// that never materialises the score matrix. Everything is enqueued on one stream; Download waits for it.
+// dtype; activations are f32; a 16-bit model's KV caches are f16 (kv_cache_dtype). Linear runs on cuBLAS
+// (fp32 GEMM for f32 weights; f16/bf16 weights take the activations narrowed to the same type on tensor
+// cores, accumulating in fp32); attention is one fused kernel that never materialises the score matrix.
+// Everything is enqueued on one stream; Download waits for it.
 //
 // Attention: FlashAttention on tensor cores for the encoder (flash_attention.h, 16-bit models), split-key
 // "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. Still to come: fp16
@@ -39,8 +40,15 @@ class CudaBackend final : public Backend {
   std::string device_name() const override { return device_name_; }
   /** The most device memory in use at once since the backend started (bytes, as the driver reports it). */
   std::size_t peak_device_bytes() const override;
+  /**
+   * f16 exactly when attention takes f16 operands anyway (a 16-bit matrix weight was prepared, and
+   * VERBATIM_CUDA_ATTENTION is not "exact"): such a model's keys and values come from GEMMs on f16-rounded
+   * activations already. f32 otherwise, so that an f32 model stays exact.
+   */
+  DType kv_cache_dtype() const override;
 
-  Tensor Allocate(const std::vector<int64_t>& shape) override;
+  /** f32, or f16 for KV caches (Error kBackend for another dtype). */
+  Tensor Allocate(const std::vector<int64_t>& shape, DType dtype = DType::kF32) override;
   Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) override;
   std::size_t weight_copy_bytes() const override { return weight_copy_bytes_.load(); }
   void Upload(const float* host, Tensor& dst) override;
@@ -71,8 +79,20 @@ class CudaBackend final : public Backend {
   void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
 
  private:
-  /** out[M, N] (= or +=) x[M, K] · weight[N, K]ᵀ on cuBLAS; bias and GELU are applied by the caller. */
-  void Gemm(const float* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, float* out);
+  /**
+   * out[M, N] (= or +=) x[M, K] · weight[N, K]ᵀ on cuBLAS; bias and GELU are applied by the caller. `out`
+   * holds `out_dtype` elements: f32, or f16 (for f16 weights only: cuBLAS writes f16 from f16 operands).
+   */
+  void Gemm(const float* x,
+            int64_t m,
+            int64_t k,
+            const Tensor& weight,
+            bool accumulate,
+            void* out,
+            DType out_dtype = DType::kF32);
+  /** out[M, N] = x · weightᵀ + bias into an f16 KV cache (Linear's f16 out; `bias` may be null). */
+  void LinearIntoHalf(
+      const float* x, int64_t m, int64_t k, const Tensor& weight, const float* bias, Tensor& out);
   /** Device scratch of `bytes`, freed in stream order when the returned owner goes. */
   std::shared_ptr<void> Scratch(std::size_t bytes, const char* operation);
   /** Scratch that operations of one kind reuse call after call (one stream: a call's kernels run after the
@@ -85,13 +105,12 @@ class CudaBackend final : public Backend {
   cuda_kernels::IntArray Ints(const int* host, int64_t n, std::shared_ptr<void>& keep, const char* operation);
 
   std::shared_ptr<CudaStreamState> state_;
-  std::unique_ptr<CudaProfile> profile_;
+  std::unique_ptr<CudaProfile> profile_;  // VERBATIM_CUDA_PROFILE=1; destroyed before the stream it times
   struct ReusedBuffer {
     std::shared_ptr<void> memory;
     std::size_t bytes = 0;
   };
-  ReusedBuffer reused_[static_cast<int>(
-      Reuse::kCount)];  // VERBATIM_CUDA_PROFILE=1; destroyed before the stream it times
+  ReusedBuffer reused_[static_cast<int>(Reuse::kCount)];
   std::string device_name_;
   // Many-query attention (the encoder) runs on tensor cores with f16 operands once a 16-bit matrix weight has
   // been prepared: such a model's GEMMs round their inputs to 16 bits already. An f32 model keeps exact f32

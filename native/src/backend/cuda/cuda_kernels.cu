@@ -75,18 +75,53 @@ __device__ float Widen(uint16_t bits, bool bf16) {
   return bf16 ? __uint_as_float(static_cast<unsigned>(bits) << 16) : __half2float(__ushort_as_half(bits));
 }
 
+/** A cache element's value: f32 as it is, f16 widened. */
+__device__ float AsFloat(float value) {
+  return value;
+}
+__device__ float AsFloat(__half value) {
+  return __half2float(value);
+}
+
+/** `value` stored as element type T: f32 as it is, f16 rounded to nearest. */
+template <typename T>
+__device__ T StoredAs(float value);
+template <>
+__device__ float StoredAs<float>(float value) {
+  return value;
+}
+template <>
+__device__ __half StoredAs<__half>(float value) {
+  return __float2half_rn(value);
+}
+
+/** The kernels' view of a launcher's elements: Half is __half, float stays float. */
+const float* OnDevice(const float* elements) {
+  return elements;
+}
+float* OnDevice(float* elements) {
+  return elements;
+}
+const __half* OnDevice(const Half* elements) {
+  return reinterpret_cast<const __half*>(elements);
+}
+__half* OnDevice(Half* elements) {
+  return reinterpret_cast<__half*>(elements);
+}
+
 __global__ void WidenKernel(const uint16_t* in, bool bf16, float* out, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i < n)
     out[i] = Widen(in[i], bf16);
 }
 
-__global__ void BiasEpilogueKernel(float* out, const float* bias, int64_t total, int64_t n, bool gelu) {
+template <typename Out>
+__global__ void BiasEpilogueKernel(Out* out, const float* bias, int64_t total, int64_t n, bool gelu) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= total)
     return;
-  float value = out[i] + (bias != nullptr ? bias[i % n] : 0.0f);
-  out[i] = gelu ? Gelu(value) : value;
+  float value = AsFloat(out[i]) + (bias != nullptr ? bias[i % n] : 0.0f);
+  out[i] = StoredAs<Out>(gelu ? Gelu(value) : value);
 }
 
 __global__ void LayerNormKernel(
@@ -169,9 +204,10 @@ __global__ void EmbedKernel(
                       : Widen(static_cast<const uint16_t*>(table)[source], dtype == 2);
 }
 
+template <typename KV>
 __global__ void AttentionKernel(const float* q,
-                                const float* k,
-                                const float* v,
+                                const KV* k,
+                                const KV* v,
                                 int64_t n_queries,
                                 int64_t n_keys,
                                 int64_t d_model,
@@ -199,13 +235,13 @@ __global__ void AttentionKernel(const float* q,
   }
   float running_max = -INFINITY, running_sum = 0.0f;
   for (int64_t key = 0; key < visible; ++key) {
-    const float* k_row = k + (batch * n_keys + key) * d_model + head * head_dim;
-    const float* v_row = v + (batch * n_keys + key) * d_model + head * head_dim;
+    const KV* k_row = k + (batch * n_keys + key) * d_model + head * head_dim;
+    const KV* v_row = v + (batch * n_keys + key) * d_model + head * head_dim;
     float score = 0.0f;
     for (int i = 0; i < kMaxHeadDimPerLane; ++i) {
       const int64_t d = lane + kWarp * i;
       if (d < head_dim)
-        score += q_part[i] * k_row[d];
+        score += q_part[i] * AsFloat(k_row[d]);
     }
     score = WarpSum(score);
     const float new_max = fmaxf(running_max, score);
@@ -214,7 +250,7 @@ __global__ void AttentionKernel(const float* q,
     running_sum = running_sum * correction + weight;
     for (int i = 0; i < kMaxHeadDimPerLane; ++i) {
       const int64_t d = lane + kWarp * i;
-      acc[i] = acc[i] * correction + (d < head_dim ? weight * v_row[d] : 0.0f);
+      acc[i] = acc[i] * correction + (d < head_dim ? weight * AsFloat(v_row[d]) : 0.0f);
     }
     running_max = new_max;
   }
@@ -239,15 +275,46 @@ int64_t SplitCount(int64_t n_rows, int64_t n_keys) {
   return std::max<int64_t>(1, std::min(wanted, most));
 }
 
+/** q_row · key for one 64-wide f32 key row, read as float4. */
+__device__ float ScoreKey(const float (&q_row)[kSplitHeadDim], const float* key) {
+  const float4* k4 = reinterpret_cast<const float4*>(key);
+  float score = 0.0f;
+  for (int i = 0; i < kSplitHeadDim / 4; ++i) {
+    const float4 part = k4[i];
+    score += q_row[4 * i] * part.x + q_row[4 * i + 1] * part.y + q_row[4 * i + 2] * part.z +
+             q_row[4 * i + 3] * part.w;
+  }
+  return score;
+}
+
+/** q_row · key for one 64-wide f16 key row, read 8 halves (16 B) at a time and widened in pairs. */
+__device__ float ScoreKey(const float (&q_row)[kSplitHeadDim], const __half* key) {
+  constexpr int kHalvesPerLoad = 8;
+  const uint4* k8 = reinterpret_cast<const uint4*>(key);
+  float score = 0.0f;
+  for (int i = 0; i < kSplitHeadDim / kHalvesPerLoad; ++i) {
+    const uint4 bits = k8[i];
+    const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&bits.x));
+    const float2 b = __half22float2(*reinterpret_cast<const __half2*>(&bits.y));
+    const float2 c = __half22float2(*reinterpret_cast<const __half2*>(&bits.z));
+    const float2 d = __half22float2(*reinterpret_cast<const __half2*>(&bits.w));
+    const float* q = q_row + kHalvesPerLoad * i;
+    score += q[0] * a.x + q[1] * a.y + q[2] * b.x + q[3] * b.y;
+    score += q[4] * c.x + q[5] * c.y + q[6] * d.x + q[7] * d.y;
+  }
+  return score;
+}
+
 /**
  * One warp, one share of the keys of one (sequence, head, query) row. Each lane scores its own key of a
  * 32-key chunk (a whole 64-float dot product, q held in registers), so the softmax bookkeeping runs once a
  * chunk rather than once a key; the weighted values are then summed with lanes splitting the 64 dimensions
  * (lane l: l and l + 32), each key's weight broadcast from the lane that scored it.
  */
+template <typename KV>
 __global__ void SplitAttentionKernel(const float* q,
-                                     const float* k,
-                                     const float* v,
+                                     const KV* k,
+                                     const KV* v,
                                      int64_t n_queries,
                                      int64_t n_keys,
                                      int64_t d_model,
@@ -277,21 +344,12 @@ __global__ void SplitAttentionKernel(const float* q,
     q_row[4 * i + 2] = part.z * scale;
     q_row[4 * i + 3] = part.w * scale;
   }
-  const float* k_base = k + batch * n_keys * d_model + head * kSplitHeadDim;
-  const float* v_base = v + batch * n_keys * d_model + head * kSplitHeadDim;
+  const KV* k_base = k + batch * n_keys * d_model + head * kSplitHeadDim;
+  const KV* v_base = v + batch * n_keys * d_model + head * kSplitHeadDim;
   float running_max = -INFINITY, running_sum = 0.0f, acc_low = 0.0f, acc_high = 0.0f;
   for (int64_t chunk = begin; chunk < end; chunk += kWarp) {
     const int64_t key = chunk + lane;
-    float score = -INFINITY;
-    if (key < end) {
-      const float4* k4 = reinterpret_cast<const float4*>(k_base + key * d_model);
-      score = 0.0f;
-      for (int i = 0; i < kSplitHeadDim / 4; ++i) {
-        const float4 part = k4[i];
-        score += q_row[4 * i] * part.x + q_row[4 * i + 1] * part.y + q_row[4 * i + 2] * part.z +
-                 q_row[4 * i + 3] * part.w;
-      }
-    }
+    const float score = key < end ? ScoreKey(q_row, k_base + key * d_model) : -INFINITY;
     const float new_max = fmaxf(running_max, WarpMax(score));  // finite: the chunk has at least one key
     const float weight = key < end ? expf(score - new_max) : 0.0f;
     const float correction = expf(running_max - new_max);  // 0 on the first chunk (max was −∞)
@@ -301,9 +359,9 @@ __global__ void SplitAttentionKernel(const float* q,
     const int in_chunk = static_cast<int>(min(static_cast<int64_t>(kWarp), end - chunk));
     for (int j = 0; j < in_chunk; ++j) {
       const float w = __shfl_sync(0xffffffffu, weight, j);
-      const float* v_row = v_base + (chunk + j) * d_model;
-      acc_low += w * v_row[lane];
-      acc_high += w * v_row[lane + kWarp];
+      const KV* v_row = v_base + (chunk + j) * d_model;
+      acc_low += w * AsFloat(v_row[lane]);
+      acc_high += w * AsFloat(v_row[lane + kWarp]);
     }
     running_max = new_max;
   }
@@ -349,11 +407,12 @@ __global__ void MergeSplitsKernel(const float* partials,
   out_row[lane + kWarp] = high / sum;
 }
 
-/** One thread per float of the copied rows of every sequence. */
-__global__ void CopyRowsKernel(const float* src,
+/** One thread per element of the copied rows of every sequence. */
+template <typename Source, typename Destination>
+__global__ void CopyRowsKernel(const Source* src,
                                int64_t src_rows_per_batch,
                                const __grid_constant__ IntArray src_first,
-                               float* dst,
+                               Destination* dst,
                                int64_t dst_rows_per_batch,
                                const __grid_constant__ IntArray dst_first,
                                int64_t n_rows,
@@ -367,7 +426,7 @@ __global__ void CopyRowsKernel(const float* src,
   const int64_t row = within / width, column = within % width;
   const int64_t from = (batch * src_rows_per_batch + At(src_first, batch) + row) * width + column;
   const int64_t to = (batch * dst_rows_per_batch + At(dst_first, batch) + row) * width + column;
-  dst[to] = src[from];
+  dst[to] = StoredAs<Destination>(AsFloat(src[from]));
 }
 
 constexpr int kArgMaxThreads = 256;
@@ -427,9 +486,10 @@ int64_t SplitAttentionScratchFloats(int64_t n_batch, int64_t n_queries, int64_t 
   return n_rows * SplitCount(n_rows, n_keys) * kSplitPartialFloats;
 }
 
+template <typename KV>
 void SplitAttention(const float* q,
-                    const float* k,
-                    const float* v,
+                    const KV* k,
+                    const KV* v,
                     int64_t n_batch,
                     int64_t n_queries,
                     int64_t n_keys,
@@ -448,15 +508,17 @@ void SplitAttention(const float* q,
   const dim3 grid(static_cast<unsigned>((n_splits + kSplitWarpsPerBlock - 1) / kSplitWarpsPerBlock),
                   static_cast<unsigned>(n_rows));
   SplitAttentionKernel<<<grid, kSplitWarpsPerBlock * kWarp, 0, AsStream(stream)>>>(
-      q, k, v, n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_splits, keys_per_split, partials);
+      q, OnDevice(k), OnDevice(v), n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_splits,
+      keys_per_split, partials);
   MergeSplitsKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(
       partials, n_rows, n_splits, n_queries, d_model, n_heads, out);
 }
 
-void CopyRows(const float* src,
+template <typename Source, typename Destination>
+void CopyRows(const Source* src,
               int64_t src_rows_per_batch,
               const IntArray& src_first,
-              float* dst,
+              Destination* dst,
               int64_t dst_rows_per_batch,
               const IntArray& dst_first,
               int64_t n_batch,
@@ -466,7 +528,8 @@ void CopyRows(const float* src,
   const int64_t total = n_batch * n_rows * width;
   if (total > 0)
     CopyRowsKernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(
-        src, src_rows_per_batch, src_first, dst, dst_rows_per_batch, dst_first, n_rows, width, total);
+        OnDevice(src), src_rows_per_batch, src_first, OnDevice(dst), dst_rows_per_batch, dst_first, n_rows,
+        width, total);
 }
 
 void F32ToF16(const float* in, uint16_t* out, int64_t n, Stream stream) {
@@ -485,10 +548,11 @@ void WidenToF32(const uint16_t* in, bool bf16, float* out, int64_t n, Stream str
     WidenKernel<<<Blocks(n), kThreads, 0, AsStream(stream)>>>(in, bf16, out, n);
 }
 
-void BiasEpilogue(float* out, const float* bias, int64_t rows, int64_t n, bool gelu, Stream stream) {
+template <typename Out>
+void BiasEpilogue(Out* out, const float* bias, int64_t rows, int64_t n, bool gelu, Stream stream) {
   const int64_t total = rows * n;
   if (total > 0 && (bias != nullptr || gelu))
-    BiasEpilogueKernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(out, bias, total, n, gelu);
+    BiasEpilogueKernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(OnDevice(out), bias, total, n, gelu);
 }
 
 void LayerNorm(const float* x,
@@ -551,9 +615,10 @@ void EmbedTokens(const int32_t* tokens,
     EmbedKernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(tokens, table, dtype, width, total, out);
 }
 
+template <typename KV>
 void Attention(const float* q,
-               const float* k,
-               const float* v,
+               const KV* k,
+               const KV* v,
                int64_t n_batch,
                int64_t n_queries,
                int64_t n_keys,
@@ -567,7 +632,7 @@ void Attention(const float* q,
     return;
   const float scale = 1.0f / sqrtf(static_cast<float>(d_model / n_heads));
   AttentionKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(
-      q, k, v, n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_rows, out);
+      q, OnDevice(k), OnDevice(v), n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_rows, out);
 }
 
 void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out, Stream stream) {
@@ -575,5 +640,26 @@ void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out,
     ArgMaxRowsKernel<<<static_cast<unsigned>(n_rows), kArgMaxThreads, 0, AsStream(stream)>>>(x, n_columns,
                                                                                              out);
 }
+
+// The element types the backend launches with: f32 activations and caches, and f16 (Half) caches; kept
+// compact so that each pair reads side by side.
+// clang-format off
+template void BiasEpilogue(float*, const float*, int64_t, int64_t, bool, Stream);
+template void BiasEpilogue(Half*, const float*, int64_t, int64_t, bool, Stream);
+template void Attention(const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, int,
+                        const IntArray&, float*, Stream);
+template void Attention(const float*, const Half*, const Half*, int64_t, int64_t, int64_t, int64_t, int,
+                        const IntArray&, float*, Stream);
+template void SplitAttention(const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, int,
+                             const IntArray&, float*, float*, Stream);
+template void SplitAttention(const float*, const Half*, const Half*, int64_t, int64_t, int64_t, int64_t, int,
+                             const IntArray&, float*, float*, Stream);
+template void CopyRows(const float*, int64_t, const IntArray&, float*, int64_t, const IntArray&, int64_t, int64_t,
+                       int64_t, Stream);
+template void CopyRows(const float*, int64_t, const IntArray&, Half*, int64_t, const IntArray&, int64_t, int64_t,
+                       int64_t, Stream);
+template void CopyRows(const Half*, int64_t, const IntArray&, Half*, int64_t, const IntArray&, int64_t, int64_t,
+                       int64_t, Stream);
+// clang-format on
 
 }  // namespace verbatim::cuda_kernels

@@ -9,6 +9,12 @@ namespace verbatim::cuda_kernels {
 
 using Stream = void*;
 
+/**
+ * An f16 element as host code sees it: the bits of an IEEE half (__half in the kernels). KV caches of 16-bit
+ * models are f16; a kernel templated on its cache element takes float or Half.
+ */
+using Half = uint16_t;
+
 /** The most host ints an IntArray carries inside a kernel's launch parameters. */
 constexpr int kInlineInts = 256;
 
@@ -33,8 +39,12 @@ void F32ToBF16(const float* in, uint16_t* out, int64_t n, Stream stream);
 /** Widen stored weights: out[i] = (float) in[i], `bf16` chooses the source format. */
 void WidenToF32(const uint16_t* in, bool bf16, float* out, int64_t n, Stream stream);
 
-/** out[r, c] = (gelu)(out[r, c] + bias[c]) for out [rows, n]; `bias` may be null. */
-void BiasEpilogue(float* out, const float* bias, int64_t rows, int64_t n, bool gelu, Stream stream);
+/**
+ * out[r, c] = (gelu)(out[r, c] + bias[c]) for out [rows, n]; `bias` may be null. `Out` float, or Half (the
+ * sum in f32, rounded to f16 once more).
+ */
+template <typename Out>
+void BiasEpilogue(Out* out, const float* bias, int64_t rows, int64_t n, bool gelu, Stream stream);
 
 /** Row-wise LayerNorm of x [rows, width] into out (which may be x). */
 void LayerNorm(const float* x,
@@ -83,11 +93,13 @@ void EmbedTokens(const int32_t* tokens,
  * Multi-head attention without materialising scores: one warp per (sequence, head, query) with an online
  * softmax over the keys it may see (all, or past_lengths[b] + query + 1 when past_lengths is not null).
  * head_dim ≤ 128. Exact in f32 but slow for many queries: the shapes the other kernels take
- * (SplitAttention here, FlashAttention in flash_attention.h) go to them.
+ * (SplitAttention here, FlashAttention in flash_attention.h) go to them. `KV` float, or Half (f16 caches,
+ * widened as read; the arithmetic stays f32).
  */
+template <typename KV>
 void Attention(const float* q,
-               const float* k,
-               const float* v,
+               const KV* k,
+               const KV* v,
                int64_t n_batch,
                int64_t n_queries,
                int64_t n_keys,
@@ -102,11 +114,13 @@ void Attention(const float* q,
  * cross-attention over 1,500 audio frames), split over the keys so that the GPU fills up although there are
  * only batch · heads · queries rows ("flash decoding"): a warp scores 32 keys at once (one per lane) for a
  * share of the keys and keeps a partial softmax; a second kernel merges the shares. head_dim 64.
- * `partials` is scratch of SplitAttentionScratchFloats(…) floats.
+ * `partials` is scratch of SplitAttentionScratchFloats(…) floats. `KV` float, or Half: f16 caches read at
+ * half the bytes (the step's cost is reading them), arithmetic in f32.
  */
+template <typename KV>
 void SplitAttention(const float* q,
-                    const float* k,
-                    const float* v,
+                    const KV* k,
+                    const KV* v,
                     int64_t n_batch,
                     int64_t n_queries,
                     int64_t n_keys,
@@ -122,13 +136,16 @@ bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads);
 int64_t SplitAttentionScratchFloats(int64_t n_batch, int64_t n_queries, int64_t n_keys, int n_heads);
 
 /**
- * dst[b, dst_first[b] + i] = src[b, src_first[b] + i] for i < n_rows, rows of `width` floats, src [B, T_src,
- * width] and dst [B, T_dst, width]; one launch for the whole batch (a KV-cache append every layer and step).
+ * dst[b, dst_first[b] + i] = src[b, src_first[b] + i] for i < n_rows, rows of `width` elements, src [B,
+ * T_src, width] and dst [B, T_dst, width]; one launch for the whole batch (a KV-cache append every layer and
+ * step). float → float, float → Half (rounded to nearest: an f16 cache filled from f32 activations) and
+ * Half → Half.
  */
-void CopyRows(const float* src,
+template <typename Source, typename Destination>
+void CopyRows(const Source* src,
               int64_t src_rows_per_batch,
               const IntArray& src_first,
-              float* dst,
+              Destination* dst,
               int64_t dst_rows_per_batch,
               const IntArray& dst_first,
               int64_t n_batch,

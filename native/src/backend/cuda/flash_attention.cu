@@ -83,6 +83,38 @@ __device__ void StageTile(const float* __restrict__ rows,
 }
 
 /**
+ * tile[r][d] = rows[r · row_stride + d] for the first `n_valid` of 64 rows, 0 after: f16 K or V rows (a KV
+ * cache) copied as they are, 16 B a load.
+ */
+__device__ void StageTile(const __half* __restrict__ rows,
+                          int64_t row_stride,
+                          int n_valid,
+                          __half (*tile)[kHalfStride]) {
+  constexpr int kHalvesPerLoad = 8;
+  constexpr int kLoads = kHeadDim / kHalvesPerLoad;  // a row
+  for (int i = threadIdx.x; i < kTileKeys * kLoads; i += kThreads) {
+    const int row = i / kLoads, column = (i % kLoads) * kHalvesPerLoad;
+    *reinterpret_cast<uint4*>(&tile[row][column]) =
+        row < n_valid ? *reinterpret_cast<const uint4*>(rows + row * row_stride + column)
+                      : make_uint4(0, 0, 0, 0);
+  }
+}
+
+/** A K or V tile: f32 rows rounded to f16 on the way in, f16 rows copied. */
+__device__ void StageKeyValueTile(const float* __restrict__ rows,
+                                  int64_t row_stride,
+                                  int n_valid,
+                                  __half (*tile)[kHalfStride]) {
+  StageTile(rows, row_stride, n_valid, 1.0f, tile);
+}
+__device__ void StageKeyValueTile(const __half* __restrict__ rows,
+                                  int64_t row_stride,
+                                  int n_valid,
+                                  __half (*tile)[kHalfStride]) {
+  StageTile(rows, row_stride, n_valid, tile);
+}
+
+/**
  * out[16 × 64] = a[16 × 64] · B[64 × 64], B's 16×16 block (row block i, column block n) loaded as a
  * BFragment from block(i, n) with ldm 72: the warp's four 16×16 output blocks, one after the other.
  */
@@ -180,9 +212,10 @@ __device__ void ComputeWeightedValues(const __half (*weights)[kHalfStride],
  * (in the lane layout above, since a WMMA accumulator's layout is opaque); per 64-key tile it computes S on
  * tensor cores, takes an online-softmax step and adds P·V into O after rescaling O by the step's correction.
  */
+template <typename KV>
 __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const float* __restrict__ q,
-                                                                 const float* __restrict__ k,
-                                                                 const float* __restrict__ v,
+                                                                 const KV* __restrict__ k,
+                                                                 const KV* __restrict__ v,
                                                                  int64_t n_queries,
                                                                  int64_t n_keys,
                                                                  int64_t d_model,
@@ -206,13 +239,13 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const float* __
   __half(*weights)[kHalfStride] = tiles.weights[warp];
   float accumulated[kPairsPerLane][2] = {};
   float running_max = -INFINITY, running_sum = 0.0f;
-  const float* key_rows = k + batch * n_keys * d_model + head_offset;
-  const float* value_rows = v + batch * n_keys * d_model + head_offset;
+  const KV* key_rows = k + batch * n_keys * d_model + head_offset;
+  const KV* value_rows = v + batch * n_keys * d_model + head_offset;
   for (int64_t tile_start = 0; tile_start < n_keys; tile_start += kTileKeys) {
     const int n_valid = static_cast<int>(min(static_cast<int64_t>(kTileKeys), n_keys - tile_start));
     __syncthreads();  // every warp is done with the previous tile (or, first, with the Q tile in `keys`)
-    StageTile(key_rows + tile_start * d_model, d_model, n_valid, 1.0f, tiles.keys);
-    StageTile(value_rows + tile_start * d_model, d_model, n_valid, 1.0f, tiles.values);
+    StageKeyValueTile(key_rows + tile_start * d_model, d_model, n_valid, tiles.keys);
+    StageKeyValueTile(value_rows + tile_start * d_model, d_model, n_valid, tiles.values);
     __syncthreads();
 
     ComputeScores(query, tiles.keys, scores);
@@ -246,15 +279,24 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const float* __
   }
 }
 
+/** The kernels' view of a launcher's K or V: Half is __half, float stays float. */
+const float* OnDevice(const float* elements) {
+  return elements;
+}
+const __half* OnDevice(const Half* elements) {
+  return reinterpret_cast<const __half*>(elements);
+}
+
 }  // namespace
 
 bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool causal) {
   return !causal && n_heads > 0 && n_queries >= kFragment && d_model == int64_t{n_heads} * kHeadDim;
 }
 
+template <typename KV>
 void FlashAttention(const float* q,
-                    const float* k,
-                    const float* v,
+                    const KV* k,
+                    const KV* v,
                     int64_t n_batch,
                     int64_t n_queries,
                     int64_t n_keys,
@@ -266,8 +308,14 @@ void FlashAttention(const float* q,
     return;
   const dim3 grid(static_cast<unsigned>((n_queries + kBlockQueries - 1) / kBlockQueries),
                   static_cast<unsigned>(n_heads), static_cast<unsigned>(n_batch));
-  FlashAttentionKernel<<<grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(q, k, v, n_queries, n_keys,
-                                                                                 d_model, out);
+  FlashAttentionKernel<<<grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      q, OnDevice(k), OnDevice(v), n_queries, n_keys, d_model, out);
 }
+
+// f32 K and V (the encoder), and f16 ones (a 16-bit model's cross-attention cache).
+template void FlashAttention(
+    const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, int, float*, void*);
+template void FlashAttention(
+    const float*, const Half*, const Half*, int64_t, int64_t, int64_t, int64_t, int, float*, void*);
 
 }  // namespace verbatim::cuda_kernels

@@ -6,21 +6,25 @@
 
 #include <cstdint>
 
+#include "backend/cuda/cuda_kernels.h"
+
 namespace verbatim::cuda_kernels {
 
 /** Whether FlashAttention takes this shape: head_dim 64, at least 16 queries, no causal mask. */
 bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool causal);
 
 /**
- * out = softmax(q·kᵀ/sqrt(64))·v per (sequence, head) on tensor cores: f32 in and out ([B, T, D], heads side
- * by side in D, D = n_heads·64, row-major contiguous), f16 operands, f32 accumulation and softmax. q, k, v
- * and out must be 16-byte aligned (any allocation is, and so is any view that starts at a whole row); with
- * no keys, out is 0. Enqueued on `stream` (a cudaStream_t passed as void*); returns at once, and a launch
- * error surfaces at the next CUDA call the caller checks.
+ * out = softmax(q·kᵀ/sqrt(64))·v per (sequence, head) on tensor cores: q and out f32 ([B, T, D], heads side
+ * by side in D, D = n_heads·64, row-major contiguous); k and v f32, or f16 (`KV` Half: a KV cache, loaded as
+ * it is); f16 operands, f32 accumulation and softmax. q, k, v and out must be 16-byte aligned (any
+ * allocation is, and so is any view that starts at a whole row); with no keys, out is 0. Enqueued on
+ * `stream` (a cudaStream_t passed as void*); returns at once, and a launch error surfaces at the next CUDA
+ * call the caller checks.
  */
+template <typename KV>
 void FlashAttention(const float* q,
-                    const float* k,
-                    const float* v,
+                    const KV* k,
+                    const KV* v,
                     int64_t n_batch,
                     int64_t n_queries,
                     int64_t n_keys,
