@@ -117,6 +117,38 @@ TEST_P(SimdKernelsTest, SoftmaxMatchesDoubleReference) {
   }
 }
 
+TEST_P(SimdKernelsTest, MaxAndSumExpMatchesDoubleReferenceAndIgnoresMinusInfinity) {
+  for (int64_t n : kLengths) {
+    auto x = RandomFloats(n, 11, -30.0f, 25.0f);
+    for (int64_t i = 0; i < n; i += 3)
+      x[i] = -INFINITY;  // suppressed tokens
+    float max = 0.0f;
+    double sum = -1.0;
+    kernels().max_and_sum_exp(x.data(), n, &max, &sum);
+    double expected_max = -INFINITY, expected_sum = 0.0;
+    for (float value : x)
+      expected_max = std::fmax(expected_max, value);
+    if (expected_max > -INFINITY) {
+      for (float value : x)
+        expected_sum += std::exp(static_cast<double>(value) - expected_max);
+    }
+    EXPECT_EQ(max, static_cast<float>(expected_max)) << "n=" << n;
+    EXPECT_NEAR(sum, expected_sum, 1e-6 * expected_sum) << "n=" << n;
+  }
+  // A vocabulary-sized row, all −∞ but one: the sum is that one term, e^0.
+  std::vector<float> row(51866, -INFINITY);
+  row[1234] = 3.5f;
+  float max = 0.0f;
+  double sum = 0.0;
+  kernels().max_and_sum_exp(row.data(), static_cast<int64_t>(row.size()), &max, &sum);
+  EXPECT_EQ(max, 3.5f);
+  EXPECT_NEAR(sum, 1.0, 1e-9);
+  std::fill(row.begin(), row.end(), -INFINITY);
+  kernels().max_and_sum_exp(row.data(), static_cast<int64_t>(row.size()), &max, &sum);
+  EXPECT_EQ(max, -INFINITY);
+  EXPECT_EQ(sum, 0.0);
+}
+
 TEST_P(SimdKernelsTest, WidensHalfAndBFloat16Exactly) {
   for (int64_t n : kLengths) {
     for (DType dtype : {DType::kF16, DType::kBF16}) {

@@ -27,6 +27,14 @@ struct SimdKernels {
       const float* x, const float* gain, const float* offset, float eps, int64_t n, float* out);
   /** x = softmax(x), in place (max-subtracted, so any finite input is safe). */
   void (*softmax)(float* x, int64_t n);
+  /**
+   * *max = max(x) and *sum_exp = Σ e^(x[i] − max), for a log-sum-exp over a row of logits (decoding's
+   * log-probabilities): e^ in f32 to about 1 ulp, sums in f32 over blocks of 1,024 then in double. Entries at
+   * −∞ (suppressed tokens) add at most e^−87.33 ≈ 1e-38 each, far below the resolution of a sum that is at
+   * least
+   * 1. All −∞ (or n = 0): *max = −∞, *sum_exp = 0.
+   */
+  void (*max_and_sum_exp)(const float* x, int64_t n, float* max, double* sum_exp);
   /** IEEE half → f32. */
   void (*f16_to_f32)(const uint16_t* in, float* out, int64_t n);
   /** bfloat16 → f32. */

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 #include "backend/cpu/simd_kernels.h"
 
@@ -168,6 +169,36 @@ void Softmax(float* x, int64_t n) {
   });
 }
 
+template <typename Isa>
+void MaxAndSumExp(const float* x, int64_t n, float* max_out, double* sum_out) {
+  *max_out = -std::numeric_limits<float>::infinity();
+  *sum_out = 0.0;
+  if (n == 0)
+    return;
+  auto max_v = Isa::Broadcast(x[0]);
+  ForEachVector<Isa>(n, [&](int64_t i, auto... count) {
+    max_v = Isa::Max(max_v, LoadFilledAt<Isa>(x + i, x[0], count...));
+  });
+  const float max = Isa::ReduceMax(max_v);
+  *max_out = max;
+  if (max == -std::numeric_limits<float>::infinity())
+    return;
+  const auto max_b = Isa::Broadcast(max);
+  constexpr int64_t kBlock = 1024;  // f32 partial sums stay short: at most kBlock / kLanes terms a lane
+  double total = 0.0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t length = n - start < kBlock ? n - start : kBlock;
+    auto sum = Isa::Broadcast(0.0f);
+    ForEachVector<Isa>(length, [&](int64_t i, auto... count) {
+      // A partial vector's padding is −∞: it adds e^−87.33 a lane at most (see simd_kernels.h).
+      const auto value = LoadFilledAt<Isa>(x + start + i, -std::numeric_limits<float>::infinity(), count...);
+      sum = sum + Exp<Isa>(value - max_b);
+    });
+    total += static_cast<double>(Isa::ReduceSum(sum));
+  }
+  *sum_out = total;
+}
+
 template <typename Isa, typename Format>
 void Convert(const typename Format::Weight* in, float* out, int64_t n) {
   ForEachVector<Isa>(n, [&](int64_t i, auto... count) {
@@ -304,6 +335,7 @@ constexpr SimdKernels MakeSimdKernels(SimdLevel level) {
       BiasGelu<Isa>,
       LayerNorm<Isa>,
       Softmax<Isa>,
+      MaxAndSumExp<Isa>,
       Convert<Isa, F16>,
       Convert<Isa, BF16>,
       RowsDot<Isa, F32>,

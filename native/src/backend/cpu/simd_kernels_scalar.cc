@@ -1,6 +1,7 @@
 // Portable kernels: the fallback for CPUs without AVX2, and the reference the SIMD builds are tested against.
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "backend/cpu/simd_kernels.h"
 
@@ -123,12 +124,30 @@ void WeightedRowSum(
   }
 }
 
+void MaxAndSumExp(const float* x, int64_t n, float* max_out, double* sum_out) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i)
+    max = x[i] > max ? x[i] : max;
+  *max_out = max;
+  *sum_out = 0.0;
+  if (max == -std::numeric_limits<float>::infinity())
+    return;
+  constexpr int64_t kBlock = 1024;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    float sum = 0.0f;
+    for (int64_t i = start; i < n && i < start + kBlock; ++i)
+      sum += std::exp(x[i] - max);
+    *sum_out += sum;
+  }
+}
+
 constexpr SimdKernels kScalarKernels = {
     SimdLevel::kScalar,
     Add,
     BiasGelu,
     LayerNorm,
     Softmax,
+    MaxAndSumExp,
     HalfsToFloats,
     BFloat16sToFloats,
     RowsDot<float, F32Widener>,
