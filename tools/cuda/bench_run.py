@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import re
+import statistics
 
 OURS_TIMED = ("model only: Model::Encode of the batch, the 4-token start sequence and exactly 112 greedy steps per "
               "30 s window, argmax on the GPU (DecoderSession::AppendArgMax); seeded random weights (tools/reference "
@@ -25,18 +26,45 @@ def model_name(path: str) -> str:
 
 def our_record(r: dict, commit: str, host: str) -> dict:
     model = model_name(r["model"])
-    return {"impl": "verbatim", "model": model, "backend": "cuda", "dtype": r["dtype"], "batch": r["batch"],
+    return {"impl": "verbatim", "pair": r.get("pair", 1), "model": model, "backend": "cuda", "dtype": r["dtype"], "batch": r["batch"],
             "stage": "e2e", "id": f"e2e/{model}/{r['dtype']}/b{r['batch']}", "audio_s": r["audio_s"],
             "wall_s": r["wall_s"], "rtfx": r["rtfx"], "encode_s": r.get("encode_s"), "step_ms": r.get("step_ms"),
             "peak_mem_bytes": r.get("peak_mem_bytes"), "rounds": r.get("rounds"), "commit": commit, "host": host,
             "device_name": r.get("device_name"), "unit": "s per call", "timed": OURS_TIMED}
 
 
-def their_record(r: dict, host: str) -> dict:
+def their_record(r: dict, host: str, pair: int) -> dict:
     out = dict(r)
+    out["pair"] = pair
     out["dtype"] = {"fp16": "f16", "fp32": "f32", "bf16": "bf16"}.get(r["dtype"], r["dtype"])  # one chart group
     out["id"] = f"{r['stage']}/{r['model']}/{out['dtype']}/b{r['batch']}"
     out["host"] = host
+    return out
+
+
+def comparisons(records: list[dict]) -> list[dict]:
+    """Per model and batch: ours over transformers within each pair (the two ran back to back), the median and
+    range of those ratios, and the medians of each side."""
+    out = []
+    keys = sorted({(r["model"], r["batch"]) for r in records if r["impl"] == "verbatim"}, key=str)
+    for model, batch in keys:
+        ours = {r["pair"]: r for r in records if r["impl"] == "verbatim" and (r["model"], r["batch"]) == (model, batch)}
+        theirs = {r["pair"]: r for r in records if r["impl"] == "transformers" and r["stage"] == "e2e"
+                  and (r["model"], r["batch"]) == (model, batch)}
+        pairs = sorted(set(ours) & set(theirs))
+        if not pairs:
+            continue
+        ratios = [ours[p]["rtfx"] / theirs[p]["rtfx"] for p in pairs]
+        med = statistics.median
+        out.append({"model": model, "batch": batch, "pairs": len(pairs),
+                    "verbatim_rtfx": med(ours[p]["rtfx"] for p in pairs),
+                    "transformers_rtfx": med(theirs[p]["rtfx"] for p in pairs),
+                    "ratio_median": round(med(ratios), 3), "ratio_min": round(min(ratios), 3),
+                    "ratio_max": round(max(ratios), 3),
+                    "encode_s": med(ours[p].get("encode_s") or 0.0 for p in pairs),
+                    "step_ms": med(ours[p].get("step_ms") or 0.0 for p in pairs),
+                    "peak_gib_ours": max(ours[p].get("peak_mem_bytes") or 0 for p in pairs) / 2 ** 30,
+                    "peak_gib_theirs": max(theirs[p].get("peak_mem_bytes") or 0 for p in pairs) / 2 ** 30})
     return out
 
 
@@ -53,14 +81,16 @@ def main():
     theirs = []
     for path in sorted(glob.glob(a.theirs)) if a.theirs else []:
         data = json.load(open(path))
-        theirs += data.get("records", data if isinstance(data, list) else [])
-    records = [our_record(r, a.commit, a.host) for r in ours] + [their_record(r, a.host) for r in theirs]
+        pair = re.search(r"-(\d+)\.json$", os.path.basename(path))  # transformers-<model>-<batch>-<pair>.json
+        pair = int(pair.group(1)) if pair and path.count("-") >= 3 else 1
+        theirs += [their_record(r, a.host, pair) for r in data.get("records", data if isinstance(data, list) else [])]
+    records = [our_record(r, a.commit, a.host) for r in ours] + theirs
     run = {"benchmark": "gpu-model", "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
            "host": a.host, "commit": a.commit, "command": a.command,
            "method": "shared/docs/performance.md's fixed-length protocol: 30 s windows of random log-mel, encoder + "
                      "112 greedy tokens each, model only; ours and transformers (fp16, sdpa) in the same call on the "
                      "same seeded weights; ratios only within one run",
-           "records": records}
+           "comparisons": comparisons(records), "records": records}
     with open(a.out, "w") as f:
         json.dump(run, f, indent=2)
         f.write("\n")

@@ -3,7 +3,7 @@
 # and transformers timed in the same call on the same seeded weights (tools/reference, seed 1234), performance.md's
 # fixed-length protocol (112 new tokens per 30 s window, model only). Needs .carry/cuda-test (tools/cuda/pack.sh) and
 # .carry/shared (shared/assets: tokenizer files for the weights' folders).
-#   bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
+#   [PAIRS=2] bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
 # $OUT gets parity.log, profile-*.log (GPU time per operation over a warm-up and one round), gpu-run.json (ours and
 # transformers' records, for benchmarks/results) and run.log; the table comes last.
 set -uo pipefail
@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/verbatim-gpu-check}
 SPECS=${1:-tiny:64,large-v3-turbo:32,large-v3:16}
 ROUNDS=${2:-3}
+PAIRS=${PAIRS:-2}  # ours / transformers alternations per model
 LIMIT_S=${LIMIT_S:-540}  # stop starting new models after this (a call has 600 s)
 T0=$(date +%s)
 mkdir -p "$OUT"
@@ -31,35 +32,34 @@ for spec in ${SPECS//,/ }; do
   weights=/tmp/weights/$name-hf-f16-seed1234
   python3 -c "import sys; sys.path.insert(0, 'tools/reference/python'); import whisper_layouts as w; \
 w.write_layout('hf', '$weights', arch='$name', seed=1234, dtype='f16')" || { echo "weights for $name failed"; continue; }
-  "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds "$ROUNDS" \
-    | tee -a "$W/verbatim.jsonl"
+  # ours and transformers alternate PAIRS times (A B A B …): the peer's loop follows the host's load, which
+  # drifts within a call and between calls, so a ratio is taken within each pair and the median reported
+  for pair in $(seq 1 "$PAIRS"); do
+    "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds "$ROUNDS" \
+      | sed "s/^{/{\"pair\": $pair, /" | tee -a "$W/verbatim.jsonl"
+    python3 tools/transformers-bench/bench_transformers.py --models "$name" --batches "$batch" --dtype fp16 \
+      --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$W/transformers-$name-$batch-$pair.json" 2>&1 \
+      | tail -1
+  done
   # where the GPU time goes: one profiled round (CUDA events around every operation; cuda_profile.h)
   VERBATIM_CUDA_PROFILE=1 "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
     --rounds 1 >/dev/null 2>"$OUT/profile-$name-$batch.log"
   head -n 14 "$OUT/profile-$name-$batch.log"
-  rm -rf "$weights"
-  python3 tools/transformers-bench/bench_transformers.py --models "$name" --batches "$batch" --dtype fp16 \
-    --new-tokens 112 --rounds "$ROUNDS" --cache /tmp/weights --out "$W/transformers-$name-$batch.json" 2>&1 | tail -3
-  rm -rf /tmp/weights/"$name"-hf-f32-seed1234
+  rm -rf "$weights" /tmp/weights/"$name"-hf-f32-seed1234
 done
 
 # one run file for benchmarks/results (copy it there as <UTC time>-<machine>-gpu.json and run bench:report)
 python3 tools/cuda/bench_run.py --ours "$W/verbatim.jsonl" --theirs "$W/transformers-*.json" \
   --commit "$(cat .carry/cuda-test/commit 2>/dev/null)" --host "$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" \
-  --command "bash tools/cuda/pack.sh; device run (carry .carry/cuda-test .carry/shared): bash tools/cuda/gpu_check.sh $SPECS $ROUNDS" \
+  --command "bash tools/cuda/pack.sh; device run (carry .carry/cuda-test .carry/shared): PAIRS=$PAIRS bash tools/cuda/gpu_check.sh $SPECS $ROUNDS" \
   --out "$OUT/gpu-run.json"
 python3 - "$OUT/gpu-run.json" <<'PY'
-import json, sys
-records = json.load(open(sys.argv[1]))["records"]
-theirs = {(r["model"], r["batch"]): r for r in records if r["impl"] == "transformers" and r["stage"] == "e2e"}
-print(f"{'model':24} {'batch':>5} {'verbatim RTFx':>14} {'encode s':>9} {'step ms':>8} {'transformers RTFx':>18} {'ratio':>6}  {'peak GiB ours/theirs':>20}")
-for r in records:
-    if r["impl"] != "verbatim":
-        continue
-    t = theirs.get((r["model"], r["batch"]))
-    tr = t["rtfx"] if t else float("nan")
-    theirs_peak = f"{t['peak_mem_bytes'] / 2**30:.2f}" if t else "?"
-    print(f"{r['model']:24} {r['batch']:>5} {r['rtfx']:>14.1f} {r.get('encode_s') or float('nan'):>9.3f} "
-          f"{r.get('step_ms') or float('nan'):>8.2f} {tr:>18.1f} {r['rtfx'] / tr if t else float('nan'):>6.2f}  "
-          f"{(r.get('peak_mem_bytes') or 0) / 2**30:>9.2f} / {theirs_peak}")
+import json, statistics, sys
+run = json.load(open(sys.argv[1]))
+print(f"{'model':16} {'batch':>5} {'verbatim RTFx':>14} {'encode s':>9} {'step ms':>8} {'transformers RTFx':>18} "
+      f"{'ratio (median, range)':>24}  {'peak GiB ours/theirs':>20}")
+for c in run.get("comparisons", []):
+    print(f"{c['model']:16} {c['batch']:>5} {c['verbatim_rtfx']:>14.1f} {c['encode_s']:>9.3f} {c['step_ms']:>8.2f} "
+          f"{c['transformers_rtfx']:>18.1f} {c['ratio_median']:>8.2f} ({c['ratio_min']:.2f}–{c['ratio_max']:.2f})"
+          f"{'':>4}  {c['peak_gib_ours']:>9.2f} / {c['peak_gib_theirs']:.2f}")
 PY

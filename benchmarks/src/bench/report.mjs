@@ -92,14 +92,34 @@ export function rtfxChartSvg(panels) {
   ].join('\n');
 }
 
+/** @typedef {{ model: string, batch: number, pairs: number, verbatim_rtfx: number, transformers_rtfx: number,
+ *   ratio_median: number, ratio_min: number, ratio_max: number, peak_gib_ours: number, peak_gib_theirs: number }}
+ *   GpuComparison  one model × batch of a GPU run whose sides alternated (tools/cuda/bench_run.py) */
+
 /**
- * Ours next to transformers per model and batch of one GPU run: RTFx, their ratio, peak device memory.
- * @param {readonly (BenchRecord & { peak_mem_bytes?: number, encode_s?: number, step_ms?: number })[]} records
- * @param {string | undefined} name @param {{ commit?: string, command?: string } | undefined} run
+ * Ours next to transformers per model and batch of one GPU run: RTFx, their ratio, peak device memory. A run whose
+ * sides alternated (its `comparisons`) shows medians and the ratio's range over the pairs; an older run, its
+ * records one to one.
+ * @param {readonly (BenchRecord & { peak_mem_bytes?: number })[]} records
+ * @param {string | undefined} name
+ * @param {{ commit?: string, command?: string, comparisons?: GpuComparison[] } | undefined} run
  * @returns {string}
  */
 export function gpuTable(records, name, run) {
   if (name === undefined) return 'No GPU run yet.';
+  const header = `Run: \`results/${name}\`, commit ${run?.commit ?? '?'}; reproduce: \`${run?.command ?? '?'}\`.`;
+  if (run?.comparisons !== undefined) {
+    return [
+      header,
+      '',
+      '| model | batch | verbatim RTFx | transformers RTFx | ours / theirs (median, range) | pairs | peak GiB ours / theirs |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...run.comparisons.map(
+        (c) =>
+          `| ${c.model} | ${c.batch} | ${c.verbatim_rtfx.toFixed(0)}× | ${c.transformers_rtfx.toFixed(0)}× | ${c.ratio_median.toFixed(2)}× (${c.ratio_min.toFixed(2)}–${c.ratio_max.toFixed(2)}) | ${c.pairs} | ${c.peak_gib_ours.toFixed(2)} / ${c.peak_gib_theirs.toFixed(2)} |`,
+      ),
+    ].join('\n');
+  }
   const theirs = new Map(
     records
       .filter((r) => r.impl === 'transformers' && r.stage === 'e2e')
@@ -115,12 +135,33 @@ export function gpuTable(records, name, run) {
       return `| ${r.model} | ${r.batch} | ${Number(r.rtfx).toFixed(0)}× | ${peer ? `${Number(peer.rtfx).toFixed(0)}×` : '?'} | ${ratio} | ${gib(r.peak_mem_bytes)} / ${gib(peer?.peak_mem_bytes)} |`;
     });
   return [
-    `Run: \`results/${name}\`, commit ${run?.commit ?? '?'}; reproduce: \`${run?.command ?? '?'}\`.`,
+    header,
     '',
     '| model | batch | verbatim RTFx | transformers RTFx | ours / theirs | peak GiB ours / theirs |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
+}
+
+/**
+ * The chart's bars of a GPU run: one per side at its median where the sides alternated, else every record.
+ * @param {readonly BenchRecord[]} records @param {GpuComparison[] | undefined} comparisons
+ * @returns {BenchRecord[]}
+ */
+export function gpuChartRecords(records, comparisons) {
+  if (comparisons === undefined) return [...records];
+  return comparisons.flatMap((c) =>
+    ['verbatim', 'transformers'].map((impl) => ({
+      impl,
+      model: c.model,
+      backend: 'cuda',
+      dtype: 'f16',
+      batch: c.batch,
+      stage: 'e2e',
+      rtfx: impl === 'verbatim' ? c.verbatim_rtfx : c.transformers_rtfx,
+      wall_s: 0,
+    })),
+  );
 }
 
 /** The newest file in `dir` whose name ends with `suffix`, parsed; undefined when none. @param {string} dir @param {string} suffix */
@@ -155,7 +196,7 @@ export function writeReport(resultsDir, reportFile) {
       {
         title: `GPU: ${gpu?.run.host ?? 'no run'}`,
         note: 'RTFx, model only (encoder + 112 greedy tokens per 30 s window), seeded f16 weights; ours and transformers (fp16, sdpa) in one call',
-        groups: chartGroups(gpuRecords),
+        groups: chartGroups(gpuChartRecords(gpuRecords, gpu?.run.comparisons)),
       },
     ]),
   );

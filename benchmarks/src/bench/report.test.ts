@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartGroups, gpuTable, rtfxChartSvg } from './report.mjs';
+import { chartGroups, gpuChartRecords, gpuTable, rtfxChartSvg } from './report.mjs';
 
 const record = (impl: string, model: string, batch: number, rtfx: number | null, stage = 'e2e') => ({
   impl,
@@ -74,5 +74,37 @@ describe('gpuTable', () => {
     expect(table).toContain('| tiny | 64 | 11261× | 8276× | 1.36× | 2.00 / 1.00 |');
     expect(table).toContain('| large-v3 | 16 | 409× | ? | ? | 3.00 / ? |');
     expect(gpuTable([], undefined, undefined)).toBe('No GPU run yet.');
+  });
+});
+
+describe('a GPU run whose sides alternated', () => {
+  const comparisons = [
+    {
+      model: 'tiny',
+      batch: 64,
+      pairs: 2,
+      verbatim_rtfx: 11824.5,
+      transformers_rtfx: 8276.1,
+      ratio_median: 1.429,
+      ratio_min: 1.361,
+      ratio_max: 1.497,
+      peak_gib_ours: 1.655,
+      peak_gib_theirs: 0.958,
+    },
+  ];
+  it('reports the median ratio, its range and the number of pairs', () => {
+    const table = gpuTable([], 'run-gpu.json', { commit: 'abc', command: 'go', comparisons });
+    expect(table).toContain('| tiny | 64 | 11825× | 8276× | 1.43× (1.36–1.50) | 2 | 1.66 / 0.96 |');
+  });
+  it('draws one bar per side at its median', () => {
+    expect(chartGroups(gpuChartRecords([], comparisons))).toEqual([
+      {
+        label: 'tiny f16',
+        bars: [
+          { name: 'verbatim b64', rtfx: 11824.5 },
+          { name: 'transformers b64', rtfx: 8276.1 },
+        ],
+      },
+    ]);
   });
 });
