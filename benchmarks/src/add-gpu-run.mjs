@@ -56,7 +56,9 @@ if (process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.a
   try {
     run = JSON.parse(readFileSync(source, 'utf8'));
   } catch (error) {
-    console.error(`add-gpu-run: cannot read ${source} as JSON: ${error instanceof Error ? error.message : error}`);
+    console.error(
+      `add-gpu-run: cannot read ${source} as JSON: ${error instanceof Error ? error.message : error}`,
+    );
     process.exit(2);
   }
   if (!Array.isArray(run.records) || typeof run.started_at !== 'string') {
