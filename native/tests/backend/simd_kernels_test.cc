@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -147,6 +148,23 @@ TEST_P(SimdKernelsTest, MaxAndSumExpMatchesDoubleReferenceAndIgnoresMinusInfinit
   kernels().max_and_sum_exp(row.data(), static_cast<int64_t>(row.size()), &max, &sum);
   EXPECT_EQ(max, -INFINITY);
   EXPECT_EQ(sum, 0.0);
+}
+
+TEST_P(SimdKernelsTest, ArgmaxFindsTheFirstLargestValue) {
+  for (int64_t n : kLengths) {
+    auto x = RandomFloats(n, 12, -5.0f, 5.0f);
+    for (int64_t i = 1; i < n; i += 4)
+      x[i] = -INFINITY;
+    const int64_t expected = n == 0 ? 0 : std::max_element(x.begin(), x.end()) - x.begin();
+    EXPECT_EQ(kernels().argmax(x.data(), n), expected) << "n=" << n;
+    if (n >= 3) {  // ties: the first wins
+      x[n - 1] = 9.0f;
+      x[n / 2] = 9.0f;
+      EXPECT_EQ(kernels().argmax(x.data(), n), n / 2) << "n=" << n;
+    }
+  }
+  const std::vector<float> minus_infinity(51866, -INFINITY);
+  EXPECT_EQ(kernels().argmax(minus_infinity.data(), 51866), 0);
 }
 
 TEST_P(SimdKernelsTest, WidensHalfAndBFloat16Exactly) {

@@ -35,6 +35,8 @@ struct SimdKernels {
    * 1. All −∞ (or n = 0): *max = −∞, *sum_exp = 0.
    */
   void (*max_and_sum_exp)(const float* x, int64_t n, float* max, double* sum_exp);
+  /** The index of x's largest value, the first of equal ones (as std::max_element); 0 for n <= 0. No NaNs. */
+  int64_t (*argmax)(const float* x, int64_t n);
   /** IEEE half → f32. */
   void (*f16_to_f32)(const uint16_t* in, float* out, int64_t n);
   /** bfloat16 → f32. */

@@ -199,6 +199,23 @@ void MaxAndSumExp(const float* x, int64_t n, float* max_out, double* sum_out) {
   *sum_out = total;
 }
 
+template <typename Isa>
+int64_t ArgMax(const float* x, int64_t n) {
+  if (n <= 0)
+    return 0;
+  auto max_v = Isa::Broadcast(x[0]);
+  ForEachVector<Isa>(n, [&](int64_t i, auto... count) {
+    max_v = Isa::Max(max_v, LoadFilledAt<Isa>(x + i, x[0], count...));
+  });
+  const float max = Isa::ReduceMax(max_v);
+  // The maximum is known: its first occurrence ends a plain scan (about half the row on average).
+  for (int64_t i = 0; i < n; ++i) {
+    if (x[i] == max)
+      return i;
+  }
+  return 0;  // unreachable without NaNs
+}
+
 template <typename Isa, typename Format>
 void Convert(const typename Format::Weight* in, float* out, int64_t n) {
   ForEachVector<Isa>(n, [&](int64_t i, auto... count) {
@@ -336,6 +353,7 @@ constexpr SimdKernels MakeSimdKernels(SimdLevel level) {
       LayerNorm<Isa>,
       Softmax<Isa>,
       MaxAndSumExp<Isa>,
+      ArgMax<Isa>,
       Convert<Isa, F16>,
       Convert<Isa, BF16>,
       RowsDot<Isa, F32>,

@@ -141,6 +141,15 @@ void MaxAndSumExp(const float* x, int64_t n, float* max_out, double* sum_out) {
   }
 }
 
+int64_t ArgMax(const float* x, int64_t n) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i) {
+    if (x[i] > x[best])
+      best = i;
+  }
+  return best;
+}
+
 constexpr SimdKernels kScalarKernels = {
     SimdLevel::kScalar,
     Add,
@@ -148,6 +157,7 @@ constexpr SimdKernels kScalarKernels = {
     LayerNorm,
     Softmax,
     MaxAndSumExp,
+    ArgMax,
     HalfsToFloats,
     BFloat16sToFloats,
     RowsDot<float, F32Widener>,

@@ -8,12 +8,7 @@
 namespace verbatim {
 
 int32_t ArgmaxToken(const float* logits, int n_vocab) {
-  int32_t best = 0;
-  for (int32_t id = 1; id < n_vocab; ++id) {
-    if (logits[id] > logits[best])
-      best = id;
-  }
-  return best;
+  return static_cast<int32_t>(BestSimdKernels().argmax(logits, n_vocab));
 }
 
 double LogSumExp(const float* logits, int n_vocab) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "backend/cpu/simd_kernels.h"
 #include "model/decoding/special_tokens.h"
 
 namespace verbatim {
@@ -61,17 +62,15 @@ void TimestampRules::Apply(const int32_t* sampled, int n_sampled, float* logits,
 
   // Compare in log space: logsumexp over timestamps against the largest text logit (the log-softmax's
   // normaliser cancels out).
-  float max_text = kMinusInfinity;
-  for (int32_t id = 0; id < begin; ++id)
-    max_text = std::max(max_text, logits[id]);
+  // Once a row per step over the whole vocabulary: the SIMD kernels (scalar loops were most of a GPU step's
+  // host time).
+  const SimdKernels& kernels = BestSimdKernels();
+  const float max_text = begin > 0 ? logits[kernels.argmax(logits, begin)] : kMinusInfinity;
   float max_timestamp = kMinusInfinity;
-  for (int32_t id = begin; id < n_vocab; ++id)
-    max_timestamp = std::max(max_timestamp, logits[id]);
+  double sum = 0.0;
+  kernels.max_and_sum_exp(logits + begin, n_vocab - begin, &max_timestamp, &sum);
   if (max_timestamp == kMinusInfinity)
     return;
-  double sum = 0.0;
-  for (int32_t id = begin; id < n_vocab; ++id)
-    sum += std::exp(static_cast<double>(logits[id]) - max_timestamp);
   const double timestamp_logsumexp = max_timestamp + std::log(sum);
   if (timestamp_logsumexp > static_cast<double>(max_text))
     SuppressRange(logits, 0, begin);
