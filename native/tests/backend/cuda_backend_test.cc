@@ -466,8 +466,9 @@ TEST_F(CudaBackendTest, TheFlashAttentionKernelMatchesTheCpu) {
     // NaN to start with: an element the kernel fails to write fails the check rather than pass by luck.
     Tensor out = ToGpu({c.batch, c.queries, c.d_model},
                        std::vector<float>(expected.q.size(), std::numeric_limits<float>::quiet_NaN()));
-    cuda_kernels::FlashAttention(q.data<float>(), k.data<float>(), v.data<float>(), c.batch, c.queries,
-                                 c.keys, c.d_model, c.heads, out.data<float>(), nullptr);
+    cuda_kernels::FlashAttention(cuda_kernels::AttentionShape{c.batch, c.queries, c.keys, c.d_model, c.heads},
+                                 q.data<float>(), k.data<float>(), v.data<float>(), out.data<float>(),
+                                 nullptr);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     ASSERT_EQ(cudaGetLastError(), cudaSuccess);
     // f16 operands: about 4e-4 when the kernel's rounding is emulated on the CPU.

@@ -456,26 +456,24 @@ void CudaBackend::Attention(
   });
   std::shared_ptr<void> keep;
   const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
+  const cuda_kernels::AttentionShape shape{n_batch, n_queries, n_keys, d_model, n_heads};
   // `keys` and `values` are float or Half: the kernels are templated on the cache's element.
   auto run = [&](const auto* keys, const auto* values) {
     switch (kernel) {
       case Kernel::kFlash:
-        cuda_kernels::FlashAttention(q.data<float>(), keys, values, n_batch, n_queries, n_keys, d_model,
-                                     n_heads, out.data<float>(), state_->stream);
+        cuda_kernels::FlashAttention(shape, q.data<float>(), keys, values, out.data<float>(), state_->stream);
         break;
       case Kernel::kSplit: {
-        const int64_t n_partials =
-            cuda_kernels::SplitAttentionScratchFloats(n_batch, n_queries, n_keys, n_heads);
+        const int64_t n_partials = cuda_kernels::SplitAttentionScratchFloats(shape);
         void* partials = Reused(Reuse::kAttentionPartials,
                                 static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
-        cuda_kernels::SplitAttention(q.data<float>(), keys, values, n_batch, n_queries, n_keys, d_model,
-                                     n_heads, lengths, static_cast<float*>(partials), out.data<float>(),
-                                     state_->stream);
+        cuda_kernels::SplitAttention(shape, q.data<float>(), keys, values, lengths,
+                                     static_cast<float*>(partials), out.data<float>(), state_->stream);
         break;
       }
       case Kernel::kPerQuery:
-        cuda_kernels::Attention(q.data<float>(), keys, values, n_batch, n_queries, n_keys, d_model, n_heads,
-                                lengths, out.data<float>(), state_->stream);
+        cuda_kernels::Attention(shape, q.data<float>(), keys, values, lengths, out.data<float>(),
+                                state_->stream);
         break;
     }
   };

@@ -481,24 +481,21 @@ bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads) {
   return n_queries < 16 && d_model / n_heads == kSplitHeadDim && d_model % n_heads == 0;
 }
 
-int64_t SplitAttentionScratchFloats(int64_t n_batch, int64_t n_queries, int64_t n_keys, int n_heads) {
-  const int64_t n_rows = n_batch * n_heads * n_queries;
-  return n_rows * SplitCount(n_rows, n_keys) * kSplitPartialFloats;
+int64_t SplitAttentionScratchFloats(const AttentionShape& shape) {
+  const int64_t n_rows = shape.n_batch * shape.n_heads * shape.n_queries;
+  return n_rows * SplitCount(n_rows, shape.n_keys) * kSplitPartialFloats;
 }
 
 template <typename KV>
-void SplitAttention(const float* q,
+void SplitAttention(const AttentionShape& shape,
+                    const float* q,
                     const KV* k,
                     const KV* v,
-                    int64_t n_batch,
-                    int64_t n_queries,
-                    int64_t n_keys,
-                    int64_t d_model,
-                    int n_heads,
                     const IntArray& past_lengths,
                     float* partials,
                     float* out,
                     Stream stream) {
+  const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
   const int64_t n_rows = n_batch * n_heads * n_queries;
   if (n_rows == 0)
     return;
@@ -616,17 +613,14 @@ void EmbedTokens(const int32_t* tokens,
 }
 
 template <typename KV>
-void Attention(const float* q,
+void Attention(const AttentionShape& shape,
+               const float* q,
                const KV* k,
                const KV* v,
-               int64_t n_batch,
-               int64_t n_queries,
-               int64_t n_keys,
-               int64_t d_model,
-               int n_heads,
                const IntArray& past_lengths,
                float* out,
                Stream stream) {
+  const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
   const int64_t n_rows = n_batch * n_heads * n_queries;
   if (n_rows == 0)
     return;
@@ -646,14 +640,14 @@ void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out,
 // clang-format off
 template void BiasEpilogue(float*, const float*, int64_t, int64_t, bool, Stream);
 template void BiasEpilogue(Half*, const float*, int64_t, int64_t, bool, Stream);
-template void Attention(const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, int,
-                        const IntArray&, float*, Stream);
-template void Attention(const float*, const Half*, const Half*, int64_t, int64_t, int64_t, int64_t, int,
-                        const IntArray&, float*, Stream);
-template void SplitAttention(const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, int,
-                             const IntArray&, float*, float*, Stream);
-template void SplitAttention(const float*, const Half*, const Half*, int64_t, int64_t, int64_t, int64_t, int,
-                             const IntArray&, float*, float*, Stream);
+template void Attention(const AttentionShape&, const float*, const float*, const float*, const IntArray&, float*,
+                        Stream);
+template void Attention(const AttentionShape&, const float*, const Half*, const Half*, const IntArray&, float*,
+                        Stream);
+template void SplitAttention(const AttentionShape&, const float*, const float*, const float*, const IntArray&,
+                             float*, float*, Stream);
+template void SplitAttention(const AttentionShape&, const float*, const Half*, const Half*, const IntArray&,
+                             float*, float*, Stream);
 template void CopyRows(const float*, int64_t, const IntArray&, float*, int64_t, const IntArray&, int64_t, int64_t,
                        int64_t, Stream);
 template void CopyRows(const float*, int64_t, const IntArray&, Half*, int64_t, const IntArray&, int64_t, int64_t,

@@ -90,6 +90,15 @@ void EmbedTokens(const int32_t* tokens,
                  Stream stream);
 
 /**
+ * The extents of one multi-head attention call, which every attention kernel takes: q and out [n_batch,
+ * n_queries, d_model], k and v [n_batch, n_keys, d_model], n_heads heads side by side in d_model.
+ */
+struct AttentionShape {
+  int64_t n_batch, n_queries, n_keys, d_model;
+  int n_heads;
+};
+
+/**
  * Multi-head attention without materialising scores: one warp per (sequence, head, query) with an online
  * softmax over the keys it may see (all, or past_lengths[b] + query + 1 when past_lengths is not null).
  * head_dim ≤ 128. Exact in f32 but slow for many queries: the shapes the other kernels take
@@ -97,14 +106,10 @@ void EmbedTokens(const int32_t* tokens,
  * widened as read; the arithmetic stays f32).
  */
 template <typename KV>
-void Attention(const float* q,
+void Attention(const AttentionShape& shape,
+               const float* q,
                const KV* k,
                const KV* v,
-               int64_t n_batch,
-               int64_t n_queries,
-               int64_t n_keys,
-               int64_t d_model,
-               int n_heads,
                const IntArray& past_lengths,
                float* out,
                Stream stream);
@@ -118,14 +123,10 @@ void Attention(const float* q,
  * half the bytes (the step's cost is reading them), arithmetic in f32.
  */
 template <typename KV>
-void SplitAttention(const float* q,
+void SplitAttention(const AttentionShape& shape,
+                    const float* q,
                     const KV* k,
                     const KV* v,
-                    int64_t n_batch,
-                    int64_t n_queries,
-                    int64_t n_keys,
-                    int64_t d_model,
-                    int n_heads,
                     const IntArray& past_lengths,
                     float* partials,
                     float* out,
@@ -133,7 +134,7 @@ void SplitAttention(const float* q,
 /** Whether SplitAttention takes this shape: head_dim 64, fewer than 16 queries. */
 bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads);
 /** Scratch floats SplitAttention needs for this shape. */
-int64_t SplitAttentionScratchFloats(int64_t n_batch, int64_t n_queries, int64_t n_keys, int n_heads);
+int64_t SplitAttentionScratchFloats(const AttentionShape& shape);
 
 /**
  * dst[b, dst_first[b] + i] = src[b, src_first[b] + i] for i < n_rows, rows of `width` elements, src [B,

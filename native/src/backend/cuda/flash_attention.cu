@@ -294,16 +294,9 @@ bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool
 }
 
 template <typename KV>
-void FlashAttention(const float* q,
-                    const KV* k,
-                    const KV* v,
-                    int64_t n_batch,
-                    int64_t n_queries,
-                    int64_t n_keys,
-                    int64_t d_model,
-                    int n_heads,
-                    float* out,
-                    void* stream) {
+void FlashAttention(
+    const AttentionShape& shape, const float* q, const KV* k, const KV* v, float* out, void* stream) {
+  const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
   if (n_batch == 0 || n_queries == 0 || n_heads == 0)
     return;
   const dim3 grid(static_cast<unsigned>((n_queries + kBlockQueries - 1) / kBlockQueries),
@@ -313,9 +306,7 @@ void FlashAttention(const float* q,
 }
 
 // f32 K and V (the encoder), and f16 ones (a 16-bit model's cross-attention cache).
-template void FlashAttention(
-    const float*, const float*, const float*, int64_t, int64_t, int64_t, int64_t, int, float*, void*);
-template void FlashAttention(
-    const float*, const Half*, const Half*, int64_t, int64_t, int64_t, int64_t, int, float*, void*);
+template void FlashAttention(const AttentionShape&, const float*, const float*, const float*, float*, void*);
+template void FlashAttention(const AttentionShape&, const float*, const Half*, const Half*, float*, void*);
 
 }  // namespace verbatim::cuda_kernels

@@ -22,15 +22,7 @@ bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool
  * call the caller checks.
  */
 template <typename KV>
-void FlashAttention(const float* q,
-                    const KV* k,
-                    const KV* v,
-                    int64_t n_batch,
-                    int64_t n_queries,
-                    int64_t n_keys,
-                    int64_t d_model,
-                    int n_heads,
-                    float* out,
-                    void* stream);
+void FlashAttention(
+    const AttentionShape& shape, const float* q, const KV* k, const KV* v, float* out, void* stream);
 
 }  // namespace verbatim::cuda_kernels
