@@ -81,8 +81,9 @@ def main():
     theirs = []
     for path in sorted(glob.glob(a.theirs)) if a.theirs else []:
         data = json.load(open(path))
-        pair = re.search(r"-(\d+)\.json$", os.path.basename(path))  # transformers-<model>-<batch>-<pair>.json
-        pair = int(pair.group(1)) if pair and path.count("-") >= 3 else 1
+        # transformers-<model>-<batch>-<pair>.json; a file without the pair (older calls) is pair 1
+        pair = re.search(r"-\d+-(\d+)\.json$", os.path.basename(path))
+        pair = int(pair.group(1)) if pair else 1
         theirs += [their_record(r, a.host, pair) for r in data.get("records", data if isinstance(data, list) else [])]
     records = [our_record(r, a.commit, a.host) for r in ours] + theirs
     run = {"benchmark": "gpu-model", "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
