@@ -1,3 +1,14 @@
+export type {
+  GenerateMode,
+  GreedyDecodingModel,
+  GreedyWindowOptions,
+} from './fixtures/generate-like-transformers.js';
+export {
+  generateLikeTransformers,
+  MAX_SEEK_ROUNDS,
+  melFrom,
+  retrieveSegment,
+} from './fixtures/generate-like-transformers.js';
 export { loadReferenceClip, SPEECH_DIR, samplesSha256 } from './fixtures/reference-clips.js';
 export type {
   ReferenceArchitecture,
