@@ -32,6 +32,7 @@ import alignset  # noqa: E402
 import augment  # noqa: E402
 import dsp  # noqa: E402
 import engines as engines_mod  # noqa: E402
+import prose as prose_mod  # noqa: E402
 import shards  # noqa: E402
 import splits  # noqa: E402
 import textgen  # noqa: E402
@@ -75,6 +76,10 @@ def parse_args(argv=None):
     p.add_argument("--examples-frac", type=float, default=0.0,
                    help="share of training utterances whose text is a WordNet usage example (Debian's wordnet-base, "
                         "textgen.load_wordnet_examples): broad everyday English; valid/test texts never are")
+    p.add_argument("--prose-frac", type=float, default=0.0,
+                   help="share of training utterances whose text is a sentence of English prose packaged in Debian "
+                        "(prose.py: handbooks, GNOME's help, Bierce, the World English Bible...; <text root>/prose/"
+                        "sentences.txt); valid/test texts never are")
     p.add_argument("--augment-prob-test", type=float, default=None,
                    help="the same for the test split (default: --augment-prob)")
     p.add_argument("--babble-pool", type=int, default=24, help="utterances rendered per babble pool")
@@ -87,6 +92,8 @@ def parse_args(argv=None):
         a.n_align = a.n_utterances // 50
     if a.augment_prob_test is None:
         a.augment_prob_test = a.augment_prob
+    if a.examples_frac + a.prose_frac > 1.0:
+        p.error("--examples-frac and --prose-frac are shares of the same training utterances: their sum is at most 1")
     return a
 
 
@@ -95,7 +102,8 @@ def parse_args(argv=None):
 
 
 class Planner:
-    def __init__(self, args, src: textgen.TextSources, engines: dict, examples: list[str] | None = None):
+    def __init__(self, args, src: textgen.TextSources, engines: dict, examples: list[str] | None = None,
+                 prose: list[str] | None = None):
         self.a = args
         self.src = src
         self.engines = engines
@@ -111,6 +119,12 @@ class Planner:
         self.examples = [e for e in (examples or []) if self.text_class(e) == "train"]
         if args.examples_frac > 0 and not self.examples:
             raise textgen.MissingResource("--examples-frac needs WordNet's usage examples (none were loaded)")
+        # prose sentences likewise, and none sharing a 5-word sequence with a fortune of this build: a held-out
+        # fortune quoted inside a longer sentence hashes differently but would still be heard in training
+        guard = prose_mod.NgramGuard(src.sentences) if prose else None
+        self.prose = [s for s in (prose or []) if self.text_class(s) == "train" and not guard.leaks(s)]
+        if args.prose_frac > 0 and not self.prose:
+            raise textgen.MissingResource("--prose-frac needs the prose sentences (none were loaded)")
 
     def text_class(self, text: str) -> str:
         return splits.text_class(text, self.a.valid_fraction, self.a.test_fraction, self.a.split_salt)
@@ -132,6 +146,9 @@ class Planner:
         if kind == "example":  # training texts only (see plan)
             s = self.examples[int(rng.integers(len(self.examples)))]
             return {"text": s, "spoken": s, "kind": "example"}
+        if kind == "prose":  # training texts only (see plan)
+            s = self.prose[int(rng.integers(len(self.prose)))]
+            return {"text": s, "spoken": s, "kind": "prose"}
         if kind == "fortune" and self.fortunes[want]:
             pool = self.fortunes[want]
             s = pool[int(rng.integers(len(pool)))]
@@ -167,9 +184,15 @@ class Planner:
             # --markov-frac: some training texts become new sentences walked from the training fortunes'
             # trigrams (no random draw at all when 0, so corpora built without it are unchanged)
             markov = split == "train" and a.markov_frac > 0 and rng.random() < a.markov_frac
-            # --examples-frac likewise: WordNet's usage examples (no draw when 0: older corpora unchanged)
-            example = split == "train" and not markov and a.examples_frac > 0 and rng.random() < a.examples_frac
-            mix = {"markov": 1.0} if markov else {"example": 1.0} if example else TEXT_MIX
+            # --examples-frac and --prose-frac likewise, from one draw: below examples-frac a WordNet usage example,
+            # then prose up to their sum (no draw when both are 0, and the same draw and outcome as before when
+            # prose-frac is 0: older corpora unchanged)
+            u = (rng.random() if split == "train" and not markov and (a.examples_frac > 0 or a.prose_frac > 0)
+                 else 1.0)
+            example = u < a.examples_frac
+            prose = not example and u < a.examples_frac + a.prose_frac
+            mix = ({"markov": 1.0} if markov else {"example": 1.0} if example else {"prose": 1.0} if prose
+                   else TEXT_MIX)
             t = self.text(rng, splits.TEXT_CLASS_OF_SPLIT[split], mix)
             v = self.voice(rng, splits.VOICE_CLASS_OF_SPLIT[split])
             aug = augment.sample_chain(rng, a.augment_prob_test if split == "test" else a.augment_prob)
@@ -285,13 +308,15 @@ def build(args) -> dict:
         src = textgen.TextSources.load(args.text_root)
         examples = (textgen.load_wordnet_examples(textgen.find_wordnet_dir(args.text_root))
                     if args.examples_frac > 0 else None)
-        planner = Planner(args, src, engines, examples)
+        prose = prose_mod.load_prose(prose_mod.find_prose_dir(args.text_root)) if args.prose_frac > 0 else None
+        planner = Planner(args, src, engines, examples, prose)
     except (engines_mod.EngineMissing, textgen.MissingResource, ValueError) as e:
         raise SystemExit(f"build_corpus: {e}")
     engine_names = list(engines)
     log(f"engines: {', '.join(f'{n} ({len(e.identities())} voices)' for n, e in engines.items())}; "
         f"{len(src.sentences)} fortune sentences, {len(src.words)} words"
-        + (f", {len(planner.examples)} usage examples for training" if args.examples_frac > 0 else ""))
+        + (f", {len(planner.examples)} usage examples for training" if args.examples_frac > 0 else "")
+        + (f", {len(planner.prose)} prose sentences for training" if args.prose_frac > 0 else ""))
     items = planner.plan()
     os.makedirs(args.out, exist_ok=True)
     sdir = os.path.join(args.out, "shards")

@@ -9,12 +9,19 @@
 #   DEST/share/games/fortunes/    the fortune files  (Debian packages fortunes, fortunes-min)
 #   DEST/share/dict/american-english  the word list  (Debian package wamerican)
 #   DEST/share/wordnet/examples.txt   WordNet's usage examples as sentences (Debian package wordnet-base) + copyright
+#   DEST/share/prose/sentences.txt    English prose sentences (prose.py: Debian packages debian-handbook,
+#                                 debian-reference-en, gnome-user-docs, dict-devil, fortune-anarchism, sword-text-web,
+#                                 unpacked under --prose-root) + DEST/share/prose/copyright/PACKAGE for each
 #   DEST/bin/flite + its libraries with --with-flite (Debian package flite; about 27 MB more)
 #   DEST/bin/festival + its libraries + DEST/share/festival (its Scheme library, lexicon and voices) with
 #                                 --with-festival (Debian packages festival, festvox-*; about 30 MB more)
 #
 # Usage:  tools/synth/carry_espeak.sh DEST [--with-flite] [--with-festival] [--full-data] [--no-texts]
-#                                          [--tar FILE.tar.xz]
+#                                          [--prose-root DIR] [--tar FILE.tar.xz]
+# --prose-root: where the prose packages were unpacked (default /, installed), e.g.
+#   cd /tmp && apt-get download debian-handbook debian-reference-en gnome-user-docs dict-devil fortune-anarchism \
+#     sword-text-web && for d in *.deb; do dpkg -x "$d" /tmp/prose-root; done
+# (fortune-anarchism must not be installed: its file would join the fortunes, and so the valid and test texts)
 # --tar also packs the folder into one xz archive (everything together is over the 64 MiB a run can carry as
 # plain files; the archive is about a third of that): carry the archive and `tar xf` it first on the GPU machine.
 # Then, on the GPU machine:
@@ -23,10 +30,10 @@
 # (espeak-ng is run as LD_LIBRARY_PATH=DEST/lib DEST/bin/espeak-ng --path=DEST ...; festival with --libdir).
 set -euo pipefail
 
-usage() { echo "usage: $0 DEST [--with-flite] [--with-festival] [--full-data] [--no-texts] [--tar FILE]" >&2; exit 2; }
+usage() { echo "usage: $0 DEST [--with-flite] [--with-festival] [--full-data] [--no-texts] [--prose-root DIR] [--tar FILE]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 DEST=$1; shift
-WITH_FLITE=0; WITH_FESTIVAL=0; FULL_DATA=0; TEXTS=1; TAR=
+WITH_FLITE=0; WITH_FESTIVAL=0; FULL_DATA=0; TEXTS=1; TAR=; PROSE_ROOT=/
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-flite) WITH_FLITE=1 ;;
@@ -34,6 +41,7 @@ while [ $# -gt 0 ]; do
     --full-data) FULL_DATA=1 ;;
     --no-texts) TEXTS=0 ;;
     --tar) shift; [ $# -gt 0 ] || usage; TAR=$1 ;;
+    --prose-root) shift; [ $# -gt 0 ] || usage; PROSE_ROOT=$1 ;;
     *) usage ;;
   esac
   shift
@@ -86,6 +94,7 @@ fi
 
 if [ "$TEXTS" = 1 ]; then
   [ -d /usr/share/games/fortunes ] || { echo "no /usr/share/games/fortunes: apt-get install -y fortunes fortunes-min" >&2; exit 1; }
+  [ ! -e /usr/share/games/fortunes/anarchism ] || { echo "fortune-anarchism is installed: its file would join the fortunes (valid and test texts); apt-get remove fortune-anarchism and unpack it under --prose-root instead" >&2; exit 1; }
   WORDS=/usr/share/dict/american-english
   [ -f "$WORDS" ] || { echo "no $WORDS: apt-get install -y wamerican" >&2; exit 1; }
   mkdir -p "$DEST/share/games/fortunes" "$DEST/share/dict"
@@ -98,6 +107,15 @@ if [ "$TEXTS" = 1 ]; then
   python3 -c "import sys; sys.path.insert(0, '$(dirname "$0")'); import textgen; \
 print('\n'.join(textgen.wordnet_examples_from_data('/usr/share/wordnet')))" >"$DEST/share/wordnet/examples.txt"
   cp -L /usr/share/doc/wordnet-base/copyright "$DEST/share/wordnet/copyright"
+  # prose sentences (training texts, build_corpus --prose-frac): extracted by prose.py, which drops every sentence
+  # sharing a 5-word sequence with the fortunes just copied; each package's copyright file beside them
+  rm -rf "$DEST/share/prose" && mkdir -p "$DEST/share/prose/copyright"
+  python3 "$(dirname "$0")/prose.py" --root "$PROSE_ROOT" --fortunes "$DEST/share/games/fortunes" \
+    --out "$DEST/share/prose/sentences.txt"
+  for pkg in $(python3 -c "import sys; sys.path.insert(0, '$(dirname "$0")'); import prose; \
+print(' '.join(s.package for s in prose.SOURCES.values()))"); do
+    cp -L "$PROSE_ROOT/usr/share/doc/$pkg/copyright" "$DEST/share/prose/copyright/$pkg"
+  done
 fi
 
 # self-check with an environment that has nothing but the bundle

@@ -9,13 +9,18 @@ where those are missing.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
+import io
 import math
 import os
 import shutil
+import struct
 import sys
 import tempfile
 import unittest
+import zlib
 
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
@@ -31,6 +36,7 @@ import augment  # noqa: E402
 import build_corpus  # noqa: E402
 import dsp  # noqa: E402
 import engines  # noqa: E402
+import prose  # noqa: E402
 import shards  # noqa: E402
 import splits  # noqa: E402
 import textgen  # noqa: E402
@@ -315,6 +321,175 @@ class WordNetExamplesTest(unittest.TestCase):
             self.assertEqual(textgen.find_wordnet_dir(root), os.path.join(root, "wordnet"))
 
 
+class ProseTest(unittest.TestCase):
+    """Prose sentences as training texts, from miniatures of each package's format (no package needed)."""
+
+    DOCBOOK = """<html><head><title>Handbook</title><link rel="stylesheet" href="x.css"/></head><body>
+<ul class="docnav"><li class="home">The Debian Administrator's Handbook</li></ul>
+<div class="titlepage"><h2 class="title">Package Tools Overview</h2></div>
+<div class="para">
+  Both tools are built on top of the same library and are thus very close. Use <code class="command">apt</code>
+  for everyday work. Debian has existed since 1993. Visit https://www.debian.org for more news today.
+</div>
+<div class="para">The secure shell protocol (SSH) was designed with security in mind.<sup>[<a href="#f1">1</a>]</sup>
+  A short one. An administrator should read the <span class="emphasis"><em>release notes</em></span> before upgrading.
+  Install the package <span class="pkg pkg">debian-handbook</span> to read this book offline.</div>
+<ul class="itemizedlist"><li class="listitem"><div class="para">A list item is never taken as a sentence.</div></li></ul>
+<pre class="screen">This is shown on the screen, not said.</pre>
+<div class="para">You are encouraged to obtain information by typing the following. THIS SENTENCE SHOUTS AT EVERY READER.
+  Mr. Smith wrote most of this chapter in one long night.</div>
+</body></html>"""
+
+    MALLARD = """<page xmlns="http://projectmallard.org/1.0/" xmlns:if="http://projectmallard.org/if/1.0/" id="a">
+  <info><desc>Change how the screen looks in the evening.</desc><credit><name>Someone Else</name></credit></info>
+  <title>Screen brightness</title>
+  <p>You can change the brightness of your screen to save power. Open the <gui>Settings</gui> panel to begin.</p>
+  <p>Press <key>Super</key> to open the overview right away. See <link xref="power"/> for more about this.</p>
+  <if:choose><if:when test="platform:gnome-classic"><p>Classic mode shows a menu at the top instead.</p></if:when>
+  <if:else><p>The overview shows all of your open windows side by side.</p></if:else></if:choose>
+  <steps><item><p>Click on the brightness slider in the panel.</p></item></steps>
+  <media type="image" src="x.png"><p>A picture caption is not a sentence here.</p></media>
+</page>"""
+
+    DICTD = """00-database-short
+     The Devil's Dictionary (1881-1906)
+
+ABASEMENT, n.  A decent and customary mental attitude in the presence
+of wealth or power.  Peculiarly appropriate in an _employee_ when
+addressing an employer.
+
+    Poor Isabella's Dead, whose abdication
+    Set all tongues wagging in the Spanish nation.
+                                                                  G.J.
+
+ADMIRAL, n.  That part of a war-
+ship which does the talking while the figure-head does the thinking.
+"""
+
+    FORTUNE = """There is an inverse relationship between imagination and money.
+\t\t-- Alan Moore
+%
+Resignation is death. Revolt is life, said the old man to his young friends.
+\t\t-- Albert Libertad
+%
+"""
+
+    OSIS = ('<div osisID="Gen" type="book" sID="b1"/><title type="main">The First Book of Moses</title>'
+            '<div type="x-p" sID="p1"/><chapter osisID="Gen.1" sID="Gen.1"/><w lemma="strong:H7225">In the '
+            'beginning</w>, God created the heavens and the earth.<note type="x-footnote">Or, the sky above.</note> '
+            'The earth was formless and empty.<div type="x-p" sID="p2"/>God said, <q who="God">\u201cLet there be '
+            'light,\u201d</q> and there was light.')
+
+    def write_root(self, root):
+        """The sources laid out as their packages unpack them."""
+        def put(rel, data, mode="w"):
+            path = os.path.join(root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, mode) as f:
+                f.write(data)
+        put("usr/share/doc/debian-handbook/html/en-US/apt.html", self.DOCBOOK)
+        put("usr/share/debian-reference/ch01.en.html", self.DOCBOOK.replace("secure shell", "secure copy"))
+        put("usr/share/debian-reference/ch01.fr.html", "<p>Un autre livre dans une autre langue que celle-ci.</p>")
+        put("usr/share/help/C/gnome-help/screen.page", self.MALLARD)
+        with gzip.open(os.path.join(root, "devil.gz"), "wb") as f:
+            f.write(self.DICTD.encode())
+        os.makedirs(os.path.join(root, "usr/share/dictd"), exist_ok=True)
+        os.replace(os.path.join(root, "devil.gz"), os.path.join(root, "usr/share/dictd/devil.dict.dz"))
+        put("usr/share/games/fortunes/anarchism", self.FORTUNE)
+        blocks = [zlib.compress(self.OSIS.encode()), zlib.compress(b'<div type="x-p" sID="p3"/>Amen, so be it.')]
+        index, data = b"", b""
+        for b, raw in zip(blocks, (self.OSIS.encode(), b"")):
+            index += struct.pack("<III", len(data), len(b), len(zlib.decompress(b)))
+            data += b
+        module = "usr/share/sword/modules/texts/ztext/engWEB2015eb/"
+        put(module + "ot.bzs", index, "wb")
+        put(module + "ot.bzz", data, "wb")
+
+    def test_each_format(self):
+        with tempfile.TemporaryDirectory() as root:
+            self.write_root(root)
+            found = prose.extract(root, list(prose.SOURCES))
+        self.assertEqual(found["debian-handbook"], [
+            "Both tools are built on top of the same library and are thus very close.",
+            "The secure shell protocol was designed with security in mind.",
+            "An administrator should read the release notes before upgrading."])
+        self.assertEqual(found["debian-reference"][1], "The secure copy protocol was designed with security in mind.")
+        self.assertEqual(len(found["debian-reference"]), 3)  # the French page is not read
+        self.assertEqual(found["gnome-help"], [
+            "You can change the brightness of your screen to save power.",
+            "Open the Settings panel to begin.",
+            "The overview shows all of your open windows side by side."])
+        self.assertEqual(found["devil"], [
+            "A decent and customary mental attitude in the presence of wealth or power.",
+            "Peculiarly appropriate in an employee when addressing an employer.",
+            "That part of a war-ship which does the talking while the figure-head does the thinking."])
+        self.assertEqual(found["anarchism"], [
+            "There is an inverse relationship between imagination and money.",
+            "Revolt is life, said the old man to his young friends."])
+        self.assertEqual(found["web"], ["In the beginning, God created the heavens and the earth.",
+                                        "The earth was formless and empty.", "Amen, so be it."])
+        with tempfile.TemporaryDirectory() as root:
+            with self.assertRaises(textgen.MissingResource) as caught:
+                prose.extract(root, ["devil"])
+            self.assertIn("dict-devil", str(caught.exception))
+
+    def test_sentence_filter(self):
+        f = prose.sentences_of
+        self.assertEqual(f("The quick test passes; the slow one waits. Short one. It has 3 digits in it today."),
+                         ["The quick test passes; the slow one waits."])
+        self.assertEqual(f("Many" + " words" * 24 + ". Many" + " words" * 25 + "."), ["Many" + " words" * 24 + "."])
+        self.assertEqual(f("See the file at /etc/apt/sources.list for details now. Read the NEWS file first of all."),
+                         [])
+        self.assertEqual(f("A famous book was written by St. Paul in the city. He called it 'the book' then."), [])
+        self.assertEqual(f("lower case start is a fragment here. Type the commands as follows."), [])
+        self.assertEqual(f("Most people (but not all of them) like it a lot."), ["Most people like it a lot."])
+
+    def test_leak_guard(self):
+        fortunes = ["The quick brown fox jumps over the lazy dog.", "Love thy neighbour now.", "A short one."]
+        g = prose.NgramGuard(fortunes)
+        self.assertTrue(g.leaks("Yesterday THE quick-brown fox jumps, over fences."))  # case, hyphen, punctuation
+        self.assertFalse(g.leaks("The quick brown fox sleeps over the lazy cat."))  # 4 words in a row only
+        self.assertTrue(g.leaks("I said you should love thy neighbour now and then."))  # a 4-word fortune whole
+        self.assertFalse(g.leaks("Love thy neighbour as thyself."))
+        found = {"a": ["One prose sentence that is quite safe.", "Then the quick brown fox jumps again.",
+                       "One prose sentence, that is quite safe!"],
+                 "b": ["Another safe sentence for the corpus.", "One prose sentence that is quite safe.",
+                       "A third safe sentence for the corpus."]}
+        kept, counts = prose.select(found, g)
+        self.assertEqual(kept, ["A third safe sentence for the corpus.", "Another safe sentence for the corpus.",
+                                "One prose sentence that is quite safe."])
+        self.assertEqual(counts["a"], {"extracted": 3, "unique": 2, "leak_dropped": 1, "capped": 0})
+        self.assertEqual(counts["total"]["kept"], 3)
+        # caps: a seeded draw, the same every time
+        one, _ = prose.select(found, g, {"b": 1}, seed=3)
+        self.assertEqual(len(one), 2)
+        self.assertEqual(one, prose.select(found, g, {"b": 1}, seed=3)[0])
+        self.assertEqual(len(prose.select(found, g, limit=1)[0]), 1)
+
+    def test_file_written_and_found(self):
+        with tempfile.TemporaryDirectory() as root:
+            self.write_root(os.path.join(root, "pkgs"))
+            fortunes = os.path.join(root, "fortunes")
+            os.makedirs(fortunes)
+            with open(os.path.join(fortunes, "planted"), "w") as f:
+                f.write("The earth was formless and empty.\n%\nAn administrator should read the release notes.\n%\n")
+            text_root = os.path.join(root, "share")
+            with self.assertRaises(textgen.MissingResource):
+                prose.find_prose_dir(text_root)
+            os.makedirs(os.path.join(text_root, "prose"))
+            out = os.path.join(text_root, "prose", "sentences.txt")
+            log = io.StringIO()
+            with contextlib.redirect_stderr(log):
+                prose.main(["--root", os.path.join(root, "pkgs"), "--fortunes", fortunes, "--out", out])
+            self.assertIn("prose total: extracted 17, unique 15, leak_dropped 2, capped 0, kept 13", log.getvalue())
+            got = prose.load_prose(prose.find_prose_dir(text_root))
+        self.assertEqual(len(got), 13)
+        self.assertEqual(got, sorted(got))
+        self.assertNotIn("The earth was formless and empty.", got)  # equal to a fortune
+        self.assertNotIn("An administrator should read the release notes before upgrading.", got)  # 5 words shared
+        self.assertIn("Amen, so be it.", got)
+
+
 class TrimTest(unittest.TestCase):
     def test_trim_bounds(self):
         x = np.concatenate([np.zeros(1000), sine(300.0, 16000, 0.25, 0.4), np.zeros(2000)])
@@ -486,6 +661,39 @@ class CorpusTest(unittest.TestCase):
             self.assertEqual([it for it in items_x if it["split"] == s], [it for it in items if it["split"] == s], s)
         with self.assertRaises(textgen.MissingResource):
             build_corpus.Planner(args_x, src, eng, None)
+
+        # --prose-frac: prose sentences in training only; one equal to a valid or test sentence, or holding five
+        # words in a row of any fortune (planted here), is never drawn; valid, test and align items unchanged
+        quoted = [f"Someone once wrote that {s[0].lower()}{s[1:]}" for s in held_out[20:40]]
+        prose_texts = [f"The prose line number {textgen.int_words(i)} is here." for i in range(300)]
+        planted = held_out[:20] + quoted
+        args_p = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                          "--seed", "11", "--prose-frac", "0.3"])
+        planner_p = build_corpus.Planner(args_p, src, eng, None, prose_texts + planted)
+        self.assertFalse(set(planner_p.prose) & set(planted))
+        self.assertEqual(len(planner_p.prose), sum(splits.text_class(s, 0.02, 0.05) == "train" for s in prose_texts))
+        items_p = planner_p.plan()
+        drawn_p = [it for it in items_p if it["text_kind"] == "prose"]
+        self.assertGreater(len(drawn_p), 500)
+        self.assertEqual({it["split"] for it in drawn_p}, {"train"})
+        self.assertTrue({it["text"] for it in drawn_p} <= set(planner_p.prose))
+        for s in ("valid", "test", "align"):
+            self.assertEqual([it for it in items_p if it["split"] == s], [it for it in items if it["split"] == s], s)
+        with self.assertRaises(textgen.MissingResource):
+            build_corpus.Planner(args_p, src, eng, None, None)
+
+        # both together: one draw decides, so the examples are those drawn without --prose-frac, and prose joins them
+        args_xp = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                           "--seed", "11", "--examples-frac", "0.4", "--prose-frac", "0.3"])
+        items_xp = build_corpus.Planner(args_xp, src, eng, examples, prose_texts).plan()
+        kinds = [it["text_kind"] for it in items_xp if it["split"] == "train"]
+        self.assertEqual([it for it in items_xp if it["text_kind"] == "example"], drawn)
+        self.assertAlmostEqual(kinds.count("prose") / len(kinds), 0.3, delta=0.04)
+        for s in ("valid", "test", "align"):
+            self.assertEqual([it for it in items_xp if it["split"] == s], [it for it in items if it["split"] == s], s)
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            build_corpus.parse_args(["--out", "/x", "--n-utterances", "9", "--examples-frac", "0.6", "--prose-frac",
+                                     "0.5"])
 
 
 if __name__ == "__main__":

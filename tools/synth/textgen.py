@@ -13,6 +13,7 @@ Sources (Debian packages, found under a text root, /usr/share by default):
 - word list (``wamerican``): <root>/dict/american-english or <root>/dict/words
 - usage examples (``wordnet-base``, training texts only): <root>/wordnet/data.{noun,verb,adj,adv}, or the
   sentences already extracted from them in <root>/wordnet/examples.txt (carry_espeak.sh writes it)
+- prose (Debian-packaged English books, training texts only): <root>/prose/sentences.txt, see prose.py
 First names, surnames, cities and counted nouns are small lists written here.
 """
 
@@ -67,15 +68,17 @@ def _is_fortune_file(d: str, name: str) -> bool:
 
 
 _ALLOWED = re.compile(r"^[A-Za-z][A-Za-z ,.!?'\-]*[.!?]$")
+_ALLOWED_SEMICOLON = re.compile(r"^[A-Za-z][A-Za-z ,;.!?'\-]*[.!?]$")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
-def normalise_sentence(s: str) -> str | None:
+def normalise_sentence(s: str, max_words: int = MAX_WORDS, semicolon: bool = False) -> str | None:
     """Whisper-style sentence from a raw fortune fragment, or None when it does not qualify.
 
     Straight quotes, single spaces, surrounding quotes removed, the first letter upper case, a final '.', '!' or
     '?' (a '.' is added when missing); kept only with 4-18 words, ASCII letters and , . ! ? ' - only, no digits,
     no word in capitals (acronyms are spelled out by the engines), no '.' before the end (abbreviations), no '--'.
+    Prose (prose.py) allows max_words words and, with semicolon, ';' between clauses.
     """
     s = s.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u201c", '"').replace("\u201d", '"')
     s = " ".join(s.split())
@@ -83,26 +86,26 @@ def normalise_sentence(s: str) -> str | None:
     if not s:
         return None
     s = re.sub(r"([.!?])\1+", r"\1", s)  # "!!!!" -> "!"
-    s = re.sub(r"\s+([,.!?])", r"\1", s)
+    s = re.sub(r"\s+([,;.!?])", r"\1", s)
     if s[-1] not in ".!?":
         s += "."
-    if not _ALLOWED.match(s) or "--" in s or "''" in s:
+    if not (_ALLOWED_SEMICOLON if semicolon else _ALLOWED).match(s) or "--" in s or "''" in s or ";;" in s:
         return None
     words = s.split()
-    if not MIN_WORDS <= len(words) <= MAX_WORDS:
+    if not MIN_WORDS <= len(words) <= max_words:
         return None
     for w in words[:-1]:
         if "." in w or "!" in w or "?" in w:
             return None
     for w in words:
-        core = w.strip(",.!?'-")
+        core = w.strip(",;.!?'-")
         if not core or (len(core) > 1 and core.isupper()) or core.startswith("-") or core.endswith("-"):
             return None
         if "'" in core and not re.fullmatch(r"[A-Za-z]+'[A-Za-z]{1,2}", core):
             return None
     if not any(c.islower() for c in s):
         return None
-    if sum(1 for w in words[1:] if w[0].isupper() and w.strip(",.!?") != "I") >= 3:
+    if sum(1 for w in words[1:] if w[0].isupper() and w.strip(",;.!?") != "I") >= 3:
         return None  # Title Case Or Headline Capitals: the audio cannot tell, keep the labels predictable
     return s[0].upper() + s[1:]
 
