@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "addon.h"
 #include "args.h"
@@ -67,6 +68,43 @@ class LogMelWorker : public PromiseWorker {
   std::shared_ptr<ModelHandle> handle_;
   const float* samples_;
   std::size_t n_samples_;
+  OutputFloats out_;
+};
+
+/** The log-mel of a batch of windows in one call (Model::LogMelBatch): the encoder's input,
+ * [batch][nMels][3000]. */
+class LogMelBatchWorker : public PromiseWorker {
+ public:
+  LogMelBatchWorker(Napi::Env env,
+                    ModelLease lease,
+                    std::shared_ptr<ModelHandle> handle,
+                    Napi::Object self,
+                    const std::vector<Napi::Float32Array>& windows)
+      : PromiseWorker(env, "logMelBatch", std::move(lease)),
+        handle_(std::move(handle)),
+        out_(env,
+             static_cast<std::int64_t>(windows.size()) * MelFloatsPerWindow(handle_->model->info().dims)) {
+    KeepAlive(self);
+    samples_.reserve(windows.size());
+    n_samples_.reserve(windows.size());
+    for (const Napi::Float32Array& window : windows) {
+      KeepAlive(window);
+      samples_.push_back(window.ElementLength() == 0 ? nullptr : window.Data());
+      n_samples_.push_back(window.ElementLength());
+    }
+  }
+
+ protected:
+  void Run() override {
+    handle_->model->LogMelBatch(samples_.data(), n_samples_.data(), static_cast<int>(samples_.size()),
+                                out_.data());
+  }
+  Napi::Value Result(Napi::Env) override { return out_.Value(); }
+
+ private:
+  std::shared_ptr<ModelHandle> handle_;
+  std::vector<const float*> samples_;
+  std::vector<std::size_t> n_samples_;
   OutputFloats out_;
 };
 
@@ -199,6 +237,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                      {
                          InstanceMethod<&ModelWrap::Info>("info"),
                          InstanceMethod<&ModelWrap::LogMel>("logMel"),
+                         InstanceMethod<&ModelWrap::LogMelBatch>("logMelBatch"),
                          InstanceMethod<&ModelWrap::Encode>("encode"),
                          InstanceMethod<&ModelWrap::NewDecoderSession>("newDecoderSession"),
                          InstanceMethod<&ModelWrap::DetectLanguage>("detectLanguage"),
@@ -263,6 +302,37 @@ Napi::Value ModelWrap::LogMel(const Napi::CallbackInfo& info) {
   Napi::Float32Array samples = args.Float32Array(0, "samples");
   ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
   return (new LogMelWorker(env, std::move(lease), handle, Value(), samples))->Start();
+}
+
+Napi::Value ModelWrap::LogMelBatch(const Napi::CallbackInfo& info) {
+  const Args args(info, "logMelBatch");
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    ThrowError(env, ErrorCode::kInvalidArg,
+               std::string("[logMelBatch] windows must be an Array of Float32Array: got ") +
+                   (info.Length() < 1 ? std::string("nothing") : DescribeValue(info[0])));
+  }
+  const auto array = info[0].As<Napi::Array>();
+  const std::uint32_t n_windows = array.Length();
+  if (n_windows < 1 || n_windows > static_cast<std::uint32_t>(kMaxEncodeBatch)) {
+    ThrowError(env, ErrorCode::kInvalidArg,
+               "[logMelBatch] windows must hold 1 to " + std::to_string(kMaxEncodeBatch) +
+                   " Float32Arrays: got " + std::to_string(n_windows));
+  }
+  std::vector<Napi::Float32Array> windows;
+  windows.reserve(n_windows);
+  for (std::uint32_t i = 0; i < n_windows; ++i) {
+    const Napi::Value window = array.Get(i);
+    if (!window.IsTypedArray() || window.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      ThrowError(env, ErrorCode::kInvalidArg,
+                 "[logMelBatch] windows[" + std::to_string(i) + "] must be a Float32Array: got " +
+                     DescribeValue(window));
+    }
+    windows.push_back(window.As<Napi::Float32Array>());
+  }
+  ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
+  return (new LogMelBatchWorker(env, std::move(lease), handle, Value(), windows))->Start();
 }
 
 Napi::Value ModelWrap::Encode(const Napi::CallbackInfo& info) {

@@ -265,6 +265,19 @@ class Model {
    */
   virtual void LogMel(const float* samples, std::size_t n_samples, float* out) const = 0;
 
+  /**
+   * LogMel of n_batch windows at once, bit-identical to LogMel on each, on the threads the model was loaded
+   * with (ModelLoadParams::n_threads; on a GPU backend they are the host's threads, which the GPU does not
+   * use): the encoder's input for a batch in one call. @param samples n_batch pointers (null where
+   * n_samples[i] is 0).
+   * @param out n_batch * n_mels * 3000 floats, [n_batch][n_mels][3000].
+   * @throws Error kInvalidArg for n_batch < 1 or a null pointer.
+   */
+  virtual void LogMelBatch(const float* const* samples,
+                           const std::size_t* n_samples,
+                           int n_batch,
+                           float* out) const = 0;
+
   /** Runs the encoder on n_batch windows of log-mel, [n_batch, n_mels, 3000] row-major. */
   virtual std::unique_ptr<EncoderOutput> Encode(const float* mel, int n_batch) const = 0;
 

@@ -16,13 +16,22 @@ namespace {
 
 class WhisperModel final : public Model {
  public:
-  WhisperModel(std::shared_ptr<WhisperRuntime> runtime, ModelInfo info)
-      : runtime_(std::move(runtime)), info_(std::move(info)) {}
+  WhisperModel(std::shared_ptr<WhisperRuntime> runtime, ModelInfo info, int host_threads)
+      : runtime_(std::move(runtime)), info_(std::move(info)), host_threads_(host_threads) {}
 
   const ModelInfo& info() const override { return info_; }
 
   void LogMel(const float* samples, std::size_t n_samples, float* out) const override {
     ComputeLogMel(samples, n_samples, info_.dims.n_mels, out);
+  }
+
+  void LogMelBatch(const float* const* samples,
+                   const std::size_t* n_samples,
+                   int n_batch,
+                   float* out) const override {
+    if (n_batch < 1)
+      Fail(ErrorCode::kInvalidArg, "Model::LogMelBatch", "n_batch must be >= 1: ", n_batch);
+    ComputeLogMelBatch(samples, n_samples, n_batch, info_.dims.n_mels, out, host_threads_);
   }
 
   std::unique_ptr<EncoderOutput> Encode(const float* mel, int n_batch) const override {
@@ -98,6 +107,8 @@ class WhisperModel final : public Model {
 
   std::shared_ptr<WhisperRuntime> runtime_;
   ModelInfo info_;
+  /** ModelLoadParams::n_threads as asked (0: every hardware thread): the CUDA backend computes with one. */
+  int host_threads_;
   mutable std::mutex token_bytes_mutex_;
   std::shared_ptr<const TokenBytes> token_bytes_;
 };
@@ -122,7 +133,7 @@ std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, co
   info.backend_note = choice.note;
   info.device_name = runtime->backend->device_name();
   runtime->store = std::move(store);
-  return std::make_unique<WhisperModel>(std::move(runtime), std::move(info));
+  return std::make_unique<WhisperModel>(std::move(runtime), std::move(info), params.n_threads);
 }
 
 }  // namespace verbatim

@@ -45,4 +45,48 @@ describe('native log-mel (80 bins)', () => {
       MEL_TOLERANCE,
     );
   });
+
+  describe('logMelBatch: a batch in one call', () => {
+    /** Windows of every kind: empty, one sample, real speech, exactly 30 s, and longer (trimmed). */
+    function windows(): Float32Array[] {
+      const speech = loadReferenceClip(fixture.clips[0]!);
+      const long = new Float32Array(600_000);
+      for (let i = 0; i < long.length; i++) long[i] = Math.sin(i * 0.013) * 0.3;
+      return [new Float32Array(0), Float32Array.of(0.5), speech, long.subarray(0, 480_000), long];
+    }
+
+    it('is bit-identical to logMel() of each window, in order', async () => {
+      const batch = windows();
+      const together = await model.logMelBatch(batch);
+      const perWindow = 80 * 3000;
+      expect(together.length).toBe(batch.length * perWindow);
+      for (const [i, samples] of batch.entries()) {
+        const alone = await model.logMel(samples);
+        const slice = Buffer.from(together.buffer, together.byteOffset + i * perWindow * 4, perWindow * 4);
+        expect(
+          slice.equals(Buffer.from(alone.buffer, alone.byteOffset, alone.byteLength)),
+          `window ${i}`,
+        ).toBe(true);
+      }
+    });
+
+    it('feeds encode() as the per-window mels do', async () => {
+      const batch = windows().slice(1, 3);
+      const together = await model.logMelBatch(batch);
+      await using a = await model.encode(together, batch.length);
+      const separate = new Float32Array(together.length);
+      for (const [i, samples] of batch.entries()) separate.set(await model.logMel(samples), i * 80 * 3000);
+      await using b = await model.encode(separate, batch.length);
+      expect(await a.toFloat32Array()).toEqual(await b.toFloat32Array());
+    });
+
+    it.each([
+      [[], 'windows must be an array of 1 to 65536 Float32Arrays: got an Array(0)'],
+      [new Float32Array(4), 'windows must be an array of 1 to 65536 Float32Arrays: got Float32Array(4)'],
+      [[new Float32Array(4), new Float64Array(4)], 'windows[1] must be a Float32Array: got Float64Array(4)'],
+      [[new Float32Array(4), [0.5]], 'windows[1] must be a Float32Array: got an Array(1)'],
+    ])('rejects %o at once, naming the value', (value, message) => {
+      expect(() => model.logMelBatch(value as Float32Array[])).toThrow(`[logMelBatch] ${message}`);
+    });
+  });
 });

@@ -15,6 +15,9 @@ import { fromNativeError, nativeCall } from './internal/native-error.js';
 import { describeValue, requireFloat32Array, requireInteger } from './internal/validate.js';
 import { type ModelInfo, modelInfoFromNative } from './model-info.js';
 
+/** Windows in one logMelBatch() call at most (encode() takes as many). */
+const MAX_BATCH_WINDOWS = 65536;
+
 /**
  * Made by loadModel(). Every method checks its arguments at once (throwing InvalidArgumentError) and returns a
  * promise; the work runs on worker threads, one call at a time per model (with its encoder outputs and decoder
@@ -48,6 +51,25 @@ export class WhisperModel implements AsyncDisposable {
     if (this.disposed) return Promise.reject(disposedError(operation, 'model'));
     requireFloat32Array(operation, 'samples', samples);
     return this.#context.queue.run(() => nativeCall(() => this.#native.logMel(samples)));
+  }
+
+  /**
+   * logMel() of a batch of windows in one call, bit-identical to logMel() of each, on the threads the model was
+   * loaded with (the host's, also with a GPU): resolves with windows.length × nMels × 3000 floats, what encode()
+   * takes for the batch. One call instead of one per window, its windows computed side by side.
+   * @throws InvalidArgumentError at once unless `windows` is an array of 1 to 65536 Float32Arrays.
+   */
+  logMelBatch(windows: readonly Float32Array[]): Promise<Float32Array> {
+    const operation = 'logMelBatch';
+    if (this.disposed) return Promise.reject(disposedError(operation, 'model'));
+    if (!Array.isArray(windows) || windows.length < 1 || windows.length > MAX_BATCH_WINDOWS) {
+      throw new InvalidArgumentError(
+        `[${operation}] windows must be an array of 1 to ${MAX_BATCH_WINDOWS} Float32Arrays: got ${describeValue(windows)}`,
+      );
+    }
+    for (const [i, window] of windows.entries()) requireFloat32Array(operation, `windows[${i}]`, window);
+    const copy = [...windows];
+    return this.#context.queue.run(() => nativeCall(() => this.#native.logMelBatch(copy)));
   }
 
   /**

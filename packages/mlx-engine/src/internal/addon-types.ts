@@ -101,6 +101,7 @@ export interface NativeModel {
   info(): NativeModelInfo;
   /** [async] One 30 s window's log-mel, nMels * 3000 floats, mel-major. */
   logMel(samples: Float32Array): Promise<Float32Array>;
+  logMelBatch(windows: Float32Array[]): Promise<Float32Array>;
   /** [async] `mel`: nBatch * nMels * 3000 floats. */
   encode(mel: Float32Array, nBatch: number): Promise<NativeEncoderOutput>;
   /** [sync] The session computes its cross-attention in its first append(). */

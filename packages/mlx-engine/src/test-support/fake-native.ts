@@ -170,6 +170,13 @@ export class FakeNativeModel implements NativeModel {
     return this.engine.call('logMel', () => new Float32Array(FAKE_DIMS.nMels * MEL_FRAMES));
   }
 
+  logMelBatch(windows: Float32Array[]): Promise<Float32Array> {
+    return this.engine.call(
+      'logMelBatch',
+      () => new Float32Array(windows.length * FAKE_DIMS.nMels * MEL_FRAMES),
+    );
+  }
+
   encode(_mel: Float32Array, nBatch: number): Promise<NativeEncoderOutput> {
     return this.engine.call('encode', () => new FakeEncoderOutput(this.engine, nBatch));
   }
