@@ -57,13 +57,16 @@ w.write_layout('hf', '$weights', arch='$model', seed=1234, dtype='f16')" || { ec
   python3 - "$OUT/e2e.json" "$model" "$t0" "$t1" "$MINUTES" "$W/out-$model/long.json" "$W/cli-$model.log" <<'PY'
 import json, os, re, sys
 out, model, t0, t1, minutes, transcript, log = sys.argv[1:8]
-said = re.search(r"of audio in ([0-9.]+) s", open(log).read())  # the CLI's own time: after the model load
+text = open(log).read()
+said = re.search(r"of audio in ([0-9.]+) s", text)  # the CLI's own time: after the model load
+stages = re.search(r"^  stages: (.*)$", text, re.M)  # --verbose: seconds per stage (VAD, language, log-mel, encode, decode)
 wall = float(t1) - float(t0)
 records = json.load(open(out)) if os.path.exists(out) else []
 segments = len(json.load(open(transcript)).get("segments", [])) if os.path.exists(transcript) else -1
 records.append({"impl": "verbatim", "model": model, "backend": os.environ.get("DEVICE", "cuda"), "dtype": "f16", "stage": "e2e-long-form",
                 "audio_s": float(minutes) * 60, "wall_s": round(wall, 3), "rtfx": round(float(minutes) * 60 / wall, 1),
                 "segments": segments, "transcribe_s": float(said.group(1)) if said else None,
+                "stages": stages.group(1) if stages else None,
                 "transcribe_rtfx": round(float(minutes) * 60 / float(said.group(1)), 1) if said else None,
                 "timed": "the whole `verbatim transcribe` process: Node start, model load, WAV read, Silero VAD, "
                          "batched log-mel, encoder and greedy decoding (<= 112 tokens a window), JSON written"})

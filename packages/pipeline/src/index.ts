@@ -31,6 +31,8 @@ export { resolveModel } from './models/resolve-model.js';
 
 // --- Transcription: transcribe(), Transcriber, options ---
 
+export type { StageTimes } from './transcribe/stage-times.js';
+export { formatStageTimes } from './transcribe/stage-times.js';
 export { transcribe } from './transcribe/transcribe.js';
 export type { TranscribeInput } from './transcribe/transcribe-input.js';
 export type { Transcription, TranscriptionRunInfo } from './transcribe/transcriber.js';

@@ -131,6 +131,21 @@ describe('verbatim transcribe: the command line', () => {
 
 describe('verbatim transcribe: outputs', () => {
   it(
+    'with --verbose prints each segment, where the engine runs and where the time went',
+    async () => {
+      const out = scratchDir();
+      const result = await run(['--verbose', ...jfkArgv(out, '--output-format', 'txt')]);
+      expect(result.code).toBe(EXIT_OK);
+      expect(result.stdout).toMatch(
+        /^ {2}stages: vad \d+\.\d\d s, language \d+\.\d\d s, log-mel \d+\.\d\d s, encode \d+\.\d\d s, decode \d+\.\d\d s$/m,
+      );
+      const quiet = await run(jfkArgv(scratchDir(), '--output-format', 'txt'));
+      expect(quiet.stdout).not.toContain('stages:');
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'writes every format atomically, with the segments in the JSON as whisper writes them',
     async () => {
       const out = scratchDir();

@@ -14,6 +14,7 @@ import {
   type ComputeType,
   DEVICES,
   type Device,
+  formatStageTimes,
   Transcriber,
   type TranscriptionOptions,
   type VadOptions,
@@ -339,6 +340,8 @@ async function transcribeOne(
       `${elapsedS.toFixed(1)} s (${(info.durationS / elapsedS).toFixed(1)}× real time) → ` +
       `${outputs.map((output) => output.file).join(', ')}\n`,
   );
+  // where the time went (the engine's calls, VAD, language detection): what bounds a run on this machine
+  if (context.verbose) io.stdout.write(`  stages: ${formatStageTimes(info.stageTimes)}\n`);
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { Segment, Tokenizer } from '@verbatim/core';
 import type { DecodeWindowOptions } from '@verbatim/mlx-engine';
 import { buildSegment, type WindowScores } from './build-segment.js';
+import type { StageTimes } from './stage-times.js';
 import type { TranscribeProgress } from './transcription-options.js';
 import type { WindowDecoder } from './window-decoder.js';
 
@@ -26,6 +27,8 @@ export interface RunContext {
   /** Sequential mode's silence guard, seconds; undefined: off. */
   readonly hallucinationSilenceThreshold: number | undefined;
   readonly onProgress: ((progress: TranscribeProgress) => void) | undefined;
+  /** The run's stage times (the info's), added to by every engine call. */
+  readonly stageTimes: StageTimes;
 }
 
 /** The start of window `index` (0: the first decoded): the prompts, and the prefix on the first window only. */

@@ -25,6 +25,7 @@ export function transcribeSequentially(context: RunContext): AsyncGenerator<Segm
       const [result] = await decoder.decode(
         [audio],
         [windowStart(context, window.previousTokens, window.index)],
+        context.stageTimes,
       );
       return result!;
     },

@@ -55,7 +55,17 @@ describe('transcribe (vad mode)', () => {
         onProgress: (p: TranscribeProgress) => progress.push(p),
       };
       const { info, segments } = await transcribe(speech, options);
+      // VAD and the language vote are done when transcribe() resolves; nothing is decoded yet
+      expect(info.stageTimes.vadS).toBeGreaterThan(0);
+      expect(info.stageTimes.languageS).toBeGreaterThan(0);
+      expect(info.stageTimes.decodeS).toBe(0);
+      const wall = performance.now();
       const all = await collect(segments);
+      const iterationS = (performance.now() - wall) / 1000;
+      const { melS, encodeS, decodeS } = info.stageTimes;
+      for (const seconds of [melS, encodeS, decodeS]) expect(seconds).toBeGreaterThan(0);
+      // the stages run one after another inside the iteration: together no longer than it
+      expect(melS + encodeS + decodeS).toBeLessThanOrEqual(iterationS + 1e-3);
       const durationS = speech.length / SAMPLE_RATE_HZ;
       expect(info).toMatchObject({ durationS, model: weights.path, modelPath: weights.path });
       expect(info.options).toMatchObject({ mode: 'vad', batchSize: 1, beamSize: 1, temperatures: [0] });
@@ -153,10 +163,12 @@ describe('transcribe (sequential mode)', () => {
       const input = speech.subarray(0, 45 * SAMPLE_RATE_HZ);
       const { info, segments } = await transcribe(input, { ...FAST, model: weights.path, vad: false });
       expect(info).toMatchObject({ durationS: 45, durationAfterVadS: 45 });
+      expect(info.stageTimes.vadS).toBe(0);
       expect(info.options).toMatchObject({ mode: 'sequential', vad: undefined });
       const all = await collect(segments);
       expect(all.length).toBeGreaterThan(0);
       expectInTimeOrder(all, 45);
+      expect(info.stageTimes.decodeS).toBeGreaterThan(0);
     },
     TIMEOUT_MS,
   );

@@ -21,6 +21,7 @@ import { type ResolvedModel, resolveModel } from '../models/resolve-model.js';
 import { spreadIndices, voteLanguage } from './language-vote.js';
 import type { PromptTokens, RunContext } from './run-context.js';
 import { transcribeSequentially } from './sequential-transcription.js';
+import { newStageTimes, type StageTimes, timed } from './stage-times.js';
 import { modelTokenBytes } from './token-bytes.js';
 import { inputSamples, type TranscribeInput } from './transcribe-input.js';
 import {
@@ -38,6 +39,11 @@ export interface TranscriptionRunInfo extends TranscriptionInfo {
   readonly modelPath: string;
   /** The options, resolved (defaults filled in). */
   readonly options: ResolvedTranscriptionOptions;
+  /**
+   * Seconds spent in each stage (see stage-times.ts), filled in as the run proceeds: VAD and language detection
+   * when transcribe() resolves, the rest once `segments` is exhausted.
+   */
+  readonly stageTimes: Readonly<StageTimes>;
 }
 
 /** A transcription: its info, known up front, and its segments, decoded as they are iterated. */
@@ -148,10 +154,15 @@ export class Transcriber implements AsyncDisposable {
     }
     const samples = await inputSamples(input);
     const durationS = samples.length / SAMPLE_RATE_HZ;
+    const stageTimes = newStageTimes();
     let chunks: SpeechChunk[] = [];
     let languageWindows: LanguageWindows;
     if (this.#vad !== undefined && this.options.vad !== undefined) {
-      chunks = await findSpeechChunks(samples, this.options.vad, this.#vad, this.#onProgress);
+      const { vad } = this.options;
+      const vadModel = this.#vad;
+      chunks = await timed(stageTimes, 'vadS', () =>
+        findSpeechChunks(samples, vad, vadModel, this.#onProgress),
+      );
       languageWindows = {
         count: chunks.length,
         at: (i) => ({ audio: chunkAudio(samples, chunks[i]!), weightS: chunks[i]!.timeMap.durationS }),
@@ -166,7 +177,7 @@ export class Transcriber implements AsyncDisposable {
         },
       };
     }
-    const language = await this.#language(languageWindows);
+    const language = await timed(stageTimes, 'languageS', () => this.#language(languageWindows));
     const context: RunContext = {
       samples,
       decoder: this.#decoder,
@@ -177,6 +188,7 @@ export class Transcriber implements AsyncDisposable {
       conditionOnPreviousText: this.options.conditionOnPreviousText,
       hallucinationSilenceThreshold: this.options.hallucinationSilenceThreshold,
       onProgress: this.#onProgress,
+      stageTimes,
     };
     const info: TranscriptionRunInfo = {
       language: language.code,
@@ -189,6 +201,7 @@ export class Transcriber implements AsyncDisposable {
       model: this.model.name,
       modelPath: this.model.path,
       options: this.options,
+      stageTimes,
     };
     const segments =
       this.options.mode === 'vad' ? transcribeChunks(context, chunks) : transcribeSequentially(context);

@@ -69,6 +69,7 @@ export function transcribeChunks(
       decoder.decode(
         windows.map((window) => chunkAudio(samples, chunks[window.chunkIndex]!).subarray(window.startSample)),
         windows.map((window) => windowStart(context, context.prompts.initialPrompt, window.index)),
+        context.stageTimes,
       ),
     ...(onProgress !== undefined && {
       onChunksDone: (chunksDone: number) =>

@@ -4,8 +4,9 @@
  * probabilities. Every step runs off the JavaScript thread (the engine's promises), one model call at a time.
  */
 
-import { N_FRAMES_PER_CHUNK, type Tokenizer } from '@verbatim/core';
+import type { Tokenizer } from '@verbatim/core';
 import type { DecodeOptions, DecodeResult, DecodeWindowOptions, WhisperModel } from '@verbatim/mlx-engine';
+import { type StageTimes, timed } from './stage-times.js';
 import type { ResolvedTranscriptionOptions } from './transcription-options.js';
 
 export class WindowDecoder {
@@ -23,14 +24,20 @@ export class WindowDecoder {
     this.#options = engineDecodeOptions(options, tokenizer, modelSuppressTokens);
   }
 
-  /** Decodes one batch: `windows[i]` (≤ 30 s of 16 kHz samples, zero-padded by the engine) starts as `starts[i]`. */
+  /**
+   * Decodes one batch: `windows[i]` (≤ 30 s of 16 kHz samples, zero-padded by the engine) starts as `starts[i]`.
+   * With `times`, the log-mel, encoder and decoder calls are added to it.
+   */
   async decode(
     windows: readonly Float32Array[],
     starts: readonly DecodeWindowOptions[],
+    times?: StageTimes,
   ): Promise<DecodeResult[]> {
-    const encoded = await this.#encode(windows);
+    const encoded = await this.#encode(windows, times);
     try {
-      return await this.#model.decode(encoded, { ...this.#options, windows: starts });
+      return await timed(times, 'decodeS', () =>
+        this.#model.decode(encoded, { ...this.#options, windows: starts }),
+      );
     } finally {
       await encoded.dispose();
     }
@@ -46,11 +53,10 @@ export class WindowDecoder {
     }
   }
 
-  async #encode(windows: readonly Float32Array[]) {
-    const melFloats = this.#model.info.dims.nMels * N_FRAMES_PER_CHUNK;
-    const mel = new Float32Array(windows.length * melFloats);
-    for (const [i, samples] of windows.entries()) mel.set(await this.#model.logMel(samples), i * melFloats);
-    return this.#model.encode(mel, windows.length);
+  /** The batch's log-mel in one engine call (its windows side by side on the host's threads), then the encoder. */
+  async #encode(windows: readonly Float32Array[], times?: StageTimes) {
+    const mel = await timed(times, 'melS', () => this.#model.logMelBatch(windows));
+    return timed(times, 'encodeS', () => this.#model.encode(mel, windows.length));
   }
 }
 
