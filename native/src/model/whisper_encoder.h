@@ -8,13 +8,20 @@
 
 namespace verbatim {
 
+/** The most windows RunWhisperEncoder encodes at once for these dims (its activation budget; at least 1). */
+int EncoderSliceWindows(const ModelDims& dims);
+
 /**
- * Encodes a batch of 30-second windows.
+ * Encodes a batch of 30-second windows, in equal slices of at most max_slice_windows (0: EncoderSliceWindows)
+ * when the batch is larger: the same result, with activation memory bounded by a slice.
  * @param mel [n_batch, n_mels, 2 · n_audio_ctx] log-mel on the backend's device (mel-major, as Whisper takes
  * it).
  * @return [n_batch, n_audio_ctx, n_audio_state] on the backend's device.
  * @throws Error kInternal when mel's shape does not fit the model; kOom, kBackend from the backend.
  */
-Tensor RunWhisperEncoder(Backend& backend, const WhisperWeights& weights, const Tensor& mel);
+Tensor RunWhisperEncoder(Backend& backend,
+                         const WhisperWeights& weights,
+                         const Tensor& mel,
+                         int max_slice_windows = 0);
 
 }  // namespace verbatim
