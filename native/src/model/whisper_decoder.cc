@@ -4,9 +4,17 @@
 #include <initializer_list>
 #include <numeric>
 
+#include "core/fail.h"
 #include "model/transformer_block.h"
 
 namespace verbatim {
+namespace {
+
+/** Positions per row the self-attention caches start with: a start sequence, a prompt and a sentence or two.
+ */
+constexpr int kFirstCapacity = 128;
+
+}  // namespace
 
 WhisperDecoder::WhisperDecoder(Backend& backend, const WhisperWeights& weights, const Tensor& audio)
     : backend_(backend), weights_(weights), cache_dtype_(backend.kv_cache_dtype()) {
@@ -25,12 +33,44 @@ WhisperDecoder::WhisperDecoder(Backend& backend, const WhisperWeights& weights, 
 
 void WhisperDecoder::AllocateRowCaches(int n_rows) {
   const ModelDims& dims = weights_.dims;
+  capacity_ = std::min(kFirstCapacity, dims.n_text_ctx);
   for (LayerCache& cache : layers_) {
     cache.keys = Tensor();  // the old caches go before the new ones are allocated
     cache.values = Tensor();
-    cache.keys = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state}, cache_dtype_);
-    cache.values = backend_.Allocate({n_rows, dims.n_text_ctx, dims.n_text_state}, cache_dtype_);
+    cache.keys = backend_.Allocate({n_rows, capacity_, dims.n_text_state}, cache_dtype_);
+    cache.values = backend_.Allocate({n_rows, capacity_, dims.n_text_state}, cache_dtype_);
   }
+}
+
+void WhisperDecoder::EnsureCapacity(int positions) {
+  if (positions <= capacity_)
+    return;
+  const ModelDims& dims = weights_.dims;
+  if (positions > dims.n_text_ctx)
+    Fail(ErrorCode::kInternal, "WhisperDecoder", positions, " positions, more than n_text_ctx ",
+         dims.n_text_ctx);
+  const int grown = std::min(dims.n_text_ctx, std::max(positions, 2 * capacity_));
+  const int n_rows = n_batch();
+  // Every new cache first, then the copies: a failed allocation leaves the old caches as they were.
+  std::vector<Tensor> grown_caches;
+  grown_caches.reserve(2 * layers_.size());
+  for (std::size_t i = 0; i < 2 * layers_.size(); ++i)
+    grown_caches.push_back(backend_.Allocate({n_rows, grown, dims.n_text_state}, cache_dtype_));
+  // The first `longest` positions of every row move in one copy per cache (beyond a row's length they are
+  // unused, never read).
+  const int longest = *std::max_element(lengths_.begin(), lengths_.end());
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    LayerCache& cache = layers_[i];
+    Tensor& keys = grown_caches[2 * i];
+    Tensor& values = grown_caches[2 * i + 1];
+    if (longest > 0) {
+      backend_.CopyRows(cache.keys, nullptr, longest, nullptr, keys);
+      backend_.CopyRows(cache.values, nullptr, longest, nullptr, values);
+    }
+    cache.keys = std::move(keys);
+    cache.values = std::move(values);
+  }
+  capacity_ = grown;
 }
 
 void WhisperDecoder::ResetRows(const std::vector<int>& rows_per_window) {
@@ -83,6 +123,7 @@ const Tensor& WhisperDecoder::AppendSelected(const int32_t* tokens,
                                              const int* positions,
                                              int n_select) {
   const bool all_positions = positions == nullptr;
+  EnsureCapacity(*std::max_element(lengths_.begin(), lengths_.end()) + n_new);
   PrepareWorkspace(n_new, all_positions, n_select);
   Workspace& w = workspace_;
   RunLayers(tokens);
@@ -166,7 +207,7 @@ void WhisperDecoder::CrossAttention(const LayerCache& cache) {
 
 void WhisperDecoder::ReorderRows(const std::vector<int>& sources) {
   const int n_rows = n_batch();
-  const int64_t n_ctx = weights_.dims.n_text_ctx, width = weights_.dims.n_text_state;
+  const int64_t n_ctx = capacity_, width = weights_.dims.n_text_state;
   std::vector<int> saved_slot(static_cast<std::size_t>(n_rows), -1);  // where a source's old rows wait
   int n_saved = 0, longest_saved = 0;
   for (int row = 0; row < n_rows; ++row) {

@@ -14,11 +14,11 @@ namespace verbatim {
 /**
  * The decoder state of a batch of sequences ("rows") attending to encoded windows: per layer, the
  * cross-attention keys and values of every window (computed once from the audio) and the self-attention KV
- * cache of every row (n_text_ctx positions, allocated up front), plus each row's length. A window may have
- * several rows (beams, samples: they share its cross-attention keys and values) or none; rows are grouped by
- * window, in window order. It starts with one row per window. Rows start empty; every Append adds the same
- * number of tokens to each, but Truncate lets lengths differ, so each row keeps its own positions and causal
- * mask.
+ * cache of every row (grown as the sequences grow, up to n_text_ctx positions), plus each row's length. A
+ * window may have several rows (beams, samples: they share its cross-attention keys and values) or none; rows
+ * are grouped by window, in window order. It starts with one row per window. Rows start empty; every Append
+ * adds the same number of tokens to each, but Truncate lets lengths differ, so each row keeps its own
+ * positions and causal mask.
  *
  * Arguments are checked by the caller (the engine's DecoderSession, the decoding loop). Not thread-safe: one
  * call at a time. Holds references to `backend` and `weights`, which must outlive it.
@@ -67,7 +67,7 @@ class WhisperDecoder {
   /** In the backend's kv_cache_dtype(): f32, or f16 on a GPU running a 16-bit model. */
   struct LayerCache {
     Tensor cross_keys, cross_values;  // [n_windows, n_audio_ctx, d]
-    Tensor keys, values;              // [n_batch, n_text_ctx, d]
+    Tensor keys, values;              // [n_batch, capacity_, d]
   };
   /** Activations for one Append of n_new tokens, kept while the batch, n_new and the logits' extent stay. */
   struct Workspace {
@@ -85,6 +85,8 @@ class WhisperDecoder {
   void RunLayer(const DecoderLayerWeights& layer, LayerCache& cache);
   void CrossAttention(const LayerCache& cache);
   void AllocateRowCaches(int n_rows);
+  /** Grows every self-attention cache to hold `positions` per row (doubling, at most n_text_ctx). */
+  void EnsureCapacity(int positions);
 
   Backend& backend_;
   const WhisperWeights& weights_;
@@ -92,6 +94,12 @@ class WhisperDecoder {
   std::vector<LayerCache> layers_;
   std::vector<int> rows_per_window_;
   std::vector<int> lengths_;
+  /**
+   * Positions per row the self-attention caches hold now. They start small and double as the sequences grow,
+   * up to n_text_ctx: most windows end long before 448 tokens, and at n_text_ctx from the start the caches
+   * were large-v3's third-largest allocation at batch 16 (0.94 GB in f16 for 116 positions used).
+   */
+  int capacity_ = 0;
   Workspace workspace_;
 };
 
