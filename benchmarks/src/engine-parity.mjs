@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * The engine against transformers on real recordings, for any architecture, device and precision (the CUDA
  * backend's parity check; tools/cuda/parity_run.sh runs it on the GPU machine). For each architecture: its seeded
@@ -29,6 +30,22 @@ import {
   writeLayout,
 } from '@verbatim/reference';
 
+/** @typedef {import('@verbatim/mlx-engine').WhisperModel} WhisperModel */
+/** @typedef {import('@verbatim/reference').ReferenceFixture} ReferenceFixture */
+/** @typedef {import('@verbatim/reference').ReferenceArchitecture} ReferenceArchitecture */
+/** @typedef {'f32' | 'f16'} Precision */
+/**
+ * @typedef {object} Args
+ * @property {ReferenceArchitecture[]} archs
+ * @property {('cpu' | 'cuda')[]} devices
+ * @property {Precision[]} precisions
+ * @property {string} weightsDir
+ * @property {boolean} keepWeights
+ * @property {string | undefined} out
+ */
+/** @typedef {{ clip: string, firstMismatch: number, length: number }} Difference */
+/** @typedef {{ identical: number, clips: number, differing: Difference[] }} ModeResult */
+
 const MODES = [
   ['notimestamps', 'language_given'],
   ['notimestamps', 'language_detected'],
@@ -36,7 +53,9 @@ const MODES = [
   ['timestamps', 'language_detected'],
 ];
 
+/** @param {string[]} argv @returns {Args} */
 function parseArgs(argv) {
+  /** @type {Args} */
   const args = {
     archs: ['tiny', 'large-v3-turbo', 'large-v3'],
     devices: ['cuda'],
@@ -45,6 +64,7 @@ function parseArgs(argv) {
     keepWeights: false,
     out: undefined,
   };
+  /** @param {string} value */
   const list = (value) => value.split(',').filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -54,9 +74,9 @@ function parseArgs(argv) {
       continue;
     }
     if (value === undefined) throw new Error(`engine-parity: ${flag} needs a value`);
-    if (flag === '--archs') args.archs = list(value);
-    else if (flag === '--devices') args.devices = list(value);
-    else if (flag === '--precisions') args.precisions = list(value);
+    if (flag === '--archs') args.archs = /** @type {ReferenceArchitecture[]} */ (list(value));
+    else if (flag === '--devices') args.devices = /** @type {('cpu' | 'cuda')[]} */ (list(value));
+    else if (flag === '--precisions') args.precisions = /** @type {Precision[]} */ (list(value));
     else if (flag === '--weights-dir') args.weightsDir = value;
     else if (flag === '--out') args.out = value;
     else throw new Error(`engine-parity: unknown argument ${flag}`);
@@ -70,7 +90,10 @@ function parseArgs(argv) {
   return args;
 }
 
-/** The seeded weights in the Hugging Face layout, written once per architecture and precision. */
+/**
+ * The seeded weights in the Hugging Face layout, written once per architecture and precision.
+ * @param {string} dir @param {string} arch @param {number} seed @param {Precision} dtype
+ */
 function seededWeights(dir, arch, seed, dtype) {
   const path = join(dir, `${arch}-hf-${dtype}-seed${seed}`);
   if (!existsSync(join(path, 'config.json'))) {
@@ -80,26 +103,39 @@ function seededWeights(dir, arch, seed, dtype) {
   return path;
 }
 
-/** The logits at the reference's top-k ids: rows × k values, in the order of `ids`. */
+/**
+ * The logits at the reference's top-k ids: rows × k values, in the order of `ids`.
+ * @param {Float32Array} logits @param {number} nVocab @param {Int32Array} ids @param {number} k
+ */
 function gatherTopK(logits, nVocab, ids, k) {
   return Float32Array.from(ids, (id, i) => logits[Math.floor(i / k) * nVocab + id] ?? Number.NaN);
 }
 
+/**
+ * The largest relative L2 error over the clips, against the fixture's f32 logits (and its f16 ones for f16).
+ * @param {WhisperModel} model @param {Float32Array[]} mels @param {ReferenceFixture} fixture
+ * @param {Precision} precision @returns {Promise<{ f32: number, f16?: number }>}
+ */
 async function teacherForcedErrors(model, mels, fixture, precision) {
   const { nVocab } = model.info.dims;
+  /** @type {Precision[]} */
   const against = precision === 'f16' ? ['f32', 'f16'] : ['f32'];
-  const worst = Object.fromEntries(against.map((reference) => [reference, 0]));
+  /** @type {{ f32: number, f16?: number }} */
+  const worst = { f32: 0, ...(precision === 'f16' && { f16: 0 }) };
   for (const [clip, mel] of mels.entries()) {
     const audio = await model.encode(mel, 1);
     const session = model.newDecoderSession(audio);
     try {
-      const prompt = fixture.teacherForced.f32[clip].prompt;
+      const prompt = /** @type {import('@verbatim/reference').TopKLogits} */ (fixture.teacherForced.f32[clip])
+        .prompt;
       const logits = await session.append(Int32Array.from(prompt), prompt.length, { all: true });
       for (const reference of against) {
-        const { topkIds, topkValues } = fixture.teacherForced[reference][clip];
+        const { topkIds, topkValues } = /** @type {import('@verbatim/reference').TopKLogits} */ (
+          fixture.teacherForced[reference][clip]
+        );
         const k = topkIds.length / prompt.length;
         const error = relativeL2Error(gatherTopK(logits, nVocab, topkIds, k), topkValues);
-        worst[reference] = Math.max(worst[reference], error);
+        worst[reference] = Math.max(worst[reference] ?? 0, error);
       }
     } finally {
       await session[Symbol.asyncDispose]();
@@ -109,10 +145,17 @@ async function teacherForcedErrors(model, mels, fixture, precision) {
   return worst;
 }
 
+/**
+ * @param {WhisperModel} model @param {Float32Array[]} mels @param {ReferenceFixture} fixture
+ * @param {ReferenceArchitecture} arch @param {Precision} precision @returns {Promise<Record<string, ModeResult>>}
+ */
 async function generateParity(model, mels, fixture, arch, precision) {
   const tokens = new SpecialTokens(model.info.dims.nVocab);
-  const config = generationConfigJson(arch);
+  const config = /** @type {{ suppress_tokens: number[], pad_token_id: number }} */ (
+    generationConfigJson(arch)
+  );
   const clips = fixture.clips.slice(0, mels.length);
+  /** @type {Record<string, ModeResult>} */
   const modes = {};
   for (const [timestampsMode, languageMode] of MODES) {
     const languages = clips.map((clip) =>
@@ -126,18 +169,23 @@ async function generateParity(model, mels, fixture, arch, precision) {
       suppressTokens: config.suppress_tokens,
       maxNewTokens: fixture.generate.maxNewTokens,
     });
-    const rows = fixture.generate.sequences[`${precision}/${timestampsMode}/${languageMode}`];
+    const rows = fixture.generate.sequences[`${precision}/${timestampsMode}/${languageMode}`] ?? [];
+    /** @type {Difference[]} */
     const differing = [];
     for (const [clip, row] of rows.entries()) {
       // generate pads every sequence of a batch to the longest with pad_token_id: <|endoftext|> in tiny's
       // configuration, 50256 in large-v3's (a text token there, never emitted last by these models)
       const expected = [...row];
       while (expected.at(-1) === tokens.endOfText || expected.at(-1) === config.pad_token_id) expected.pop();
-      const got = actual[clip];
+      const got = actual[clip] ?? [];
       let first = got.findIndex((token, i) => token !== expected[i]);
       if (first < 0 && got.length !== expected.length) first = Math.min(got.length, expected.length);
       if (first >= 0)
-        differing.push({ clip: clips[clip].name, firstMismatch: first, length: expected.length });
+        differing.push({
+          clip: clips[clip]?.name ?? `#${clip}`,
+          firstMismatch: first,
+          length: expected.length,
+        });
     }
     modes[`${timestampsMode}/${languageMode}`] = {
       identical: rows.length - differing.length,
@@ -148,6 +196,9 @@ async function generateParity(model, mels, fixture, arch, precision) {
   return modes;
 }
 
+/**
+ * @param {Args} args @param {ReferenceArchitecture} arch @param {'cpu' | 'cuda'} device @param {Precision} precision
+ */
 async function checkOne(args, arch, device, precision) {
   const fixture = loadReferenceFixture(arch);
   const weights = seededWeights(args.weightsDir, arch, fixture.seed, precision);
