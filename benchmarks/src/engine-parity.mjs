@@ -21,12 +21,12 @@ import { join } from 'node:path';
 import { logMelSpectrogram } from '@verbatim/audio';
 import { loadModel } from '@verbatim/mlx-engine';
 import {
-  generateLikeTransformers,
-  generationConfigJson,
+  firstTokenMismatch,
+  GENERATE_MODES,
+  generateFixtureMode,
   loadReferenceClip,
   loadReferenceFixture,
   relativeL2Error,
-  SpecialTokens,
   writeLayout,
 } from '@verbatim/reference';
 
@@ -45,13 +45,6 @@ import {
  */
 /** @typedef {{ clip: string, firstMismatch: number, length: number }} Difference */
 /** @typedef {{ identical: number, clips: number, differing: Difference[] }} ModeResult */
-
-const MODES = [
-  ['notimestamps', 'language_given'],
-  ['notimestamps', 'language_detected'],
-  ['timestamps', 'language_given'],
-  ['timestamps', 'language_detected'],
-];
 
 /** @param {string[]} argv @returns {Args} */
 function parseArgs(argv) {
@@ -147,49 +140,28 @@ async function teacherForcedErrors(model, mels, fixture, precision) {
 
 /**
  * @param {WhisperModel} model @param {Float32Array[]} mels @param {ReferenceFixture} fixture
- * @param {ReferenceArchitecture} arch @param {Precision} precision @returns {Promise<Record<string, ModeResult>>}
+ * @param {Precision} precision @returns {Promise<Record<string, ModeResult>>}
  */
-async function generateParity(model, mels, fixture, arch, precision) {
-  const tokens = new SpecialTokens(model.info.dims.nVocab);
-  const config = /** @type {{ suppress_tokens: number[], pad_token_id: number }} */ (
-    generationConfigJson(arch)
-  );
-  const clips = fixture.clips.slice(0, mels.length);
+async function generateParity(model, mels, fixture, precision) {
   /** @type {Record<string, ModeResult>} */
   const modes = {};
-  for (const [timestampsMode, languageMode] of MODES) {
-    const languages = clips.map((clip) =>
-      languageMode === 'language_given'
-        ? tokens.languageId(tokens.languages.includes(clip.lang) ? clip.lang : 'en')
-        : undefined,
-    );
-    const actual = await generateLikeTransformers(model, mels, {
-      timestamps: timestampsMode === 'timestamps',
-      languages,
-      suppressTokens: config.suppress_tokens,
-      maxNewTokens: fixture.generate.maxNewTokens,
-    });
-    const rows = fixture.generate.sequences[`${precision}/${timestampsMode}/${languageMode}`] ?? [];
+  for (const mode of GENERATE_MODES) {
+    const { actual, expected } = await generateFixtureMode(model, mels, fixture, precision, mode);
     /** @type {Difference[]} */
     const differing = [];
-    for (const [clip, row] of rows.entries()) {
-      // generate pads every sequence of a batch to the longest with pad_token_id: <|endoftext|> in tiny's
-      // configuration, 50256 in large-v3's (a text token there, never emitted last by these models)
-      const expected = [...row];
-      while (expected.at(-1) === tokens.endOfText || expected.at(-1) === config.pad_token_id) expected.pop();
-      const got = actual[clip] ?? [];
-      let first = got.findIndex((token, i) => token !== expected[i]);
-      if (first < 0 && got.length !== expected.length) first = Math.min(got.length, expected.length);
-      if (first >= 0)
+    for (const [clip, tokens] of expected.entries()) {
+      const first = firstTokenMismatch(actual[clip] ?? [], tokens);
+      if (first >= 0) {
         differing.push({
-          clip: clips[clip]?.name ?? `#${clip}`,
+          clip: fixture.clips[clip]?.name ?? `#${clip}`,
           firstMismatch: first,
-          length: expected.length,
+          length: tokens.length,
         });
+      }
     }
-    modes[`${timestampsMode}/${languageMode}`] = {
-      identical: rows.length - differing.length,
-      clips: rows.length,
+    modes[mode.join('/')] = {
+      identical: expected.length - differing.length,
+      clips: expected.length,
       differing,
     };
   }
@@ -210,7 +182,7 @@ async function checkOne(args, arch, device, precision) {
     const nMels = model.info.dims.nMels;
     const shortClips = fixture.clips.filter((clip) => !clip.name.startsWith('long:'));
     const mels = shortClips.map((clip) => logMelSpectrogram(loadReferenceClip(clip), nMels));
-    const generate = await generateParity(model, mels, fixture, arch, precision);
+    const generate = await generateParity(model, mels, fixture, precision);
     // teacher forcing over every clip of the fixture (the long clip's first window too)
     const allMels = fixture.clips.map((clip) => logMelSpectrogram(loadReferenceClip(clip), nMels));
     const logits = await teacherForcedErrors(model, allMels, fixture, precision);

@@ -9,11 +9,10 @@
 import {
   checkParity,
   firstTokenMismatch,
-  generateLikeTransformers,
-  generationConfigJson,
+  GENERATE_MODES,
+  generateFixtureMode,
   loadReferenceFixture,
   type ReferenceArchitecture,
-  SpecialTokens,
 } from '@verbatim/reference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from './load-model.js';
@@ -57,36 +56,18 @@ describe.each(['tiny', 'base'] as const)(
       expect(result.ok, result.message).toBe(true);
     });
 
-    const modes = [
-      ['notimestamps', 'language_given'],
-      ['notimestamps', 'language_detected'],
-      ['timestamps', 'language_given'],
-      ['timestamps', 'language_detected'],
-    ] as const;
-    it.each(modes)(
+    it.each(GENERATE_MODES)(
       'generate f32 %s %s: every clip token-identical',
       async (timestampsMode, languageMode) => {
-        const tokens = new SpecialTokens(model.info.dims.nVocab);
-        const config = generationConfigJson(arch) as { suppress_tokens: number[] };
-        const clips = fixture.clips.slice(0, mels.length);
-        const languages = clips.map((clip) =>
-          languageMode === 'language_given'
-            ? tokens.languageId(tokens.languages.includes(clip.lang) ? clip.lang : 'en')
-            : undefined,
-        );
-        const actual = await generateLikeTransformers(model, mels, {
-          timestamps: timestampsMode === 'timestamps',
-          languages,
-          suppressTokens: config.suppress_tokens,
-          maxNewTokens: fixture.generate.maxNewTokens,
-        });
-        const rows = fixture.generate.sequences[`f32/${timestampsMode}/${languageMode}`]!;
-        expect(rows.length).toBe(clips.length);
-        for (const [clip, row] of rows.entries()) {
-          const expected = [...row];
-          while (expected.at(-1) === tokens.endOfText) expected.pop();
-          expect(firstTokenMismatch(actual[clip]!, expected), `${arch} ${clips[clip]!.name}`).toBe(-1);
-          expect(actual[clip]).toEqual(expected);
+        const { actual, expected } = await generateFixtureMode(model, mels, fixture, 'f32', [
+          timestampsMode,
+          languageMode,
+        ]);
+        expect(expected.length).toBe(mels.length);
+        for (const [clip, tokens] of expected.entries()) {
+          const name = `${arch} ${fixture.clips[clip]!.name}`;
+          expect(firstTokenMismatch(actual[clip]!, tokens), name).toBe(-1);
+          expect(actual[clip]).toEqual(tokens);
         }
       },
       ARCHITECTURE_TIMEOUT_MS,

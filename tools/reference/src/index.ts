@@ -1,9 +1,12 @@
 export type {
   GenerateMode,
+  GenerateModeName,
   GreedyDecodingModel,
   GreedyWindowOptions,
 } from './fixtures/generate-like-transformers.js';
 export {
+  GENERATE_MODES,
+  generateFixtureMode,
   generateLikeTransformers,
   MAX_SEEK_ROUNDS,
   melFrom,
