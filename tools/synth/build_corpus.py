@@ -80,6 +80,12 @@ def parse_args(argv=None):
                    help="share of training utterances whose text is a sentence of English prose packaged in Debian "
                         "(prose.py: handbooks, GNOME's help, Bierce, the World English Bible...; <text root>/prose/"
                         "sentences.txt); valid/test texts never are")
+    p.add_argument("--train-text-mix", type=parse_shares, default=None, metavar="KIND=SHARE,...",
+                   help="shares of fortune, template and words among training texts that are none of the above "
+                        f"(default {','.join(f'{k}={v}' for k, v in TEXT_MIX.items())}, which valid/test always use)")
+    p.add_argument("--train-engine-weights", type=parse_shares, default=None, metavar="ENGINE=WEIGHT,...",
+                   help="how often each engine voices a training utterance (default: the engines' own weights, "
+                        "which valid/test always use)")
     p.add_argument("--augment-prob-test", type=float, default=None,
                    help="the same for the test split (default: --augment-prob)")
     p.add_argument("--babble-pool", type=int, default=24, help="utterances rendered per babble pool")
@@ -94,7 +100,28 @@ def parse_args(argv=None):
         a.augment_prob_test = a.augment_prob
     if a.examples_frac + a.prose_frac > 1.0:
         p.error("--examples-frac and --prose-frac are shares of the same training utterances: their sum is at most 1")
+    if a.train_text_mix is not None and not set(a.train_text_mix) <= set(TEXT_MIX):
+        p.error(f"--train-text-mix: unknown kind(s) {sorted(set(a.train_text_mix) - set(TEXT_MIX))}; "
+                f"the kinds are {', '.join(TEXT_MIX)}")
     return a
+
+
+def parse_shares(spec: str) -> dict[str, float]:
+    """'a=0.5,b=0.25' -> {'a': 0.5, 'b': 0.25}; shares are relative (normalised where used), at least one > 0."""
+    out = {}
+    for part in spec.split(","):
+        name, eq, value = part.partition("=")
+        try:
+            share = float(value) if eq else -1.0
+        except ValueError:
+            share = -1.0
+        if not name.strip() or not share >= 0.0 or name.strip() in out:
+            raise argparse.ArgumentTypeError(f"expected NAME=SHARE,... with shares >= 0 and each name once, "
+                                             f"got {spec!r}")
+        out[name.strip()] = share
+    if sum(out.values()) <= 0.0:
+        raise argparse.ArgumentTypeError(f"at least one share must be above 0, got {spec!r}")
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -110,6 +137,18 @@ class Planner:
         names = list(engines)
         w = np.array([engines[n].weight for n in names], np.float64)
         self.engine_names, self.engine_p = names, w / w.sum()
+        # --train-engine-weights: other engine odds for training utterances only (valid/test keep the engines' own)
+        self.train_engine_p = self.engine_p
+        if args.train_engine_weights is not None:
+            unknown = set(args.train_engine_weights) - set(names)
+            if unknown:
+                raise ValueError(f"--train-engine-weights names engine(s) {sorted(unknown)} that this build does "
+                                 f"not use; the engines here are {', '.join(names)}")
+            tw = np.array([args.train_engine_weights.get(n, 0.0) for n in names], np.float64)
+            if tw.sum() <= 0.0:
+                raise ValueError(f"--train-engine-weights gives every engine of this build ({', '.join(names)}) "
+                                 "a weight of 0")
+            self.train_engine_p = tw / tw.sum()
         self.fortunes = {c: [] for c in ("train", "valid", "test")}
         for s in src.sentences:
             self.fortunes[self.text_class(s)].append(s)
@@ -161,8 +200,9 @@ class Planner:
                 return t
         raise RuntimeError(f"could not draw a {want} text of kind {kind}")
 
-    def voice(self, rng, want: str) -> dict:
-        order = [self.engine_names[int(rng.choice(len(self.engine_names), p=self.engine_p))]]
+    def voice(self, rng, want: str, engine_p=None) -> dict:
+        p = self.engine_p if engine_p is None else engine_p
+        order = [self.engine_names[int(rng.choice(len(self.engine_names), p=p))]]
         order += [n for n in self.engine_names if n != order[0]]
         for name in order:
             eng = self.engines[name]
@@ -192,9 +232,10 @@ class Planner:
             example = u < a.examples_frac
             prose = not example and u < a.examples_frac + a.prose_frac
             mix = ({"markov": 1.0} if markov else {"example": 1.0} if example else {"prose": 1.0} if prose
-                   else TEXT_MIX)
+                   else a.train_text_mix if split == "train" and a.train_text_mix is not None else TEXT_MIX)
             t = self.text(rng, splits.TEXT_CLASS_OF_SPLIT[split], mix)
-            v = self.voice(rng, splits.VOICE_CLASS_OF_SPLIT[split])
+            v = self.voice(rng, splits.VOICE_CLASS_OF_SPLIT[split],
+                           self.train_engine_p if split == "train" else None)
             aug = augment.sample_chain(rng, a.augment_prob_test if split == "test" else a.augment_prob)
             items.append({"id": f"u{i:07d}", "split": split, "text": t["text"], "spoken": t["spoken"],
                           "text_kind": t["kind"], "voice": v, "augment": aug})

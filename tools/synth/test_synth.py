@@ -695,6 +695,30 @@ class CorpusTest(unittest.TestCase):
             build_corpus.parse_args(["--out", "/x", "--n-utterances", "9", "--examples-frac", "0.6", "--prose-frac",
                                      "0.5"])
 
+        # --train-text-mix and --train-engine-weights: training texts and voices only; valid, test and align unchanged
+        args_w = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                          "--seed", "11", "--train-text-mix", "words=3,template=1",
+                                          "--train-engine-weights", "espeak=0,flite=1" if "flite" in eng else
+                                          "espeak=1"])
+        items_w = build_corpus.Planner(args_w, src, eng).plan()
+        train_w = [it for it in items_w if it["split"] == "train"]
+        kinds_w = [it["text_kind"] for it in train_w]
+        self.assertNotIn("fortune", kinds_w)
+        self.assertAlmostEqual(kinds_w.count("words") / len(kinds_w), 0.75, delta=0.04)
+        if "flite" in eng:
+            self.assertEqual({it["voice"]["engine"] for it in train_w}, {"flite"})
+        for s in ("valid", "test", "align"):
+            self.assertEqual([it for it in items_w if it["split"] == s], [it for it in items if it["split"] == s], s)
+        for bad in (["--train-text-mix", "fortune=1,poems=1"], ["--train-text-mix", "words"],
+                    ["--train-text-mix", "words=-1"], ["--train-text-mix", "words=0"],
+                    ["--train-engine-weights", "espeak=x"]):
+            with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()) as err:
+                build_corpus.parse_args(["--out", "/x", "--n-utterances", "9"] + bad)
+            self.assertIn(bad[0], err.getvalue())
+        with self.assertRaisesRegex(ValueError, "festivalx"):
+            build_corpus.Planner(build_corpus.parse_args(["--out", "/x", "--n-utterances", "9",
+                                                          "--train-engine-weights", "festivalx=1"]), src, eng)
+
 
 if __name__ == "__main__":
     unittest.main()

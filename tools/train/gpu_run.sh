@@ -20,6 +20,9 @@
 #                                     share/wordnet/examples.txt in the TTS bundle: carry_espeak.sh writes it)
 #                  --prose-frac F     share of training texts drawn from Debian-packaged English prose (default 0;
 #                                     needs share/prose/sentences.txt in the TTS bundle: carry_espeak.sh writes it)
+#                  --train-text-mix K=S,...  shares of fortune/template/words among the other training texts
+#                  --train-engine-weights E=W,...  how often espeak/flite/festival voice a training utterance
+#                                 (both: build_corpus.py; valid/test texts and voices never change)
 #                  --aligner-s S  also train the CTC aligner (tools/aligner) for S seconds on the same corpus, with an
 #                                 alignment corpus (joined words); its model.onnx, vocab.json, results come back in $OUT
 #   bash tools/train/gpu_run.sh eval-hf [--ckpt DIR | --model DIR] [--eval-utts 12000] [--eval-seed 777001]
@@ -57,6 +60,8 @@ BUILD_WORKERS=10
 MARKOV=0
 EXAMPLES=0
 PROSE=0
+MIX_ARGS=()  # --train-text-mix / --train-engine-weights, for the training corpus only
+MIX_TAG=""
 TRAIN_ARGS=()
 if [ "$MODE" = eval-hf ]; then EVAL_UTTS=12000; EVAL_SEED=777001; fi
 while [ $# -gt 0 ]; do
@@ -79,6 +84,8 @@ while [ $# -gt 0 ]; do
     --markov-frac) MARKOV=$2; shift 2 ;;
     --examples-frac) EXAMPLES=$2; shift 2 ;;
     --prose-frac) PROSE=$2; shift 2 ;;
+    --train-text-mix|--train-engine-weights)
+      MIX_ARGS+=("$1" "$2"); MIX_TAG+="-${1#--train-}-$2"; shift 2 ;;
     --) shift; TRAIN_ARGS=("$@"); break ;;
     *) echo "gpu_run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -135,11 +142,11 @@ fi
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 BUILD_PIDS=()
-start_build() {  # out n seed workers engines augment-prob [n-align] [markov-frac] [examples-frac] [prose-frac]
+start_build() {  # out n seed workers engines augment-prob [n-align] [markov-frac] [examples-frac] [prose-frac] [more]
   say "building $1: $2 utterances, seed $3, $4 workers, engines $5, augment-prob $6, align ${7:-0}"
   nice -n 10 setsid python3 tools/synth/build_corpus.py --out "$1" --n-utterances "$2" --seed "$3" --workers "$4" \
     --n-align "${7:-0}" --shard-size 200 --engines "$5" --augment-prob "$6" "${ENGINE_ARGS[@]}" --text-root "$TTS/share" \
-    --markov-frac "${8:-0}" --examples-frac "${9:-0}" --prose-frac "${10:-0}" \
+    --markov-frac "${8:-0}" --examples-frac "${9:-0}" --prose-frac "${10:-0}" "${@:11}" \
     > "$1.log" 2>&1 &
   BUILD_PIDS+=($!)
 }
@@ -159,7 +166,7 @@ if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
     CORPUS_SEED=$((1 + RUNS))
   fi
   TRAIN_ENGINES=${WANT_ENGINES:-$ENGINES}
-  MAIN=$STATE/corpus-r$CORPUS_SEED-$N_UTTS-${TRAIN_ENGINES//,/-}-a$AUGMENT-m$MARKOV-x$EXAMPLES-p$PROSE
+  MAIN=$STATE/corpus-r$CORPUS_SEED-$N_UTTS-${TRAIN_ENGINES//,/-}-a$AUGMENT-m$MARKOV-x$EXAMPLES-p$PROSE${MIX_TAG//[^A-Za-z0-9.=_-]/_}
   PREV=""  # keep at most one earlier finished training corpus (its audio joins the pool), drop the rest
   for d in $(ls -dt "$STATE"/corpus-r* 2>/dev/null); do
     case "$d" in *.log) continue ;; esac
@@ -167,7 +174,7 @@ if [ "$MODE" = train ] || [ "$MODE" = smoke ]; then
     if [ -z "$PREV" ] && [ -f "$d/manifest.jsonl" ]; then PREV=$d; else rm -rf "$d" "$d.log"; fi
   done
   [ -f "$EVALC/manifest.jsonl" ] || { rm -rf "$EVALC"; start_build "$EVALC" "$EVAL_UTTS" "$EVAL_SEED" 4 "$ENGINES" 0.7; }
-  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" "$BUILD_WORKERS" "$TRAIN_ENGINES" "$AUGMENT" 0 "$MARKOV" "$EXAMPLES" "$PROSE"; fi
+  if [ -f "$MAIN/manifest.jsonl" ]; then say "corpus $MAIN already built"; else rm -rf "$MAIN"; start_build "$MAIN" "$N_UTTS" "$CORPUS_SEED" "$BUILD_WORKERS" "$TRAIN_ENGINES" "$AUGMENT" 0 "$MARKOV" "$EXAMPLES" "$PROSE" "${MIX_ARGS[@]}"; fi
   if [ "$ALIGNER_S" != 0 ] && [ ! -f "$ALIGNC/manifest.jsonl" ]; then
     rm -rf "$ALIGNC"; start_build "$ALIGNC" 600 9101 3 "$ENGINES" 0.7 500
   fi
