@@ -61,6 +61,7 @@ void CudaProfile::Collect() {
     if (cudaEventElapsedTime(&ms, pending.start, pending.stop) == cudaSuccess) {
       Totals& totals = totals_[pending.label];
       totals.ms += ms;
+      totals.max_ms = std::max(totals.max_ms, static_cast<double>(ms));
       totals.calls += 1;
     } else {
       cudaGetLastError();  // an operation that failed before its end was recorded
@@ -79,12 +80,14 @@ void CudaProfile::Print() {
     all_ms += row.second.ms;
   std::fprintf(stderr, "[cuda profile] GPU time of every operation since the backend started: %.1f ms\n",
                all_ms);
-  std::fprintf(stderr, "[cuda profile] %10s %6s %9s %10s  %s\n", "ms", "%", "calls", "us/call", "operation");
+  std::fprintf(stderr, "[cuda profile] %10s %6s %9s %10s %10s  %s\n", "ms", "%", "calls", "us/call", "max us",
+               "operation");
   for (std::size_t i = 0; i < rows.size() && i < kPrintedRows; ++i) {
     const Totals& totals = rows[i].second;
-    std::fprintf(stderr, "[cuda profile] %10.1f %6.1f %9lld %10.1f  %s\n", totals.ms,
+    std::fprintf(stderr, "[cuda profile] %10.1f %6.1f %9lld %10.1f %10.1f  %s\n", totals.ms,
                  all_ms > 0 ? 100.0 * totals.ms / all_ms : 0.0, static_cast<long long>(totals.calls),
-                 1000.0 * totals.ms / static_cast<double>(totals.calls), rows[i].first.c_str());
+                 1000.0 * totals.ms / static_cast<double>(totals.calls), 1000.0 * totals.max_ms,
+                 rows[i].first.c_str());
   }
 }
 

@@ -34,6 +34,7 @@ class CudaProfile {
   };
   struct Totals {
     double ms = 0.0;
+    double max_ms = 0.0;  // the slowest call: a first call's lazy kernel loading shows here, not in a mean
     int64_t calls = 0;
   };
   cudaEvent_t TakeEvent();
