@@ -121,8 +121,6 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   device_name_ = properties.name;
   const char* attention = std::getenv("VERBATIM_CUDA_ATTENTION");
   exact_attention_ = attention != nullptr && std::string(attention) == "exact";
-  const char* small_batch = std::getenv("VERBATIM_CUDA_SMALL_BATCH_LINEAR");
-  small_batch_linear_ = small_batch == nullptr || std::string(small_batch) != "0";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -314,23 +312,10 @@ void CudaBackend::Linear(
     return;
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  const bool small_batch = small_batch_linear_ && out.dtype() == DType::kF32 &&
-                           weight.dtype() != DType::kF32 &&
-                           cuda_kernels::SmallBatchLinearApplies(
-                               x.data<float>(), static_cast<const uint16_t*>(weight.raw()), m, k);
   const ProfileScope profile(profile_.get(), [&] {
     return std::string(epilogue == LinearEpilogue::kGelu ? "Linear+gelu " : "Linear ") + Dims({m, n, k}) +
-           " " + DTypeName(weight.dtype()) + (out.dtype() == DType::kF16 ? " → f16" : "") +
-           (small_batch ? " (small batch)" : "");
+           " " + DTypeName(weight.dtype()) + (out.dtype() == DType::kF16 ? " → f16" : "");
   });
-  if (small_batch) {
-    cuda_kernels::SmallBatchLinear(
-        x.data<float>(), m, k, static_cast<const uint16_t*>(weight.raw()), weight.dtype() == DType::kBF16, n,
-        bias.empty() ? nullptr : bias.data<float>(), epilogue == LinearEpilogue::kGelu,
-        epilogue == LinearEpilogue::kAccumulate, out.data<float>(), state_->stream);
-    CheckLaunch("CudaBackend::Linear");
-    return;
-  }
   if (out.dtype() == DType::kF16) {
     LinearIntoHalf(x.data<float>(), m, k, weight, bias.empty() ? nullptr : bias.data<float>(), out);
     return;

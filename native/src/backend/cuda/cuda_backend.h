@@ -117,10 +117,6 @@ class CudaBackend final : public Backend {
   // attention, and VERBATIM_CUDA_ATTENTION=exact keeps it for every model.
   std::atomic<bool> half_attention_{false};
   bool exact_attention_ = false;
-  // A decoder step's few rows with 16-bit weights go to SmallBatchLinear (one kernel at the weights'
-  // bandwidth) rather than to cuBLAS; VERBATIM_CUDA_SMALL_BATCH_LINEAR=0 sends them to cuBLAS, for
-  // comparison.
-  bool small_batch_linear_ = true;
   std::atomic<std::size_t> weight_copy_bytes_{0};
   std::mutex mutex_;  // operations serialise on the stream and the cuBLAS handle
 };

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <type_traits>
 
 #include "backend/cuda/cuda_kernels.h"
@@ -124,92 +123,6 @@ __global__ void BiasEpilogueKernel(Out* out, const float* bias, int64_t total, i
     return;
   float value = AsFloat(out[i]) + (bias != nullptr ? bias[i % n] : 0.0f);
   out[i] = StoredAs<Out>(gelu ? Gelu(value) : value);
-}
-
-constexpr int kSmallBatchRows = 16;    // rows of x a warp carries at once (its accumulators)
-constexpr int kSmallBatchColumns = 4;  // output columns (weight rows) a warp computes together
-constexpr int kSmallBatchWarps = 4;    // warps of a block
-constexpr int kSmallBatchChunk = 8;    // k values a lane takes at a time: one 16-byte weight load
-
-/** Eight 16-bit weights (one 16-byte load) widened to f32. */
-__device__ void WidenEight(const uint16_t* source, bool bf16, float (&out)[kSmallBatchChunk]) {
-  const uint4 bits = *reinterpret_cast<const uint4*>(source);
-  const unsigned words[4] = {bits.x, bits.y, bits.z, bits.w};
-  for (int i = 0; i < 4; ++i) {
-    out[2 * i] = Widen(static_cast<uint16_t>(words[i] & 0xffffu), bf16);
-    out[2 * i + 1] = Widen(static_cast<uint16_t>(words[i] >> 16), bf16);
-  }
-}
-
-/**
- * One warp: kSmallBatchColumns output columns for kSmallBatchRows rows of x (blockIdx.y picks the rows).
- * Lanes split k in chunks of 8; each chunk's weights are loaded once and used for every row, each row's x
- * chunk once for every column. The 64 partial sums are then reduced across the warp.
- */
-__global__ void __launch_bounds__(kSmallBatchWarps* kWarp)
-    SmallBatchLinearKernel(const float* __restrict__ x,
-                           int64_t m,
-                           int64_t k,
-                           const uint16_t* __restrict__ w,
-                           bool bf16,
-                           int64_t n,
-                           const float* __restrict__ bias,
-                           bool gelu,
-                           bool accumulate,
-                           float* out) {
-  const int lane = threadIdx.x % kWarp;
-  const int64_t first_column =
-      (static_cast<int64_t>(blockIdx.x) * kSmallBatchWarps + threadIdx.x / kWarp) * kSmallBatchColumns;
-  if (first_column >= n)
-    return;
-  const int n_columns = static_cast<int>(min(static_cast<int64_t>(kSmallBatchColumns), n - first_column));
-  const int64_t first_row = static_cast<int64_t>(blockIdx.y) * kSmallBatchRows;
-  const int n_rows = static_cast<int>(min(static_cast<int64_t>(kSmallBatchRows), m - first_row));
-  float sums[kSmallBatchRows][kSmallBatchColumns];
-#pragma unroll
-  for (int r = 0; r < kSmallBatchRows; ++r)
-#pragma unroll
-    for (int c = 0; c < kSmallBatchColumns; ++c)
-      sums[r][c] = 0.0f;
-  for (int64_t at = static_cast<int64_t>(lane) * kSmallBatchChunk; at < k; at += kWarp * kSmallBatchChunk) {
-    float weights[kSmallBatchColumns][kSmallBatchChunk];
-#pragma unroll
-    for (int c = 0; c < kSmallBatchColumns; ++c) {
-      if (c < n_columns) {
-        WidenEight(w + (first_column + c) * k + at, bf16, weights[c]);
-      } else {
-#pragma unroll
-        for (int i = 0; i < kSmallBatchChunk; ++i)
-          weights[c][i] = 0.0f;
-      }
-    }
-#pragma unroll
-    for (int r = 0; r < kSmallBatchRows; ++r) {
-      if (r < n_rows) {
-        const float4* row = reinterpret_cast<const float4*>(x + (first_row + r) * k + at);
-        const float4 low = row[0], high = row[1];
-        const float values[kSmallBatchChunk] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
-#pragma unroll
-        for (int c = 0; c < kSmallBatchColumns; ++c)
-#pragma unroll
-          for (int i = 0; i < kSmallBatchChunk; ++i)
-            sums[r][c] += values[i] * weights[c][i];
-      }
-    }
-  }
-#pragma unroll
-  for (int r = 0; r < kSmallBatchRows; ++r) {
-#pragma unroll
-    for (int c = 0; c < kSmallBatchColumns; ++c) {
-      const float dot = WarpSum(sums[r][c]);  // every lane gets it: one lane per (row, column) stores
-      if (r < n_rows && c < n_columns && lane == (r * kSmallBatchColumns + c) % kWarp) {
-        float* target = out + (first_row + r) * n + first_column + c;
-        float value = (accumulate ? *target : 0.0f) + dot;
-        value += bias != nullptr ? bias[first_column + c] : 0.0f;
-        *target = gelu ? Gelu(value) : value;
-      }
-    }
-  }
 }
 
 __global__ void LayerNormKernel(
@@ -672,31 +585,6 @@ void BiasEpilogue(Out* out, const float* bias, int64_t rows, int64_t n, bool gel
   const int64_t total = rows * n;
   if (total > 0 && (bias != nullptr || gelu))
     BiasEpilogueKernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(OnDevice(out), bias, total, n, gelu);
-}
-
-bool SmallBatchLinearApplies(const float* x, const uint16_t* w, int64_t m, int64_t k) {
-  const auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
-  return m > 0 && m <= kSmallBatchMaxRows && k > 0 && k % kSmallBatchChunk == 0 && aligned(x) && aligned(w);
-}
-
-void SmallBatchLinear(const float* x,
-                      int64_t m,
-                      int64_t k,
-                      const uint16_t* w,
-                      bool bf16,
-                      int64_t n,
-                      const float* bias,
-                      bool gelu,
-                      bool accumulate,
-                      float* out,
-                      Stream stream) {
-  if (m == 0 || n == 0)
-    return;
-  const int64_t warps = (n + kSmallBatchColumns - 1) / kSmallBatchColumns;
-  const dim3 grid(static_cast<unsigned>((warps + kSmallBatchWarps - 1) / kSmallBatchWarps),
-                  static_cast<unsigned>((m + kSmallBatchRows - 1) / kSmallBatchRows));
-  SmallBatchLinearKernel<<<grid, kSmallBatchWarps * kWarp, 0, AsStream(stream)>>>(x, m, k, w, bf16, n, bias,
-                                                                                  gelu, accumulate, out);
 }
 
 void LayerNorm(const float* x,

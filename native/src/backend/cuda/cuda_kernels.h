@@ -46,33 +46,6 @@ void WidenToF32(const uint16_t* in, bool bf16, float* out, int64_t n, Stream str
 template <typename Out>
 void BiasEpilogue(Out* out, const float* bias, int64_t rows, int64_t n, bool gelu, Stream stream);
 
-/** The most rows SmallBatchLinear takes: a decoder step's batch; larger ones go to cuBLAS's tiles. */
-constexpr int64_t kSmallBatchMaxRows = 64;
-
-/** Whether SmallBatchLinear can run x [m, k] · w[n, k]ᵀ: few rows, k a multiple of 8, 16-byte aligned rows.
- */
-bool SmallBatchLinearApplies(const float* x, const uint16_t* w, int64_t m, int64_t k);
-
-/**
- * out [m, n] = (gelu)((accumulate ? out : 0) + x · wᵀ + bias) for a decoder step's few rows, in one kernel:
- * x stays f32 (not narrowed), the 16-bit weights (f16, or bf16 when `bf16`) are widened exactly, products sum
- * in f32, and the bias, GELU or residual add happen before the one store. The weights are read once per 16
- * rows of x, so the kernel runs at the weights' memory bandwidth where cuBLAS's tiles (and the separate
- * narrowing and epilogue kernels) leave a step latency-bound. `bias` may be null; `gelu` and `accumulate` are
- * not both set.
- */
-void SmallBatchLinear(const float* x,
-                      int64_t m,
-                      int64_t k,
-                      const uint16_t* w,
-                      bool bf16,
-                      int64_t n,
-                      const float* bias,
-                      bool gelu,
-                      bool accumulate,
-                      float* out,
-                      Stream stream);
-
 /** Row-wise LayerNorm of x [rows, width] into out (which may be x). */
 void LayerNorm(const float* x,
                const float* gain,
