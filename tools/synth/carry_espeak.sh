@@ -11,7 +11,8 @@
 #   DEST/share/wordnet/examples.txt   WordNet's usage examples as sentences (Debian package wordnet-base) + copyright
 #   DEST/share/prose/sentences.txt    English prose sentences (prose.py: Debian packages debian-handbook,
 #                                 debian-reference-en, gnome-user-docs, dict-devil, fortune-anarchism, sword-text-web,
-#                                 unpacked under --prose-root) + DEST/share/prose/copyright/PACKAGE for each
+#                                 dict-jargon, dict-foldoc, dict-gcide, unpacked under --prose-root)
+#                                 + DEST/share/prose/copyright/PACKAGE for each (every package of prose.SOURCES)
 #   DEST/bin/flite + its libraries with --with-flite (Debian package flite; about 27 MB more)
 #   DEST/bin/festival + its libraries + DEST/share/festival (its Scheme library, lexicon and voices) with
 #                                 --with-festival (Debian packages festival, festvox-*; about 30 MB more)
@@ -20,10 +21,11 @@
 #                                          [--prose-root DIR] [--tar FILE.tar.xz]
 # --prose-root: where the prose packages were unpacked (default /, installed), e.g.
 #   cd /tmp && apt-get download debian-handbook debian-reference-en gnome-user-docs dict-devil fortune-anarchism \
-#     sword-text-web && for d in *.deb; do dpkg -x "$d" /tmp/prose-root; done
+#     sword-text-web dict-jargon dict-foldoc dict-gcide && for d in *.deb; do dpkg -x "$d" /tmp/prose-root; done
 # (fortune-anarchism must not be installed: its file would join the fortunes, and so the valid and test texts)
 # --tar also packs the folder into one xz archive (everything together is over the 64 MiB a run can carry as
 # plain files; the archive is about a third of that): carry the archive and `tar xf` it first on the GPU machine.
+# The archive is packed with xz -9 (~100 KB smaller than tar -J's default xz -6; unpacking needs 65 MiB of memory).
 # Then, on the GPU machine:
 #   python3 tools/synth/build_corpus.py --espeak-path DEST --text-root DEST/share \
 #       [--flite-path DEST] [--festival-path DEST] ...
@@ -133,6 +135,6 @@ if [ "$WITH_FESTIVAL" = 1 ]; then
 fi
 echo "bundled into $DEST ($(du -sh "$DEST" | cut -f1)); espeak-ng check: $n bytes of WAV"
 if [ -n "$TAR" ]; then
-  tar -C "$(dirname "$DEST")" -cJf "$TAR" "$(basename "$DEST")"
+  XZ_OPT=-9 tar -C "$(dirname "$DEST")" -cJf "$TAR" "$(basename "$DEST")"
   echo "packed into $TAR ($(du -sh "$TAR" | cut -f1)); unpack with: tar -C PARENT -xJf $TAR"
 fi

@@ -11,9 +11,17 @@ WER from 19.5% to 12.9%; these sentences are a second, larger supply of natural 
 - ``anarchism``: the BLAG fortune assortment's anarchism quotes (package fortune-anarchism), public domain. It is a
   fortune file but not of Debian's fortunes/fortunes-min, which the valid and test texts come from;
 - ``web``: the World English Bible (package sword-text-web, a SWORD module), public domain; the only large source
-  (~25,000 sentences where the others give ~6,000 together), so at most 15,000 of its sentences are kept.
+  (~25,000 sentences where the others give ~6,000 together), so at most 15,000 of its sentences are kept;
+- ``jargon``: the Jargon File, the hackers' lexicon (package dict-jargon, dictd), public domain;
+- ``foldoc``: the Free On-line Dictionary of Computing (package dict-foldoc, dictd), GFDL-1.1+ (no invariant
+  sections); ~12,000 sentences, at most 5,000 kept;
+- ``gcide``: the usage quotations of the GNU Collaborative International Dictionary of English (package dict-gcide,
+  dictd; the quotations, from Webster's of 1913, are of writers from Chaucer and the Bible to the 19th century: the
+  definitions are noun phrases, not sentences, and are not taken), GPL-2+; ~20,000 sentences, at most 8,000 kept.
 The technical books are modern and grammatical but name commands often: only the paragraphs' sentences without any
-code, digits or capitals survive (about a third).
+code, digits or capitals survive (about a third). The dictionaries lose their cross references' braces (the words
+stay), bracketed sources, URLs, e-mail addresses, sentences that only point elsewhere ("See {bit bucket}.") and
+sentences holding a word with two capitals ("CPUs", "TeX").
 
 The packages are read from a root they were unpacked into (``dpkg -x PKG.deb ROOT``, or / where they are installed;
 fortune-anarchism must not be installed there: its file would join the fortunes the held-out texts come from).
@@ -54,7 +62,7 @@ NGRAM = 5
 class Source(NamedTuple):
     package: str  # the Debian package (main)
     path: str  # under the root the package was unpacked into: a file, or a folder of files ending in `ext`
-    fmt: str  # markup (DocBook HTML, Mallard), dictd, fortune, sword
+    fmt: str  # markup (DocBook HTML, Mallard), dictd (Bierce), dictd-entries, dictd-quotations, fortune, sword
     ext: str = ""
     cap: int = 0  # at most this many of its sentences (a seeded draw), 0: all
 
@@ -65,9 +73,15 @@ SOURCES = {
     "gnome-help": Source("gnome-user-docs", "usr/share/help/C/gnome-help", "markup", ".page"),
     "devil": Source("dict-devil", "usr/share/dictd/devil.dict.dz", "dictd"),
     "anarchism": Source("fortune-anarchism", "usr/share/games/fortunes/anarchism", "fortune"),
-    # the World English Bible holds ~25,000 sentences, four times the others together: capped so that its register
-    # ("Solomon slept with his fathers") stays about two thirds of the file
+    # the World English Bible holds ~25,000 sentences, four times the others above together: capped so that its
+    # register ("Solomon slept with his fathers") stays about two thirds of theirs (two fifths with the dictionaries)
     "web": Source("sword-text-web", "usr/share/sword/modules/texts/ztext/engWEB2015eb", "sword", cap=15000),
+    # added after the others: a sentence already taken from one of those is a duplicate here, not there, so the
+    # sentences above are the same with or without these; capped so that the carried archive stays small
+    # (~20-25 bytes of xz a sentence) and no source dominates: FOLDOC gives ~10,900, GCIDE's quotations ~19,700
+    "jargon": Source("dict-jargon", "usr/share/dictd/jargon.dict.dz", "dictd-entries"),
+    "foldoc": Source("dict-foldoc", "usr/share/dictd/foldoc.dict.dz", "dictd-entries", cap=5000),
+    "gcide": Source("dict-gcide", "usr/share/dictd/gcide.dict.dz", "dictd-quotations", cap=8000),
 }
 
 
@@ -249,6 +263,136 @@ def dictd_paragraphs(text: str) -> list[str]:
     return out
 
 
+DICTD_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def dictd_number(digits: str) -> int:
+    """A number of a dictd index: base 64, most significant digit first ('Ba' -> 1 * 64 + 26 = 90)."""
+    n = 0
+    for c in digits:
+        n = n * 64 + DICTD_DIGITS.index(c)
+    return n
+
+
+def dictd_entries(dict_path: str) -> list[str]:
+    """The entries of a dictd database, each once, in the order of the data: the index beside the data file
+    (foo.index beside foo.dict.dz) lists 'headword TAB offset TAB length' (base-64 numbers, bytes of the
+    uncompressed data), several headwords may point at one entry; the database's own entries (00-database-...,
+    00databasealphabet...) are left out."""
+    index_path = re.sub(r"\.dict(?:\.dz)?$", "", dict_path) + ".index"
+    opener = gzip.open if dict_path.endswith(".dz") else open
+    with opener(dict_path, "rb") as f:
+        data = f.read()
+    spans = set()
+    with open(index_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or parts[0].startswith(("00-database", "00database")):
+                continue
+            spans.add((dictd_number(parts[1]), dictd_number(parts[2])))
+    return [data[o:o + n].decode("utf-8", errors="replace") for o, n in sorted(spans)]
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """The blocks of lines of a text between blank lines, lines unstripped."""
+    return [[ln for ln in b.split("\n") if ln.strip()] for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines of wrapped text as one, a word broken at a line's final hyphen joined ("war-" "ship" -> "war-ship")."""
+    para = ""
+    for ln in (x.strip() for x in lines):
+        para += ln if para.endswith("-") or not para else " " + ln
+    return para
+
+
+_XREF = re.compile(r"\{\s*([^{}]*?)\s*\}")  # {cross reference} -> its words
+# a sentence that only points elsewhere: "See {bit bucket}.", "Compare {nick}, {screen name}.", "See also: {x}."
+_POINTER = re.compile(r"(?:^|(?<=[.!?]\s))(?:See|Compare|Cf\.?|Contrast|Oppose|Opposite|Antonym|Synonyms?|Same as)\b"
+                      r"(?:\s*(?:\{[^{}]*\}|[,;:]|(?i:and|or|also|under|the|see|compare|cf|oppose|opposite|"
+                      r"antonym|synonym|of|with|to)\b))+\s*[.!?]")
+_CATEGORY = re.compile(r"<[a-z][a-z ,/-]*>")  # FOLDOC's subject: "<networking>"
+_GLUED = re.compile(r"(?<=\w)[\[(][^\[\]()]*[\])]")  # "cat(1)", "user(s)", "f(x)", GCIDE's "C[ae]zar"
+_SENSE = re.compile(r"^\(?\d+\)?\.?\s+")  # "1. " "(2) " before a numbered sense
+
+
+def _dictd_markup(text: str) -> str:
+    """A dictd paragraph's markup removed: sentences that only point to other entries, cross references' braces
+    (their words stay), FOLDOC's subjects, italics' underscores, a sense's number. A parenthesis or bracket glued to
+    a word (a manual section "cat(1)", "user(s)", "f(x)", GCIDE's "C[ae]zar" for an accented letter) and anything
+    else in angle brackets (an e-mail address) become CODE, so that the sentence holding them is dropped.
+    Bracketed sources ("[Usenet]") and URLs in parentheses are asides, which sentences_of removes."""
+    text = " ".join(text.split())
+    text = _POINTER.sub("", text)
+    text = _XREF.sub(r"\1", _XREF.sub(r"\1", text))  # twice: a reference within a reference
+    text = _GLUED.sub(CODE, _CATEGORY.sub("", text))
+    text = re.sub(r"<[^<>]*>", CODE, text)
+    return _SENSE.sub("", text.replace("_", "").strip())
+
+
+def dictd_entry_paragraphs(dict_path: str) -> list[str]:
+    """The prose of a dictd database of definitions in running text (the Jargon File, FOLDOC), entry by entry:
+    the headword block (headword, pronunciation, part of speech: up to the first blank line) dropped, then the
+    paragraphs indented as the entry's text is; a block indented further is an example, code, a table, verse, a
+    quotation or ASCII art (the Jargon File's Dissociated Press nonsense too) and is left out. Markup as
+    _dictd_markup says."""
+    out = []
+    for entry in dictd_entries(dict_path):
+        blocks = _blocks(entry.partition("\n\n")[2])
+        if not blocks:
+            continue
+        base = min(_indent(ln) for b in blocks for ln in b)
+        for b in blocks:
+            if _indent(b[0]) == base:
+                para = _dictd_markup(_join_lines(b))
+                if para:
+                    out.append(para)
+    return out
+
+
+_SOURCE_TAG = re.compile(r"^\s*\[[^\[\]]*\](?:\s*-+\s.*)?$")  # "[1913 Webster]", "[1913 Webster] -- {...}, adv."
+_ATTRIBUTION = re.compile(r"(?:\s{2,}|^\s*)--\s*\S.*$")  # "   --Milton."
+
+
+def dictd_quotation_paragraphs(dict_path: str) -> list[str]:
+    """The usage quotations of a dictd dictionary (the GCIDE's, from Webster's of 1913): a block indented deeper than
+    its entry's definitions ending with an attribution ("wrapped quotation text   --Author."), the attribution and
+    source tags ("[1913 Webster]") removed. Verse is left out: a line starting with a capital letter (other than
+    "I") although the line before does not end a sentence. The definitions themselves, noun phrases such as "Having
+    the power to cause coagulation; as, a coagulative agent.", and WordNet's entries (examples already read through
+    --examples-frac) are not taken."""
+    out = []
+    for entry in dictd_entries(dict_path):
+        lines = entry.split("\n")
+        if len(lines) < 2:
+            continue
+        for b in _blocks("\n".join(lines[1:])):
+            b = [ln for ln in b if not _SOURCE_TAG.match(ln)]
+            if not b or _indent(b[0]) < 8:
+                continue
+            quote = []
+            for ln in b:
+                m = _ATTRIBUTION.search(ln)
+                if m:
+                    quote.append(ln[:m.start()])
+                    break
+                quote.append(ln)
+            else:
+                continue  # no attribution: not a quotation
+            quote = [q.strip() for q in quote if q.strip()]
+            if not quote or any(q[0].isupper() and not re.match(r"I\b", q) and not re.search(r"[.!?]$", p)
+                                for p, q in zip(quote, quote[1:])):
+                continue
+            text = _dictd_markup(_join_lines(quote))
+            if "[" not in text:  # an editor's word supplied in brackets ("[He] was"), an accented letter
+                out.append(text)
+    return out
+
+
 _OSIS_DROP = re.compile(r"<(note|title)\b[^>]*>.*?</\1>", re.S)
 _OSIS_BREAK = re.compile(r"<(?:chapter\b|div\b[^>]*type=\"book\")[^>]*/>")
 
@@ -292,6 +436,10 @@ def source_paragraphs(path: str, fmt: str, ext: str = "") -> list[str]:
     if os.path.isdir(path):
         names = sorted(n for n in os.listdir(path) if n.endswith(ext))
         return [p for n in names for p in source_paragraphs(os.path.join(path, n), fmt)]
+    if fmt == "dictd-entries":
+        return dictd_entry_paragraphs(path)
+    if fmt == "dictd-quotations":
+        return dictd_quotation_paragraphs(path)
     text = read_text(path)
     if fmt == "markup":
         return markup_paragraphs(text)
@@ -312,10 +460,23 @@ def source_path(root: str, name: str) -> str:
     return path
 
 
+_TWO_CAPITALS = re.compile(r"[A-Z][a-z]*[A-Z]")  # "TeX", "CPUs", "IBM's", "HTML-based", "PostScript"
+
+
+def source_sentences(root: str, name: str) -> list[str]:
+    """Every qualifying sentence of a source, in source order. The dictionaries' (the Jargon File, FOLDOC, GCIDE)
+    also lose those holding a word with two capital letters, which the engines spell or split while the
+    transcript writes one word: acronyms in the plural or in a compound, products' names."""
+    src = SOURCES[name]
+    out = [s for p in source_paragraphs(source_path(root, name), src.fmt, src.ext) for s in sentences_of(p)]
+    if src.fmt in ("dictd-entries", "dictd-quotations"):
+        out = [s for s in out if not _TWO_CAPITALS.search(s)]
+    return out
+
+
 def extract(root: str, names: list[str]) -> dict[str, list[str]]:
     """Every qualifying sentence of each named source, in source order (duplicates kept: see select())."""
-    return {n: [s for p in source_paragraphs(source_path(root, n), SOURCES[n].fmt, SOURCES[n].ext)
-                for s in sentences_of(p)] for n in names}
+    return {n: source_sentences(root, n) for n in names}
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -374,6 +374,134 @@ Resignation is death. Revolt is life, said the old man to his young friends.
 %
 """
 
+    # the three dictd databases below are written with an index, as their packages ship them: (headwords, entry)
+    JARGON = [
+        (["00-database-short"], "00-database-short\n     The Jargon File (version 4.4.7, 29 Dec 2003)\n"),
+        (["bogus", "bogosity"], """bogus
+ /boh'gus/, adj.
+
+    1. [WPI, Yale] Non-functional; useless; false. A program may be called
+    bogus when it has been written by a {bogon}. See {bogosity}.
+
+    2. Incorrect or wrong, as a {hacker} would say of a {
+    cuspy} solution that turned out to be wrong after all. Compare {bogon}, {
+    kluge}; see also {crock}.
+
+        Historical footnote: a block indented further is a quotation, an
+        example or verse, and it is never read as prose here.
+
+"""),
+        (["cat"], """cat
+ /kat/, vt.
+
+    [from the Unix program] Under Unix, cat(1) prints a whole file to the screen.
+    Most CPUs have a bit bucket of some kind inside them. He said that real
+    programmers can write assembly code in any language, and then he left.
+
+"""),
+    ]
+    FOLDOC = [
+        (["Actors"], """Actors
+
+   <theory> A model for {concurrency} by {Carl Hewitt}.  Actors
+   are autonomous and concurrent {objects} which execute
+   {asynchronously}.  Write to the author <dbh@doc.ic.ac.uk> for a copy of the list.
+
+   {(http://osl.cs.uiuc.edu/)}.
+
+   ["Laws for Communicating Parallel Processes", C. Hewitt et al,
+   IFIP 77, pp. 987-992, N-H 1977].
+
+   (1999-11-23)
+
+"""),
+        (["actor"], """actor
+
+   1. <programming> In {object-oriented} programming, an {object}
+   which exists as a {concurrent} process.
+
+   2. <web> Someone who waits tables __for now__, and keeps sending his
+   resumes to {the company (http://cnet.com/)} because you have to pay dues.
+
+   See also {Actors}.
+
+   (1998-04-04)
+
+"""),
+    ]
+    GCIDE = [
+        (["Spirit"], """Spirit \\Spir"it\\, v. t. [imp. & p. p. {Spirited}; p. pr. & vb.
+   n. {Spiriting}.]
+   1. To animate with vigor; to excite; to encourage; as, civil
+      dissensions often spirit the ambition of private men.
+      [1913 Webster]
+
+            Many officers and private men spirit up and assist
+            those obstinate people to continue in their
+            rebellion.                            --Swift.
+      [1913 Webster]
+
+   2. To convey rapidly and secretly, or mysteriously, as if by
+      the agency of a spirit; to kidnap.
+      [1913 Webster]
+
+            The ministry had him spirited away, and carried
+            abroad as a dangerous person.         --Arbuthnot &
+                                                  Pope.
+      [1913 Webster]
+
+            A man so faint, so spiritless,
+            So dull, so dead in look, so woebegone. --Shak.
+      [1913 Webster]
+
+            [He] was spirited away to some castle of antiquity.
+                                                  --Willis.
+      [1913 Webster]
+
+"""),
+        (["Spiritful"], """Spiritful \\Spir"it*ful\\, a.
+   Full of spirit; spirited. [R.]
+   [1913 Webster]
+
+         The spiritful and orderly life of our own grown men.
+                                                  --Milton.
+   [1913 Webster] -- {Spir"it*ful*ly}, adv. --
+   {Spir"it*ful*ness}, n.
+   [1913 Webster]
+
+         I saw great C[ae]sar come and conquer them all at once.
+                                                  --Shak.
+   [1913 Webster]
+
+"""),
+        (["spirited away"], """spirited away \\spirited away\\ v
+   the child was spirited away by the kidnappers in the night
+   [WordNet 1.5]
+
+"""),
+    ]
+
+    @staticmethod
+    def dictd_pair(entries):
+        """A dictd database: the data (gzip, as dictzip's .dict.dz is) and the index, 'headword TAB offset TAB
+        length' in base-64 digits, sorted by headword."""
+        data, lines = b"", []
+        for heads, text in entries:
+            raw = text.encode()
+            for h in heads:
+                lines.append((h.lower(), h, len(data), len(raw)))
+            data += raw
+
+        def b64(n):
+            digits = ""
+            while True:
+                digits = prose.DICTD_DIGITS[n % 64] + digits
+                n //= 64
+                if not n:
+                    return digits
+        index = "".join(f"{h}\t{b64(o)}\t{b64(n)}\n" for _, h, o, n in sorted(lines))
+        return gzip.compress(data), index
+
     OSIS = ('<div osisID="Gen" type="book" sID="b1"/><title type="main">The First Book of Moses</title>'
             '<div type="x-p" sID="p1"/><chapter osisID="Gen.1" sID="Gen.1"/><w lemma="strong:H7225">In the '
             'beginning</w>, God created the heavens and the earth.<note type="x-footnote">Or, the sky above.</note> '
@@ -396,6 +524,10 @@ Resignation is death. Revolt is life, said the old man to his young friends.
         os.makedirs(os.path.join(root, "usr/share/dictd"), exist_ok=True)
         os.replace(os.path.join(root, "devil.gz"), os.path.join(root, "usr/share/dictd/devil.dict.dz"))
         put("usr/share/games/fortunes/anarchism", self.FORTUNE)
+        for name, entries in (("jargon", self.JARGON), ("foldoc", self.FOLDOC), ("gcide", self.GCIDE)):
+            data, index = self.dictd_pair(entries)
+            put(f"usr/share/dictd/{name}.dict.dz", data, "wb")
+            put(f"usr/share/dictd/{name}.index", index)
         blocks = [zlib.compress(self.OSIS.encode()), zlib.compress(b'<div type="x-p" sID="p3"/>Amen, so be it.')]
         index, data = b"", b""
         for b, raw in zip(blocks, (self.OSIS.encode(), b"")):
@@ -428,10 +560,69 @@ Resignation is death. Revolt is life, said the old man to his young friends.
             "Revolt is life, said the old man to his young friends."])
         self.assertEqual(found["web"], ["In the beginning, God created the heavens and the earth.",
                                         "The earth was formless and empty.", "Amen, so be it."])
+        # the dictionaries: cross references' braces, sources in brackets, subjects, senses' numbers, URLs, italics
+        # removed; pointers ("See {bogosity}.", "Compare {bogon}, {kluge}; see also {crock}."), e-mail addresses,
+        # "cat(1)", "CPUs", further indented blocks, verse, "[He]", "C[ae]sar", definitions and WordNet left out
+        self.assertEqual(found["jargon"], [
+            "A program may be called bogus when it has been written by a bogon.",
+            "Incorrect or wrong, as a hacker would say of a cuspy solution that turned out to be wrong after all.",
+            "He said that real programmers can write assembly code in any language, and then he left."])
+        self.assertEqual(found["foldoc"], [
+            "A model for concurrency by Carl Hewitt.",
+            "Actors are autonomous and concurrent objects which execute asynchronously.",
+            "In object-oriented programming, an object which exists as a concurrent process.",
+            "Someone who waits tables for now, and keeps sending his resumes to the company because you have to pay "
+            "dues."])
+        self.assertEqual(found["gcide"], [
+            "Many officers and private men spirit up and assist those obstinate people to continue in their "
+            "rebellion.",
+            "The ministry had him spirited away, and carried abroad as a dangerous person.",
+            "The spiritful and orderly life of our own grown men."])
         with tempfile.TemporaryDirectory() as root:
             with self.assertRaises(textgen.MissingResource) as caught:
                 prose.extract(root, ["devil"])
             self.assertIn("dict-devil", str(caught.exception))
+
+    def test_dictd_index(self):
+        self.assertEqual([prose.dictd_number(d) for d in ("A", "B", "Ba", "BAA", "/")], [0, 1, 90, 4096, 63])
+        with tempfile.TemporaryDirectory() as root:
+            data, index = self.dictd_pair(self.JARGON)
+            with open(os.path.join(root, "jargon.dict.dz"), "wb") as f:
+                f.write(data)
+            with open(os.path.join(root, "jargon.index"), "w") as f:
+                f.write(index)
+            entries = prose.dictd_entries(os.path.join(root, "jargon.dict.dz"))
+        # the database's own entry left out; "bogus" and "bogosity" point at one entry, read once; in data order
+        self.assertEqual([e.split("\n")[0] for e in entries], ["bogus", "cat"])
+        self.assertEqual(index.split("\n")[0], "00-database-short\tA\tBE")  # 68 bytes
+        f = prose._dictd_markup
+        self.assertEqual(f("See {bit\n    bucket}. Compare {nick}, {screen name}. Antonym of {pop}; see also {stack}."),
+                         "")
+        self.assertEqual(f("2. <web> Sent to {C|Net (http://cnet.com/)}; see {pay __your__ dues} today."),
+                         "Sent to C|Net (http://cnet.com/); see pay your dues today.")
+        self.assertEqual(f("Type cat(1) or mail <a@b.org> now."), f"Type cat{prose.CODE} or mail {prose.CODE} now.")
+
+    def test_dictd_caps(self):
+        """The dictionaries' caps: a seeded draw of each source's own, the same every time and whatever is drawn
+        from the other sources."""
+        self.assertEqual((prose.SOURCES["jargon"].cap, prose.SOURCES["foldoc"].cap, prose.SOURCES["gcide"].cap),
+                         (0, 5000, 8000))
+        with tempfile.TemporaryDirectory() as root:
+            self.write_root(root)
+            found = prose.extract(root, ["jargon", "foldoc", "gcide"])
+        kept, counts = prose.select(found, None, {"foldoc": 2, "gcide": 1}, seed=0)
+        self.assertEqual(kept, [
+            "A model for concurrency by Carl Hewitt.",
+            "A program may be called bogus when it has been written by a bogon.",
+            "He said that real programmers can write assembly code in any language, and then he left.",
+            "In object-oriented programming, an object which exists as a concurrent process.",
+            "Incorrect or wrong, as a hacker would say of a cuspy solution that turned out to be wrong after all.",
+            "The spiritful and orderly life of our own grown men."])
+        self.assertEqual(counts["foldoc"], {"extracted": 4, "unique": 4, "leak_dropped": 0, "capped": 2})
+        self.assertEqual(kept, prose.select(found, None, {"foldoc": 2, "gcide": 1}, seed=0)[0])
+        alone, _ = prose.select({"gcide": found["gcide"]}, None, {"gcide": 1}, seed=0)
+        self.assertEqual(alone, ["The spiritful and orderly life of our own grown men."])
+        self.assertNotEqual(prose.select(found, None, {"foldoc": 2, "gcide": 1}, seed=1)[0], kept)
 
     def test_sentence_filter(self):
         f = prose.sentences_of
@@ -472,7 +663,8 @@ Resignation is death. Revolt is life, said the old man to his young friends.
             fortunes = os.path.join(root, "fortunes")
             os.makedirs(fortunes)
             with open(os.path.join(fortunes, "planted"), "w") as f:
-                f.write("The earth was formless and empty.\n%\nAn administrator should read the release notes.\n%\n")
+                f.write("The earth was formless and empty.\n%\nAn administrator should read the release notes.\n%\n"
+                        "Real programmers can write assembly code in any language.\n%\n")
             text_root = os.path.join(root, "share")
             with self.assertRaises(textgen.MissingResource):
                 prose.find_prose_dir(text_root)
@@ -481,13 +673,17 @@ Resignation is death. Revolt is life, said the old man to his young friends.
             log = io.StringIO()
             with contextlib.redirect_stderr(log):
                 prose.main(["--root", os.path.join(root, "pkgs"), "--fortunes", fortunes, "--out", out])
-            self.assertIn("prose total: extracted 17, unique 15, leak_dropped 2, capped 0, kept 13", log.getvalue())
+            self.assertIn("prose total: extracted 27, unique 25, leak_dropped 3, capped 0, kept 22", log.getvalue())
+            self.assertIn("prose jargon: extracted 3, unique 3, leak_dropped 1, capped 0", log.getvalue())
             got = prose.load_prose(prose.find_prose_dir(text_root))
-        self.assertEqual(len(got), 13)
+        self.assertEqual(len(got), 22)
         self.assertEqual(got, sorted(got))
         self.assertNotIn("The earth was formless and empty.", got)  # equal to a fortune
         self.assertNotIn("An administrator should read the release notes before upgrading.", got)  # 5 words shared
         self.assertIn("Amen, so be it.", got)
+        self.assertNotIn("He said that real programmers can write assembly code in any language, and then he left.",
+                         got)  # a fortune quoted in the Jargon File
+        self.assertIn("The spiritful and orderly life of our own grown men.", got)
 
 
 class TrimTest(unittest.TestCase):
