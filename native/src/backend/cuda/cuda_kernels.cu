@@ -368,21 +368,19 @@ __global__ void SplitAttentionKernel(const float* q,
       // loads of several keys are in flight at once. Each dimension sums the same terms in the same order.
       const __half2* v_pairs = reinterpret_cast<const __half2*>(v_base + chunk * d_model) + lane;
       const int64_t pair_stride = d_model / 2;
+      const auto add_key = [&](int j) {
+        const float w = __shfl_sync(0xffffffffu, weight, j);
+        const float2 value = __half22float2(v_pairs[j * pair_stride]);
+        acc_low += w * value.x;
+        acc_high += w * value.y;
+      };
       if (in_chunk == kWarp) {
 #pragma unroll 8
-        for (int j = 0; j < kWarp; ++j) {
-          const float w = __shfl_sync(0xffffffffu, weight, j);
-          const float2 value = __half22float2(v_pairs[j * pair_stride]);
-          acc_low += w * value.x;
-          acc_high += w * value.y;
-        }
+        for (int j = 0; j < kWarp; ++j)
+          add_key(j);
       } else {
-        for (int j = 0; j < in_chunk; ++j) {
-          const float w = __shfl_sync(0xffffffffu, weight, j);
-          const float2 value = __half22float2(v_pairs[j * pair_stride]);
-          acc_low += w * value.x;
-          acc_high += w * value.y;
-        }
+        for (int j = 0; j < in_chunk; ++j)
+          add_key(j);
       }
     } else {
       for (int j = 0; j < in_chunk; ++j) {
