@@ -80,6 +80,11 @@ class PackConfig:
     late_start_max_s: float = 5.0      # (the seek loop often hands over windows that open with silence)
     p_edge_fragment: float = 0.15      # per window edge: a sliver of another utterance, audio only (see below)
     edge_fragment_s: tuple = (0.02, 0.4)
+    # windows with one long pause between two utterances: real recordings pause for 10-20 s, and with only short
+    # gaps in training the model ended such a window at the pause (sequential long-form lost the speech after it)
+    p_long_gap: float = 0.15
+    long_gap_s: tuple = (2.0, 20.0)
+    long_gap_after_max: int = 3        # the pause follows the 1st, 2nd or 3rd utterance
 
 
 def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) -> list[tuple[int, int, int]]:
@@ -93,6 +98,12 @@ def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) 
     end = cfg.window
     if not single and rng.random() < cfg.p_partial:
         end = int(cfg.window * rng.uniform(0.3, 1.0))
+    # a long pause after utterance number long_after (no draw at all when p_long_gap is 0: windows as before)
+    long_after, long_gap = 0, 0
+    if not single and cfg.p_long_gap > 0 and rng.random() < cfg.p_long_gap:
+        long_after = int(rng.integers(1, cfg.long_gap_after_max + 1))
+        long_gap = int(rng.uniform(*cfg.long_gap_s) * sr)
+        end = cfg.window  # room for speech after the pause
     placed: list[tuple[int, int, int]] = []
     misses = 0
     tries = 0
@@ -110,7 +121,7 @@ def pack_window(rng: np.random.Generator, draw, cfg: PackConfig = PackConfig()) 
         placed.append((uid, pos, n))
         if single:
             break
-        pos += n + int(rng.uniform(*cfg.gap_s) * sr)
+        pos += n + (long_gap if len(placed) == long_after else int(rng.uniform(*cfg.gap_s) * sr))
         if pos >= end:
             break
     return placed

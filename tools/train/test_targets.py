@@ -1,6 +1,7 @@
 """Target sequences, window packing, special token ids (against the tokenizer files) and the BPE encoder."""
 
 import base64
+import hashlib
 import json
 import os
 import sys
@@ -193,6 +194,52 @@ class Packing(unittest.TestCase):
         self.assertGreater((counts == 1).mean(), 0.2)   # single-utterance windows
         self.assertGreater(counts.max(), 4)             # and well-filled ones
         self.assertTrue(0.08 < np.mean(late) < 0.2)      # p_late_start 0.15 (a late start may still be < 1 s)
+
+    def test_long_pauses(self):
+        rng = np.random.default_rng(3)
+        lens = rng.integers(8_000, 80_000, 1000)
+
+        def draw():
+            i = int(rng.integers(lens.size))
+            return i, int(lens[i])
+
+        def gaps_s(placed):
+            return [(s1 - (s0 + n0)) / 16000 for (_, s0, n0), (_, s1, _) in zip(placed, placed[1:])]
+
+        # p_long_gap 1: every window with two or more utterances has exactly one pause of 2-20 s, after its 1st, 2nd
+        # or 3rd utterance, and its other gaps are the usual 0.15-1.5 s; speech often follows the pause
+        cfg = T.PackConfig(p_long_gap=1.0)
+        after, speech_after = set(), 0
+        for _ in range(2000):
+            placed = T.pack_window(rng, draw, cfg)
+            gaps = gaps_s(placed)
+            long = [i for i, g in enumerate(gaps) if g > 1.5]
+            for i, g in enumerate(gaps):
+                self.assertTrue(2.0 <= g <= 20.0 if i in long else 0.15 <= g <= 1.5, gaps)
+            self.assertLessEqual(len(long), 1, gaps)
+            if long:
+                after.add(long[0] + 1)
+                speech_after += 1
+            for (_, s, n) in placed:
+                self.assertLessEqual(s + n, T.WINDOW_SAMPLES)
+        self.assertEqual(after, {1, 2, 3})
+        self.assertGreater(speech_after, 800)
+        # the default: about one window in ten has one (p_long_gap 0.15, not in single-utterance windows)
+        with_pause = np.mean([any(g > 1.5 for g in gaps_s(T.pack_window(rng, draw))) for _ in range(3000)])
+        self.assertTrue(0.05 < with_pause < 0.15, with_pause)
+        # p_long_gap 0 draws nothing more: the windows of earlier runs, placement for placement (the digest of these
+        # 500 windows as the code before p_long_gap placed them)
+        rng = np.random.default_rng(5)
+        lens_list = [int(x) for x in np.random.default_rng(4).integers(8_000, 80_000, 1000)]
+
+        def draw_listed():
+            i = int(rng.integers(len(lens_list)))
+            return i, lens_list[i]
+
+        digest = hashlib.sha256()
+        for _ in range(500):
+            digest.update(repr(T.pack_window(rng, draw_listed, T.PackConfig(p_long_gap=0.0))).encode())
+        self.assertEqual(digest.hexdigest()[:16], "d0bba22bb3f0158d")
 
     def test_edge_fragments_are_slivers_clear_of_the_utterances(self):
         rng = np.random.default_rng(2)
