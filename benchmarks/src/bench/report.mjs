@@ -165,12 +165,21 @@ export function gpuChartRecords(records, comparisons) {
 }
 
 /** The newest file in `dir` whose name ends with `suffix`, parsed; undefined when none. @param {string} dir @param {string} suffix */
-function newest(dir, suffix) {
-  const name = readdirSync(dir)
+/**
+ * The newest run file ending in `suffix`, skipping runs marked `superseded` (a run of binaries whose change was
+ * taken out again: kept as evidence, not reported as the current state).
+ * @param {string} dir @param {string} suffix
+ */
+export function newest(dir, suffix) {
+  const names = readdirSync(dir)
     .filter((file) => file.endsWith(suffix))
     .sort()
-    .at(-1);
-  return name === undefined ? undefined : { name, run: JSON.parse(readFileSync(join(dir, name), 'utf8')) };
+    .reverse();
+  for (const name of names) {
+    const run = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    if (typeof run.superseded !== 'string') return { name, run };
+  }
+  return undefined;
 }
 
 /**

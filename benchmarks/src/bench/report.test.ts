@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartGroups, gpuChartRecords, gpuTable, rtfxChartSvg } from './report.mjs';
+import { chartGroups, gpuChartRecords, gpuTable, newest, rtfxChartSvg } from './report.mjs';
 
 const record = (impl: string, model: string, batch: number, rtfx: number | null, stage = 'e2e') => ({
   impl,
@@ -106,5 +109,28 @@ describe('a GPU run whose sides alternated', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('newest', () => {
+  it('takes the newest run of a kind, passing over runs marked superseded', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'report-newest-'));
+    try {
+      const write = (name: string, run: object) => writeFileSync(join(dir, name), JSON.stringify(run));
+      write('2026-01-01T00-00-00-h100-gpu.json', { commit: 'a' });
+      write('2026-01-02T00-00-00-h100-gpu.json', { commit: 'b' });
+      write('2026-01-03T00-00-00-h100-gpu.json', { commit: 'c', superseded: 'reverted in d' });
+      write('2026-01-04T00-00-00-bench-full.json', { commit: 'e' });
+      expect(newest(dir, '-gpu.json')).toEqual({
+        name: '2026-01-02T00-00-00-h100-gpu.json',
+        run: { commit: 'b' },
+      });
+      expect(newest(dir, '-bench-full.json')?.run).toEqual({ commit: 'e' });
+      write('2026-01-02T00-00-00-h100-gpu.json', { commit: 'b', superseded: 'also' });
+      write('2026-01-01T00-00-00-h100-gpu.json', { commit: 'a', superseded: 'too' });
+      expect(newest(dir, '-gpu.json')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
