@@ -2,7 +2,8 @@
 // @ts-check
 /**
  * The demo model's word error rate on a synthesized test split, through verbatim alone (no GPU, no transformers),
- * overall and per recording condition (engine / hardest augmentation, as tools/train/train.py's `condition`).
+ * overall, per recording condition (engine / hardest augmentation, as tools/train/train.py's `condition`), per text
+ * kind (fortune, template, words) and per kind × condition or engine (wer-groups.mjs).
  *
  *   pnpm build && node tools/demo-eval/src/eval-synth-test.mjs --corpus DIR [--model DIR] [--n 1000] [--split test]
  *       [--out F]
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { EnglishTextNormalizer, wordErrorRate } from '@verbatim/core';
 import { evalTranscriber } from './eval-transcriber.mjs';
 import { readSplit } from './synth-corpus.mjs';
+import { conditionOf, textKindOf, werBreakdowns } from './wer-groups.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,21 +33,6 @@ if (!values.corpus) {
   process.exit(2);
 }
 
-/**
- * One utterance's recording condition: its engine and its hardest augmentation.
- * @param {{ voice?: { engine?: string }, augment?: { op: string, snr_db?: number }[] }} entry
- */
-export function conditionOf(entry) {
-  const ops = new Map((entry.augment ?? []).map((a) => [a.op, a]));
-  const noise = ops.get('noise');
-  let kind = 'clean';
-  if (noise) kind = (noise.snr_db ?? 0) < 10 ? 'noise<10dB' : 'noise>=10dB';
-  else if (ops.has('reverb')) kind = 'reverb';
-  else if (ops.has('telephone')) kind = 'telephone';
-  else if (ops.has('clip')) kind = 'clip';
-  return `${entry.voice?.engine ?? '?'}/${kind}`;
-}
-
 const manifest = new Map(
   readFileSync(join(values.corpus, 'manifest.jsonl'), 'utf8')
     .split('\n')
@@ -56,7 +43,7 @@ const manifest = new Map(
 const clips = readSplit(values.corpus, /** @type {string} */ (values.split), Number(values.n));
 const transcriber = await evalTranscriber(values.model);
 const normalize = new EnglishTextNormalizer();
-/** @type {{ id: string, condition: string, ref: string, hyp: string }[]} */
+/** @type {{ id: string, condition: string, kind: string, ref: string, hyp: string }[]} */
 const rows = [];
 const started = performance.now();
 try {
@@ -64,10 +51,11 @@ try {
     const { segments } = await transcriber.transcribe(clip.samples);
     let text = '';
     for await (const segment of segments) text += segment.text;
-    const condition = conditionOf(manifest.get(clip.id));
+    const entry = manifest.get(clip.id);
     rows.push({
       id: clip.id,
-      condition,
+      condition: conditionOf(entry),
+      kind: textKindOf(entry),
       ref: normalize.normalize(clip.text),
       hyp: normalize.normalize(text),
     });
@@ -82,23 +70,11 @@ const werOf = (subset) =>
     subset.map((r) => r.ref),
     subset.map((r) => r.hyp),
   ).wer;
-/** @type {Map<string, typeof rows>} */
-const groups = new Map();
-for (const row of rows) {
-  for (const key of [row.condition, `*/${row.condition.split('/')[1]}`]) {
-    groups.set(key, [...(groups.get(key) ?? []), row]);
-  }
-}
-const byCondition = Object.fromEntries(
-  [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, g]) => [k, { n: g.length, wer: werOf(g) }]),
-);
 const report = {
   model: values.model,
   clips: rows.length,
   wer: werOf(rows),
-  byCondition,
+  ...werBreakdowns(rows),
   seconds: (performance.now() - started) / 1000,
 };
 console.log(JSON.stringify(report, null, 1));
