@@ -65,23 +65,34 @@ class Source(NamedTuple):
     fmt: str  # markup (DocBook HTML, Mallard), dictd (Bierce), dictd-entries, dictd-quotations, fortune, sword
     ext: str = ""
     cap: int = 0  # at most this many of its sentences (a seeded draw), 0: all
+    title: str = ""  # what it is, for the model card
+    licence: str = ""  # its text's licence (the package's copyright file), for the model card
 
 
 SOURCES = {
-    "debian-handbook": Source("debian-handbook", "usr/share/doc/debian-handbook/html/en-US", "markup", ".html"),
-    "debian-reference": Source("debian-reference-en", "usr/share/debian-reference", "markup", ".en.html"),
-    "gnome-help": Source("gnome-user-docs", "usr/share/help/C/gnome-help", "markup", ".page"),
-    "devil": Source("dict-devil", "usr/share/dictd/devil.dict.dz", "dictd"),
-    "anarchism": Source("fortune-anarchism", "usr/share/games/fortunes/anarchism", "fortune"),
+    "debian-handbook": Source("debian-handbook", "usr/share/doc/debian-handbook/html/en-US", "markup", ".html",
+                              title="The Debian Administrator's Handbook", licence="GPL-2+ or CC-BY-SA-3.0"),
+    "debian-reference": Source("debian-reference-en", "usr/share/debian-reference", "markup", ".en.html",
+                               title="Debian Reference", licence="GPL-2+"),
+    "gnome-help": Source("gnome-user-docs", "usr/share/help/C/gnome-help", "markup", ".page",
+                         title="GNOME's desktop help", licence="CC-BY-SA-3.0"),
+    "devil": Source("dict-devil", "usr/share/dictd/devil.dict.dz", "dictd",
+                    title="Ambrose Bierce's The Devil's Dictionary", licence="public domain"),
+    "anarchism": Source("fortune-anarchism", "usr/share/games/fortunes/anarchism", "fortune",
+                        title="the BLAG anarchism quotes", licence="public domain"),
     # the World English Bible holds ~25,000 sentences, four times the others above together: capped so that its
     # register ("Solomon slept with his fathers") stays about two thirds of theirs (two fifths with the dictionaries)
-    "web": Source("sword-text-web", "usr/share/sword/modules/texts/ztext/engWEB2015eb", "sword", cap=15000),
+    "web": Source("sword-text-web", "usr/share/sword/modules/texts/ztext/engWEB2015eb", "sword", cap=15000,
+                  title="the World English Bible", licence="public domain"),
     # added after the others: a sentence already taken from one of those is a duplicate here, not there, so the
     # sentences above are the same with or without these; capped so that the carried archive stays small
     # (~20-25 bytes of xz a sentence) and no source dominates: FOLDOC gives ~10,900, GCIDE's quotations ~19,700
-    "jargon": Source("dict-jargon", "usr/share/dictd/jargon.dict.dz", "dictd-entries"),
-    "foldoc": Source("dict-foldoc", "usr/share/dictd/foldoc.dict.dz", "dictd-entries", cap=5000),
-    "gcide": Source("dict-gcide", "usr/share/dictd/gcide.dict.dz", "dictd-quotations", cap=8000),
+    "jargon": Source("dict-jargon", "usr/share/dictd/jargon.dict.dz", "dictd-entries",
+                     title="the Jargon File", licence="public domain"),
+    "foldoc": Source("dict-foldoc", "usr/share/dictd/foldoc.dict.dz", "dictd-entries", cap=5000,
+                     title="FOLDOC", licence="GFDL-1.1+"),
+    "gcide": Source("dict-gcide", "usr/share/dictd/gcide.dict.dz", "dictd-quotations", cap=8000,
+                    title="GCIDE's Webster-1913 usage quotations", licence="GPL-2+"),
 }
 
 

@@ -3,7 +3,8 @@
 file a command wrote (issue 5: data, training steps and time, measured results, limits, licence).
 
     python3 tools/train/model_card.py --model DIR --eval-hf eval_hf.json --speech speech.json --heads heads.json \
-        --gpu-minutes "49 H100 + 124 H200" [--synth-train synth-train.json --synth-test synth-test.json] [--out F]
+        --gpu-minutes "49 H100 + 124 H200" [--synth-train synth-train.json --synth-test synth-test.json] \
+        [--wordnet] [--prose] [--out F]
 
 eval_hf.json: `gpu_run.sh eval-hf` (transformers on the GPU machine); speech.json:
 `tools/demo-eval/src/eval-real-speech.mjs`; heads.json: `alignment_heads.py`; synth-*.json:
@@ -16,6 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "synth"))
+
+import prose  # noqa: E402  (tools/synth: the prose sources, their titles and licences)
 
 
 def pct(x: float | None) -> str:
@@ -35,6 +41,19 @@ def conditions_table(by_condition: dict) -> list[str]:
         if key.startswith("*/"):
             rows.append(f"| {key[2:]} | {v['n']} | {pct(v.get('wer_whisper_norm', v.get('wer')))} |")
     return rows
+
+
+def prose_titles() -> str:
+    """The prose sources as the card's data section names them: "title (`package`)", in prose.SOURCES' order."""
+    return ", ".join(f"{src.title} (`{src.package}`)" for src in prose.SOURCES.values())
+
+
+def prose_licences() -> str:
+    """The prose sources grouped by licence: "title, title (licence); ..."."""
+    by_licence: dict[str, list[str]] = {}
+    for src in prose.SOURCES.values():
+        by_licence.setdefault(src.licence, []).append(src.title)
+    return "; ".join(f"{', '.join(titles)} ({licence})" for licence, titles in by_licence.items())
 
 
 def card(args) -> str:
@@ -57,6 +76,7 @@ def card(args) -> str:
         "texts from Debian's fortunes (filtered sentences), templates (numbers, dates, times, money, names), random",
         "`wamerican` words and new sentences walked from the training fortunes' trigrams"
         + ("; WordNet's usage examples (Debian `wordnet-base`)" if args.wordnet else "")
+        + (f"; sentences of English prose packaged in Debian ({prose_titles()})" if args.prose else "")
         + "; 70% augmented (white, pink and",
         "babble noise down to 0 dB SNR, reverberation, 8 kHz telephone band, gain, clipping). Whisper's training format:",
         "30 s windows of several utterances, timestamp tokens (60%), previous-text prompts (30%), no-speech windows (4%).",
@@ -121,6 +141,7 @@ def card(args) -> str:
         "MIT, as the rest of verbatim. Trained only on audio synthesized by espeak-ng (GPL-3.0-or-later), flite",
         "(BSD-style) and festival (MIT-style) from texts in Debian's `fortunes`, `fortunes-min` and `wamerican`"
         + (" and WordNet 3.0's usage examples (Princeton University's WordNet licence, permissive)" if args.wordnet else "")
+        + (f", and prose sentences from {prose_licences()}" if args.prose else "")
         + "; no",
         "third-party weights. The tokenizer files are OpenAI's (MIT; LICENSE.openai-whisper beside them).",
         "",
@@ -128,7 +149,7 @@ def card(args) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None):
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
     p.add_argument("--eval-hf")
@@ -140,8 +161,15 @@ def main(argv=None):
     p.add_argument("--gpu-minutes", default="?")
     p.add_argument("--wordnet", action="store_true",
                    help="training texts included WordNet's usage examples (gpu_run.sh train --examples-frac)")
+    p.add_argument("--prose", action="store_true",
+                   help="training texts included Debian-packaged prose (gpu_run.sh train --prose-frac; "
+                        "tools/synth/prose.py's sources)")
     p.add_argument("--out")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     text = card(args)
     with open(args.out or os.path.join(args.model, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(text)
