@@ -6,7 +6,7 @@
  * kind (fortune, template, words) and per kind × condition or engine (wer-groups.mjs).
  *
  *   pnpm build && node tools/demo-eval/src/eval-synth-test.mjs --corpus DIR [--model DIR] [--n 1000] [--split test]
- *       [--out F]
+ *       [--beam-size 1] [--out F]
  *
  * Decodes each clip as eval_hf.py asks transformers to (one window, English, no timestamps, greedy, no fallback,
  * ≤ 128 new tokens), so its numbers are comparable with eval_hf.json's `test` and `test_by_condition`.
@@ -25,11 +25,14 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'demo' },
     n: { type: 'string', default: '1000' },
     split: { type: 'string', default: 'test' },
+    'beam-size': { type: 'string', default: '1' },
     out: { type: 'string' },
   },
 });
 if (!values.corpus) {
-  console.error('usage: eval-synth-test.mjs --corpus DIR [--model DIR] [--n N] [--split test] [--out F]');
+  console.error(
+    'usage: eval-synth-test.mjs --corpus DIR [--model DIR] [--n N] [--split test] [--beam-size 1] [--out F]',
+  );
   process.exit(2);
 }
 
@@ -41,7 +44,12 @@ const manifest = new Map(
     .map((entry) => [entry.id, entry]),
 );
 const clips = readSplit(values.corpus, /** @type {string} */ (values.split), Number(values.n));
-const transcriber = await evalTranscriber(values.model);
+const beamSize = Number(values['beam-size']);
+if (!Number.isInteger(beamSize) || beamSize < 1) {
+  console.error(`eval-synth-test: --beam-size takes a whole number ≥ 1, got ${values['beam-size']}`);
+  process.exit(2);
+}
+const transcriber = await evalTranscriber(values.model, beamSize);
 const normalize = new EnglishTextNormalizer();
 /** @type {{ id: string, condition: string, kind: string, ref: string, hyp: string }[]} */
 const rows = [];
@@ -72,6 +80,7 @@ const werOf = (subset) =>
   ).wer;
 const report = {
   model: values.model,
+  beamSize,
   clips: rows.length,
   wer: werOf(rows),
   ...werBreakdowns(rows),

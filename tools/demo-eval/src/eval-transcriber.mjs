@@ -3,10 +3,11 @@
 import { Transcriber } from '@verbatim/pipeline';
 
 /**
- * One window, English, transcribe, no timestamps, greedy, no temperature fallback, at most 128 new tokens.
- * @param {string} model a model folder or alias
+ * One window, English, transcribe, no timestamps, greedy (or `beamSize` beams), no temperature fallback, at most 128
+ * new tokens.
+ * @param {string} model a model folder or alias @param {number} [beamSize] 1: greedy, as eval_hf.py
  */
-export function evalTranscriber(model) {
+export function evalTranscriber(model, beamSize = 1) {
   return Transcriber.create({
     model,
     mode: 'sequential',
@@ -14,7 +15,7 @@ export function evalTranscriber(model) {
     task: 'transcribe',
     withoutTimestamps: true,
     temperatures: [0],
-    beamSize: 1,
+    beamSize,
     maxNewTokens: 128,
     conditionOnPreviousText: false,
   });
