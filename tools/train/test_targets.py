@@ -168,14 +168,21 @@ class Sequences(unittest.TestCase):
         self.assertEqual(T.timestamps_ok([1, 2, 50257]), (False, True))
 
 
+def drawer(rng: np.random.Generator, lens: np.ndarray):
+    """pack_window's draw(): a random utterance of the given lengths, as (index, length)."""
+
+    def draw():
+        i = int(rng.integers(lens.size))
+        return i, int(lens[i])
+
+    return draw
+
+
 class Packing(unittest.TestCase):
     def test_windows(self):
         rng = np.random.default_rng(0)
         lens = rng.integers(8_000, 160_000, 1000)
-
-        def draw():
-            i = int(rng.integers(lens.size))
-            return i, int(lens[i])
+        draw = drawer(rng, lens)
 
         counts, late = [], []
         for _ in range(2000):
@@ -198,10 +205,7 @@ class Packing(unittest.TestCase):
     def test_long_pauses(self):
         rng = np.random.default_rng(3)
         lens = rng.integers(8_000, 80_000, 1000)
-
-        def draw():
-            i = int(rng.integers(lens.size))
-            return i, int(lens[i])
+        draw = drawer(rng, lens)
 
         def gaps_s(placed):
             return [(s1 - (s0 + n0)) / 16000 for (_, s0, n0), (_, s1, _) in zip(placed, placed[1:])]
@@ -230,24 +234,16 @@ class Packing(unittest.TestCase):
         # p_long_gap 0 draws nothing more: the windows of earlier runs, placement for placement (the digest of these
         # 500 windows as the code before p_long_gap placed them)
         rng = np.random.default_rng(5)
-        lens_list = [int(x) for x in np.random.default_rng(4).integers(8_000, 80_000, 1000)]
-
-        def draw_listed():
-            i = int(rng.integers(len(lens_list)))
-            return i, lens_list[i]
-
+        draw = drawer(rng, np.random.default_rng(4).integers(8_000, 80_000, 1000))
         digest = hashlib.sha256()
         for _ in range(500):
-            digest.update(repr(T.pack_window(rng, draw_listed, T.PackConfig(p_long_gap=0.0))).encode())
+            digest.update(repr(T.pack_window(rng, draw, T.PackConfig(p_long_gap=0.0))).encode())
         self.assertEqual(digest.hexdigest()[:16], "d0bba22bb3f0158d")
 
     def test_edge_fragments_are_slivers_clear_of_the_utterances(self):
         rng = np.random.default_rng(2)
         lens = rng.integers(8_000, 160_000, 1000)
-
-        def draw():
-            i = int(rng.integers(lens.size))
-            return i, int(lens[i])
+        draw = drawer(rng, lens)
 
         seen = {"start": 0, "end": 0}
         for _ in range(3000):
