@@ -800,10 +800,18 @@ class CorpusTest(unittest.TestCase):
             del thr
 
     def test_split_disjointness(self):
+        def plan_args(*extra):
+            return build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
+                                            "--seed", "11", *extra])
+
+        def assert_held_out_unchanged(other):
+            """valid, test and align items of `other` are those of the plan without options"""
+            for s in ("valid", "test", "align"):
+                self.assertEqual([it for it in other if it["split"] == s], [it for it in items if it["split"] == s], s)
+
         src = textgen.TextSources.load(TEXT_ROOT)
         eng = engines.make_engines(["espeak"] + (["flite"] if shutil.which("flite") else []), ESPEAK_PATH)
-        args = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
-                                        "--seed", "11"])
+        args = plan_args()
         items = build_corpus.Planner(args, src, eng).plan()
         by = {s: [it for it in items if it["split"] == s] for s in ("train", "valid", "test", "align")}
         self.assertTrue(all(by.values()), {k: len(v) for k, v in by.items()})
@@ -824,8 +832,7 @@ class CorpusTest(unittest.TestCase):
             self.assertEqual(splits.text_class(it["text"], 0.02, 0.05), splits.TEXT_CLASS_OF_SPLIT[it["split"]])
 
         # --markov-frac: new sentences in training only, walked from training fortunes; test and valid unchanged
-        args_m = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
-                                          "--seed", "11", "--markov-frac", "0.5"])
+        args_m = plan_args("--markov-frac", "0.5")
         planner = build_corpus.Planner(args_m, src, eng)
         items_m = planner.plan()
         markov = [it for it in items_m if it["text_kind"] == "markov"]
@@ -837,15 +844,13 @@ class CorpusTest(unittest.TestCase):
             self.assertNotIn(it["text"], all_fortunes)
             self.assertEqual(it["text"], it["spoken"])
         self.assertTrue(train_fortunes)
-        for s in ("valid", "test", "align"):
-            self.assertEqual([it for it in items_m if it["split"] == s], [it for it in items if it["split"] == s], s)
+        assert_held_out_unchanged(items_m)
 
         # --examples-frac: usage examples in training only; an example equal to a valid or test sentence (planted
         # here) is never drawn; valid, test and align items unchanged
         held_out = [it["text"] for it in items if it["split"] in ("valid", "test") and it["text_kind"] == "fortune"]
         examples = [f"The example number {textgen.int_words(i)} is here." for i in range(300)] + held_out[:20]
-        args_x = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
-                                          "--seed", "11", "--examples-frac", "0.4"])
+        args_x = plan_args("--examples-frac", "0.4")
         planner_x = build_corpus.Planner(args_x, src, eng, examples)
         self.assertFalse(set(planner_x.examples) & set(held_out))
         items_x = planner_x.plan()
@@ -853,8 +858,7 @@ class CorpusTest(unittest.TestCase):
         self.assertGreater(len(drawn), 600)
         self.assertEqual({it["split"] for it in drawn}, {"train"})
         self.assertTrue({it["text"] for it in drawn} <= set(planner_x.examples))
-        for s in ("valid", "test", "align"):
-            self.assertEqual([it for it in items_x if it["split"] == s], [it for it in items if it["split"] == s], s)
+        assert_held_out_unchanged(items_x)
         with self.assertRaises(textgen.MissingResource):
             build_corpus.Planner(args_x, src, eng, None)
 
@@ -863,8 +867,7 @@ class CorpusTest(unittest.TestCase):
         quoted = [f"Someone once wrote that {s[0].lower()}{s[1:]}" for s in held_out[20:40]]
         prose_texts = [f"The prose line number {textgen.int_words(i)} is here." for i in range(300)]
         planted = held_out[:20] + quoted
-        args_p = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
-                                          "--seed", "11", "--prose-frac", "0.3"])
+        args_p = plan_args("--prose-frac", "0.3")
         planner_p = build_corpus.Planner(args_p, src, eng, None, prose_texts + planted)
         self.assertFalse(set(planner_p.prose) & set(planted))
         self.assertEqual(len(planner_p.prose), sum(splits.text_class(s, 0.02, 0.05) == "train" for s in prose_texts))
@@ -873,29 +876,24 @@ class CorpusTest(unittest.TestCase):
         self.assertGreater(len(drawn_p), 500)
         self.assertEqual({it["split"] for it in drawn_p}, {"train"})
         self.assertTrue({it["text"] for it in drawn_p} <= set(planner_p.prose))
-        for s in ("valid", "test", "align"):
-            self.assertEqual([it for it in items_p if it["split"] == s], [it for it in items if it["split"] == s], s)
+        assert_held_out_unchanged(items_p)
         with self.assertRaises(textgen.MissingResource):
             build_corpus.Planner(args_p, src, eng, None, None)
 
         # both together: one draw decides, so the examples are those drawn without --prose-frac, and prose joins them
-        args_xp = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
-                                           "--seed", "11", "--examples-frac", "0.4", "--prose-frac", "0.3"])
+        args_xp = plan_args("--examples-frac", "0.4", "--prose-frac", "0.3")
         items_xp = build_corpus.Planner(args_xp, src, eng, examples, prose_texts).plan()
         kinds = [it["text_kind"] for it in items_xp if it["split"] == "train"]
         self.assertEqual([it for it in items_xp if it["text_kind"] == "example"], drawn)
         self.assertAlmostEqual(kinds.count("prose") / len(kinds), 0.3, delta=0.04)
-        for s in ("valid", "test", "align"):
-            self.assertEqual([it for it in items_xp if it["split"] == s], [it for it in items if it["split"] == s], s)
+        assert_held_out_unchanged(items_xp)
         with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
             build_corpus.parse_args(["--out", "/x", "--n-utterances", "9", "--examples-frac", "0.6", "--prose-frac",
                                      "0.5"])
 
         # --train-text-mix and --train-engine-weights: training texts and voices only; valid, test and align unchanged
-        args_w = build_corpus.parse_args(["--out", "/nonexistent", "--n-utterances", "2500", "--n-align", "200",
-                                          "--seed", "11", "--train-text-mix", "words=3,template=1",
-                                          "--train-engine-weights", "espeak=0,flite=1" if "flite" in eng else
-                                          "espeak=1"])
+        args_w = plan_args("--train-text-mix", "words=3,template=1",
+                           "--train-engine-weights", "espeak=0,flite=1" if "flite" in eng else "espeak=1")
         items_w = build_corpus.Planner(args_w, src, eng).plan()
         train_w = [it for it in items_w if it["split"] == "train"]
         kinds_w = [it["text_kind"] for it in train_w]
@@ -903,8 +901,7 @@ class CorpusTest(unittest.TestCase):
         self.assertAlmostEqual(kinds_w.count("words") / len(kinds_w), 0.75, delta=0.04)
         if "flite" in eng:
             self.assertEqual({it["voice"]["engine"] for it in train_w}, {"flite"})
-        for s in ("valid", "test", "align"):
-            self.assertEqual([it for it in items_w if it["split"] == s], [it for it in items if it["split"] == s], s)
+        assert_held_out_unchanged(items_w)
         for bad in (["--train-text-mix", "fortune=1,poems=1"], ["--train-text-mix", "words"],
                     ["--train-text-mix", "words=-1"], ["--train-text-mix", "words=0"],
                     ["--train-engine-weights", "espeak=x"]):
