@@ -139,6 +139,9 @@ for (const mode of modes) {
   if (last === undefined) continue;
   const results = measured.map((m) => m.result);
   const series = (/** @type {string} */ key) => results.map((result) => result[key]);
+  /** The median over the runs of one of the pipeline's own stage times (info.stageTimes), in seconds. */
+  const stageMedian = (/** @type {string} */ key) =>
+    round(median(results.map((result) => result.stageTimes[key])), 3);
   const wallS = median(series('totalS'));
   const audioS = last.result.audioS;
   const chunks = last.chunks === undefined ? undefined : JSON.parse(readFileSync(last.chunks, 'utf8'));
@@ -172,11 +175,11 @@ for (const mode of modes) {
       ...(last.result.vadS !== undefined && { vad_alone_rerun: round(last.result.vadS, 3) }),
     },
     pipeline_stages_s: {
-      vad: round(median(results.map((result) => result.stageTimes.vadS)), 3),
-      language: round(median(results.map((result) => result.stageTimes.languageS)), 3),
-      log_mel: round(median(results.map((result) => result.stageTimes.melS)), 3),
-      encode: round(median(results.map((result) => result.stageTimes.encodeS)), 3),
-      decode: round(median(results.map((result) => result.stageTimes.decodeS)), 3),
+      vad: stageMedian('vadS'),
+      language: stageMedian('languageS'),
+      log_mel: stageMedian('melS'),
+      encode: stageMedian('encodeS'),
+      decode: stageMedian('decodeS'),
     },
     stages_note:
       'stages_s are timed around the calls here: vad_and_language_vote is transcribe() until it resolves (Silero ' +
