@@ -163,5 +163,58 @@ class EmbeddingRows(TmpDir):
             np.testing.assert_array_equal(bits(out[name]), bits(np.asarray(x, np.float32)), err_msg=name)
 
 
+class Average(TmpDir):
+    """`ckpt.py average DST DIR...`: the mean of the weights, newest meta, embedding rows against the same base."""
+
+    def write(self, name, tensors, step, rows=None, **meta):
+        d = os.path.join(self.dir, name)
+        ckpt.pack(d, tensors, {"step": step, "arch": "tiny", "history": {"runs": [step]}, **meta}, rows=rows)
+        return d
+
+    def test_mean_of_three_with_embedding_rows(self):
+        rng = np.random.default_rng(11)
+        spec = ckpt.seeded_embedding_spec(1234)
+        base = np.array(ckpt.base_tensor(spec))
+        dirs, ws, embs = [], [], []
+        for i, step in enumerate((300, 100, 200)):  # not in step order: the newest meta is the one at step 300
+            w = f16_values(rng, (5, 7))
+            emb = np.array(base)
+            emb[[3, 10 + i]] = f16_values(rng, (2, 384)).astype(np.float32)  # row 3 in all, rows 10..12 in one each
+            dirs.append(self.write(f"c{i}", {"w": w, EMBED: emb, "n": np.arange(4, dtype=np.int32)}, step,
+                                   rows={EMBED: spec}))
+            ws.append(w)
+            embs.append(emb)
+        dst = os.path.join(self.dir, "avg")
+        ckpt.main(["average", dst, *dirs])
+        out, meta = ckpt.unpack(dst)
+        want = (np.stack([w.astype(np.float64) for w in ws]).mean(axis=0)).astype(np.float16)
+        np.testing.assert_array_equal(bits(out["w"].astype(np.float16)), bits(want))
+        np.testing.assert_array_equal(out["n"], np.arange(4))
+        want_emb = np.array(base)  # rows no checkpoint trained stay the seeded float32 values, bit for bit
+        trained = [3, 10, 11, 12]
+        mean = np.stack([e[trained].astype(np.float64) for e in embs]).mean(axis=0)
+        want_emb[trained] = mean.astype(np.float16).astype(np.float32)
+        np.testing.assert_array_equal(bits(out[EMBED]), bits(want_emb))
+        header = ckpt.read_header(dst)
+        np.testing.assert_array_equal(ckpt.stored_rows(header, EMBED, dst), trained)
+        self.assertEqual(meta["step"], 300)
+        self.assertEqual(meta["averaged_steps"], [300, 100, 200])
+        self.assertEqual(meta["history"], {"runs": [300]})
+
+    def test_mismatches_are_errors_naming_the_tensor(self):
+        a = self.write("a", {"w": np.zeros((2, 2), np.float16)}, 1)
+        b = self.write("b", {"w": np.zeros((2, 3), np.float16)}, 2)
+        c = self.write("c", {"v": np.zeros((2, 2), np.float16)}, 3)
+        d = self.write("d", {"w": np.zeros((2, 2), np.float16)}, 4, arch="base")
+        dst = os.path.join(self.dir, "avg")
+        for dirs, words in (([a], "at least two"), ([a, b], "w: shape"), ([a, c], "other tensors"),
+                            ([a, d], "differ in arch")):
+            with self.assertRaisesRegex(ValueError, words):
+                ckpt.main(["average", dst, *dirs])
+        self.assertFalse(os.path.exists(dst))
+        with self.assertRaisesRegex(ValueError, "integer tensor n"):
+            ckpt.average([{"n": np.zeros(2, np.int32)}, {"n": np.ones(2, np.int32)}])
+
+
 if __name__ == "__main__":
     unittest.main()
