@@ -11,7 +11,10 @@
 #   DEST/share/wordnet/examples.txt   WordNet's usage examples as sentences (Debian package wordnet-base) + copyright
 #   DEST/share/prose/sentences.txt    English prose sentences (prose.py: Debian packages debian-handbook,
 #                                 debian-reference-en, gnome-user-docs, dict-devil, fortune-anarchism, sword-text-web,
-#                                 dict-jargon, dict-foldoc, dict-gcide, unpacked under --prose-root)
+#                                 dict-jargon, dict-foldoc, dict-gcide, tfortunes, display-dhammapada, cfi-en,
+#                                 endless-sky-data, gimp-help-en (+ gimp-help-common, its copyright file),
+#                                 python3.11-doc, libreoffice-help-en-us, developers-reference, debian-faq,
+#                                 unpacked under --prose-root)
 #                                 + DEST/share/prose/copyright/PACKAGE for each (every package of prose.SOURCES)
 #   DEST/bin/flite + its libraries with --with-flite (Debian package flite; about 27 MB more)
 #   DEST/bin/festival + its libraries + DEST/share/festival (its Scheme library, lexicon and voices) with
@@ -21,7 +24,9 @@
 #                                          [--prose-root DIR] [--tar FILE.tar.xz]
 # --prose-root: where the prose packages were unpacked (default /, installed), e.g.
 #   cd /tmp && apt-get download debian-handbook debian-reference-en gnome-user-docs dict-devil fortune-anarchism \
-#     sword-text-web dict-jargon dict-foldoc dict-gcide && for d in *.deb; do dpkg -x "$d" /tmp/prose-root; done
+#     sword-text-web dict-jargon dict-foldoc dict-gcide tfortunes display-dhammapada cfi-en endless-sky-data \
+#     gimp-help-en gimp-help-common python3.11-doc libreoffice-help-en-us developers-reference debian-faq \
+#     && for d in *.deb; do dpkg -x "$d" /tmp/prose-root; done
 # (fortune-anarchism must not be installed: its file would join the fortunes, and so the valid and test texts)
 # --tar also packs the folder into one xz archive (everything together is over the 64 MiB a run can carry as
 # plain files; the archive is about a third of that): carry the archive and `tar xf` it first on the GPU machine.

@@ -17,7 +17,23 @@ WER from 19.5% to 12.9%; these sentences are a second, larger supply of natural 
   sections); ~12,000 sentences, at most 5,000 kept;
 - ``gcide``: the usage quotations of the GNU Collaborative International Dictionary of English (package dict-gcide,
   dictd; the quotations, from Webster's of 1913, are of writers from Chaucer and the Bible to the 19th century: the
-  definitions are noun phrases, not sentences, and are not taken), GPL-2+; ~20,000 sentences, at most 8,000 kept.
+  definitions are noun phrases, not sentences, and are not taken), GPL-2+; ~20,000 sentences, at most 8,000 kept;
+- ``tfortunes``: the epigrams of tfortune (package tfortunes; limericks and those tagged offensive left out), public
+  domain; a fortune file of another format, in another folder than the fortunes';
+- ``dhammapada``, ``dhammapada-muller``: the Dhammapada's Buddhist sayings in John Richards's translation of 1993 and
+  F. Max Muller's of 1881 (package display-dhammapada), public domain;
+- ``cfi``: Linus Walleij's Copyright Does Not Exist, a history of hacker culture (package cfi-en, HTML laid out in
+  tables), public domain;
+- ``endless-sky``: the conversations, dialogs and descriptions of the space game Endless Sky (package
+  endless-sky-data): modern narrative English in the second person and spoken dialogue, GPL-3+;
+- ``gimp-help``: GIMP's user manual (package gimp-help-en, DocBook HTML; its copyright file is gimp-help-common's),
+  GFDL-1.2+;
+- ``python-doc``: Python's documentation (package python3.11-doc, Sphinx HTML: tutorial, how-tos, FAQ, library),
+  PSF-2.0; ~6,000 sentences, at most 3,000 kept;
+- ``libreoffice-help``: LibreOffice's help (package libreoffice-help-en-us, HTML), MPL-2.0; ~15,000 short sentences,
+  at most 4,000 kept;
+- ``developers-reference``, ``debian-faq``: Debian's Developer's Reference (Sphinx HTML), GPL-2, and FAQ (DocBook
+  HTML; the FAQ's own licence: verbatim and modified copies may be distributed), ~1,000 sentences together.
 The technical books are modern and grammatical but name commands often: only the paragraphs' sentences without any
 code, digits or capitals survive (about a third). The dictionaries lose their cross references' braces (the words
 stay), bracketed sources, URLs, e-mail addresses, sentences that only point elsewhere ("See {bit bucket}.") and
@@ -61,8 +77,10 @@ NGRAM = 5
 
 class Source(NamedTuple):
     package: str  # the Debian package (main)
-    path: str  # under the root the package was unpacked into: a file, or a folder of files ending in `ext`
-    fmt: str  # markup (DocBook HTML, Mallard), dictd (Bierce), dictd-entries, dictd-quotations, fortune, sword
+    path: str  # under the root the package was unpacked into: a file, or a folder of files ending in `ext` (the
+    #            subfolders' too)
+    fmt: str  # markup (DocBook HTML, Mallard, Sphinx), layout (HTML laid out in tables), dictd (Bierce),
+    #           dictd-entries, dictd-quotations, fortune, tfortune, verses, sword, backtick (Endless Sky)
     ext: str = ""
     cap: int = 0  # at most this many of its sentences (a seeded draw), 0: all
     title: str = ""  # what it is, for the model card
@@ -93,6 +111,30 @@ SOURCES = {
                      title="FOLDOC", licence="GFDL-1.1+"),
     "gcide": Source("dict-gcide", "usr/share/dictd/gcide.dict.dz", "dictd-quotations", cap=8000,
                     title="GCIDE's Webster-1913 usage quotations", licence="GPL-2+"),
+    # added after those, for more distinct everyday English: sayings first (closest to the fortunes), then a book,
+    # a game's conversations, and manuals capped at a few thousand sentences each (LibreOffice's help gives ~15,000
+    # short ones, Python's documentation ~6,000), so that no one domain dominates
+    "tfortunes": Source("tfortunes", "usr/share/games/tfortunes/epigrams/en.tfortunes", "tfortune",
+                        title="the tfortunes epigrams", licence="public domain"),
+    "dhammapada": Source("display-dhammapada", "usr/share/display-dhammapada/dhammapada-english-transl.txt", "verses",
+                         title="the Dhammapada (John Richards's translation)", licence="public domain"),
+    "dhammapada-muller": Source("display-dhammapada", "usr/share/display-dhammapada/dhammapada-alternate.txt",
+                                "verses", title="the Dhammapada (F. Max Muller's translation)",
+                                licence="public domain"),
+    "cfi": Source("cfi-en", "usr/share/doc/cfi-en/html", "layout", ".htm",
+                  title="Linus Walleij's Copyright Does Not Exist", licence="public domain"),
+    "endless-sky": Source("endless-sky-data", "usr/share/games/endless-sky/data", "backtick", ".txt",
+                          title="Endless Sky's conversations and descriptions", licence="GPL-3+"),
+    "gimp-help": Source("gimp-help-en", "usr/share/gimp/2.0/help/en", "markup", ".html",
+                        title="GIMP's user manual", licence="GFDL-1.2+"),
+    "python-doc": Source("python3.11-doc", "usr/share/doc/python3.11/html", "markup", ".html", cap=3000,
+                         title="Python's documentation", licence="PSF-2.0"),
+    "libreoffice-help": Source("libreoffice-help-en-us", "usr/share/libreoffice/help/en-US", "markup", ".html",
+                               cap=4000, title="LibreOffice's help", licence="MPL-2.0"),
+    "developers-reference": Source("developers-reference", "usr/share/developers-reference", "markup", ".html",
+                                   title="Debian Developer's Reference", licence="GPL-2"),
+    "debian-faq": Source("debian-faq", "usr/share/doc/debian/FAQ", "markup", ".en.html",
+                         title="the Debian FAQ", licence="the Debian FAQ's permissive licence"),
 }
 
 
@@ -433,6 +475,68 @@ def sword_paragraphs(module_dir: str) -> list[str]:
     return out
 
 
+class _LayoutParagraphs(_MarkupParagraphs):
+    """_MarkupParagraphs for old HTML laid out in tables (Copyright Does Not Exist holds each chapter's text in one
+    table cell): table cells are read as the page's body."""
+
+    SKIP = _MarkupParagraphs.SKIP - {"table", "td"}
+
+
+def layout_paragraphs(text: str) -> list[str]:
+    p = _LayoutParagraphs()
+    p.feed(text)
+    p.close()
+    return p.paragraphs
+
+
+_TFORTUNE_TAGS = re.compile(r"^---- ?(.*)$", re.M)
+_TFORTUNE_SKIP = {"limerick", "offensive", "offfensive"}  # verse; the one tagged offensive (misspelt so)
+_TFORTUNE_ATTRIBUTION = re.compile(r"(?:^|\s)--\s")
+
+
+def tfortune_paragraphs(text: str) -> list[str]:
+    """The epigrams of a tfortunes file (its own format: each epigram followed by a line "---- tag,tag"), each
+    cut at its attribution ("   -- Linus Torvalds (2006)", after the text on its last line or on a line of its
+    own); those tagged limerick or offensive are left out."""
+    out = []
+    parts = _TFORTUNE_TAGS.split(text)  # body, tags, body, tags, ..., the rest after the last tags
+    for body, tags in zip(parts[0::2], parts[1::2]):
+        if _TFORTUNE_SKIP & {t.strip() for t in tags.split(",")}:
+            continue
+        m = _TFORTUNE_ATTRIBUTION.search(body)
+        text = " ".join((body[:m.start()] if m else body).split())
+        if text:
+            out.append(text)
+    return out
+
+
+def verse_paragraphs(text: str) -> list[str]:
+    """The verses of a plain-text scripture (the Dhammapada's translations): blocks between blank lines, their lines
+    joined, the verse's number at its end ("... like a shadow that never leaves him. 2", "... 203-204", also on a
+    line of its own) removed."""
+    return [re.sub(r"\s+\d+(?:\s*-\s*\d+)?$", "", _join_lines(b)) for b in _blocks(text)]
+
+
+_BACKTICKED = re.compile(r"`([^`\n]*)`")
+_SPEECH = re.compile(r'"([^"]*)"')
+
+
+def backtick_paragraphs(text: str) -> list[str]:
+    """The texts of Endless Sky's data files: the strings between backticks on a line (conversations, dialogs,
+    descriptions; names and keys are in double quotes, outside them). A character's speech is a paragraph of its own
+    and the narration around it another, for a sentence holding quotation marks is dropped: '"Glad to hear it," he
+    says. "Listen, we must go."' gives "Glad to hear it,", "Listen, we must go." and "he says." (the pieces cut off
+    mid-sentence then fail the sentence filter). The game's placeholders ("<ship>", "<planet>") become CODE."""
+    out = []
+    for m in _BACKTICKED.finditer(text):
+        line = re.sub(r"<[^<>]*>", CODE, m.group(1))
+        out += [p for p in _SPEECH.findall(line) if p.strip()]
+        rest = " ".join(_SPEECH.sub(" ", line).split())
+        if rest:
+            out.append(rest)
+    return out
+
+
 def read_text(path: str) -> str:
     opener = gzip.open if path.endswith((".gz", ".dz")) else open  # a .dict.dz is gzip with a seek table
     with opener(path, "rb") as f:
@@ -440,12 +544,14 @@ def read_text(path: str) -> str:
 
 
 def source_paragraphs(path: str, fmt: str, ext: str = "") -> list[str]:
-    """The paragraphs of a source file, or of the files of a folder whose names end in `ext` (sorted:
-    deterministic)."""
+    """The paragraphs of a source file, or of the files of a folder and its subfolders whose names end in `ext`
+    (sorted by their path in the folder: deterministic; the first sources' folders have no subfolders holding such
+    files, LibreOffice's help and Python's documentation do)."""
     if fmt == "sword":
         return sword_paragraphs(path)
     if os.path.isdir(path):
-        names = sorted(n for n in os.listdir(path) if n.endswith(ext))
+        names = sorted(os.path.relpath(os.path.join(d, n), path)
+                       for d, _, files in os.walk(path) for n in files if n.endswith(ext))
         return [p for n in names for p in source_paragraphs(os.path.join(path, n), fmt)]
     if fmt == "dictd-entries":
         return dictd_entry_paragraphs(path)
@@ -458,6 +564,14 @@ def source_paragraphs(path: str, fmt: str, ext: str = "") -> list[str]:
         return dictd_paragraphs(text)
     if fmt == "fortune":
         return textgen._fortune_entries(text)
+    if fmt == "layout":
+        return layout_paragraphs(text)
+    if fmt == "tfortune":
+        return tfortune_paragraphs(text)
+    if fmt == "verses":
+        return verse_paragraphs(text)
+    if fmt == "backtick":
+        return backtick_paragraphs(text)
     raise ValueError(fmt)
 
 

@@ -508,6 +508,54 @@ Resignation is death. Revolt is life, said the old man to his young friends.
             'The earth was formless and empty.<div type="x-p" sID="p2"/>God said, <q who="God">\u201cLet there be '
             'light,\u201d</q> and there was light.')
 
+    # the later sources' formats: tfortunes (epigram, attribution, "---- tags"), a scripture's numbered verses, HTML
+    # laid out in a table, Endless Sky's backticked conversations (speech in double quotes, "<placeholders>")
+    TFORTUNE = """The best way to predict the weather is to look out of the window.
+        -- Someone Wise (2001)
+---- weather
+A good plan today is better than a perfect plan
+tomorrow, so start now.                 -- A Manager (1999)
+---- work,society
+A poet named Lee
+Wrote verse for a fee.
+---- fun,limerick
+Never trust a computer that you cannot lift.  -- Unknown
+---- comp,offfensive
+"""
+
+    VERSES = """THE SAYINGS
+
+1. The Pairs
+
+Anger never ends through more anger; it ends through
+kindness alone, and that is an old law. 5
+
+The careful man is glad here and glad beyond. He sees his own
+good deeds and rejoices at them.
+16
+
+Those who are awake - that is what I call wise. 17-18
+"""
+
+    LAYOUT = """<HTML><HEAD><TITLE>Chapter 5</TITLE></HEAD><BODY>
+<P ALIGN=CENTER><a href="ch4web.htm">INDEX</a> <a href="ch6web.htm">NEXT</a></P>
+<table width="620"><tr><td><div align="center">
+<p align="left"><font face="Times"><b>The phenomenon</b> that started at a university
+  reached us in a subtle way. It was hard to recognize it as the same thing.</font></p>
+<p align="left">The home computer had gone into full bloom by then.</p></div></td></tr></table></BODY></HTML>"""
+
+    BACKTICK = """# Copyright (c) 2014 by Someone
+mission "Example"
+\tdescription "Travel to the <system> system and deliver the cargo there right away."
+\ton offer
+\t\tconversation
+\t\t\t`The mood in the spaceport is solemn today.`
+\t\t\t`\tYou find the captain among the fleet. When he sees you he says, "Captain <last>! Where is your ship?"`
+\t\t\tchoice
+\t\t\t\t`\t"She took a bit of a pounding, but she is fine."`
+\t\t\t`\t"Glad to hear it," he says. "We must press our advantage before they call for help."`
+"""
+
     def write_root(self, root):
         """The sources laid out as their packages unpack them."""
         def put(rel, data, mode="w"):
@@ -536,6 +584,21 @@ Resignation is death. Revolt is life, said the old man to his young friends.
         module = "usr/share/sword/modules/texts/ztext/engWEB2015eb/"
         put(module + "ot.bzs", index, "wb")
         put(module + "ot.bzz", data, "wb")
+        put("usr/share/games/tfortunes/epigrams/en.tfortunes", self.TFORTUNE)
+        put("usr/share/display-dhammapada/dhammapada-english-transl.txt", self.VERSES)
+        put("usr/share/display-dhammapada/dhammapada-alternate.txt", self.VERSES.replace("careful", "watchful"))
+        put("usr/share/doc/cfi-en/html/ch5web.htm", self.LAYOUT)
+        put("usr/share/games/endless-sky/data/missions.txt", self.BACKTICK)
+        # the manuals, in the existing formats: one page each (LibreOffice's and Python's in subfolders too)
+        page = "<html><body><p>This page of the {} manual is read as well.</p></body></html>"
+        put("usr/share/gimp/2.0/help/en/layers.html", page.format("paint"))
+        put("usr/share/doc/python3.11/html/tutorial/classes.html", page.format("snake"))
+        put("usr/share/doc/python3.11/html/about.html", page.format("language"))
+        put("usr/share/doc/python3.11/html/_sources/about.txt", "This source is not read as a page at all.")
+        put("usr/share/libreoffice/help/en-US/text/swriter/main.html", page.format("office"))
+        put("usr/share/developers-reference/pkgs.html", page.format("developers"))
+        put("usr/share/doc/debian/FAQ/ftparchives.en.html", page.format("questions"))
+        put("usr/share/doc/debian/FAQ/ftparchives.fr.html", "<p>Une page dans une autre langue que celle-ci.</p>")
 
     def test_each_format(self):
         with tempfile.TemporaryDirectory() as root:
@@ -578,6 +641,28 @@ Resignation is death. Revolt is life, said the old man to his young friends.
             "rebellion.",
             "The ministry had him spirited away, and carried abroad as a dangerous person.",
             "The spiritful and orderly life of our own grown men."])
+        # the later sources: attributions, limericks and offensive epigrams, verse numbers, a spaced dash, the
+        # table's navigation, the quotation marks around speech, placeholders and the mission's description dropped
+        self.assertEqual(found["tfortunes"], ["The best way to predict the weather is to look out of the window.",
+                                              "A good plan today is better than a perfect plan tomorrow, so start now."])
+        self.assertEqual(found["dhammapada"], [
+            "Anger never ends through more anger; it ends through kindness alone, and that is an old law.",
+            "The careful man is glad here and glad beyond.", "He sees his own good deeds and rejoices at them."])
+        self.assertEqual(found["dhammapada-muller"][1], "The watchful man is glad here and glad beyond.")
+        self.assertEqual(found["cfi"], ["The phenomenon that started at a university reached us in a subtle way.",
+                                        "It was hard to recognize it as the same thing.",
+                                        "The home computer had gone into full bloom by then."])
+        # why it has a format of its own: the markup reader skips tables, so only the navigation is read
+        self.assertEqual([x for p in prose.markup_paragraphs(self.LAYOUT) for x in prose.sentences_of(p)], [])
+        self.assertEqual(found["endless-sky"], [
+            "The mood in the spaceport is solemn today.", "Where is your ship?",
+            "You find the captain among the fleet.", "She took a bit of a pounding, but she is fine.",
+            "We must press our advantage before they call for help."])
+        for name, word in (("gimp-help", "paint"), ("libreoffice-help", "office"),
+                           ("developers-reference", "developers"), ("debian-faq", "questions")):
+            self.assertEqual(found[name], [f"This page of the {word} manual is read as well."])
+        self.assertEqual(found["python-doc"], ["This page of the language manual is read as well.",
+                                               "This page of the snake manual is read as well."])  # path order
         with tempfile.TemporaryDirectory() as root:
             with self.assertRaises(textgen.MissingResource) as caught:
                 prose.extract(root, ["devil"])
@@ -673,10 +758,10 @@ Resignation is death. Revolt is life, said the old man to his young friends.
             log = io.StringIO()
             with contextlib.redirect_stderr(log):
                 prose.main(["--root", os.path.join(root, "pkgs"), "--fortunes", fortunes, "--out", out])
-            self.assertIn("prose total: extracted 27, unique 25, leak_dropped 3, capped 0, kept 22", log.getvalue())
+            self.assertIn("prose total: extracted 49, unique 45, leak_dropped 3, capped 0, kept 42", log.getvalue())
             self.assertIn("prose jargon: extracted 3, unique 3, leak_dropped 1, capped 0", log.getvalue())
             got = prose.load_prose(prose.find_prose_dir(text_root))
-        self.assertEqual(len(got), 22)
+        self.assertEqual(len(got), 42)
         self.assertEqual(got, sorted(got))
         self.assertNotIn("The earth was formless and empty.", got)  # equal to a fortune
         self.assertNotIn("An administrator should read the release notes before upgrading.", got)  # 5 words shared
