@@ -643,8 +643,9 @@ mission "Example"
             "The spiritful and orderly life of our own grown men."])
         # the later sources: attributions, limericks and offensive epigrams, verse numbers, a spaced dash, the
         # table's navigation, the quotation marks around speech, placeholders and the mission's description dropped
-        self.assertEqual(found["tfortunes"], ["The best way to predict the weather is to look out of the window.",
-                                              "A good plan today is better than a perfect plan tomorrow, so start now."])
+        self.assertEqual(found["tfortunes"], [
+            "The best way to predict the weather is to look out of the window.",
+            "A good plan today is better than a perfect plan tomorrow, so start now."])
         self.assertEqual(found["dhammapada"], [
             "Anger never ends through more anger; it ends through kindness alone, and that is an old law.",
             "The careful man is glad here and glad beyond.", "He sees his own good deeds and rejoices at them."])
