@@ -3,13 +3,14 @@
 file a command wrote (issue 5: data, training steps and time, measured results, limits, licence).
 
     python3 tools/train/model_card.py --model DIR --eval-hf eval_hf.json --speech speech.json --heads heads.json \
-        --gpu-minutes "49 H100 + 124 H200" [--synth-train synth-train.json --synth-test synth-test.json] \
-        [--wordnet] [--prose] [--out F]
+        --ckpt CKPT_DIR --gpu-minutes "49 H100 + 124 H200" [--synth-train synth-train.json \
+        --synth-test synth-test.json] [--wordnet] [--prose] [--out F]
 
 eval_hf.json: `gpu_run.sh eval-hf` (transformers on the GPU machine); speech.json:
 `tools/demo-eval/src/eval-real-speech.mjs`; heads.json: `alignment_heads.py`; synth-*.json:
-`tools/demo-eval/src/eval-synth-test.mjs --split train|test` (verbatim, optional); --steps and --gpu-minutes from
-tools/train/RUNS.md.
+`tools/demo-eval/src/eval-synth-test.mjs --split train|test` (verbatim, optional); --ckpt: the packed checkpoint
+the model was exported from (its meta gives the steps, the runs and, for a weight average, the steps averaged; or
+--steps by hand); --gpu-minutes from tools/train/RUNS.md (the checkpoint records wall-clock time, not GPUs).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "synth"))
 
 import prose  # noqa: E402  (tools/synth: the prose sources, their titles and licences)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ckpt  # noqa: E402
 
 
 def pct(x: float | None) -> str:
@@ -56,6 +60,25 @@ def prose_licences() -> str:
     return "; ".join(f"{', '.join(titles)} ({licence})" for licence, titles in by_licence.items())
 
 
+def training_lines(args) -> list[str]:
+    """What the Training section says about steps, runs and averaging: from the checkpoint's meta with --ckpt."""
+    gpu = f"GPU time {args.gpu_minutes} GPU-minutes"
+    if not args.ckpt:
+        return [f"{args.steps} optimizer steps; {gpu} (tools/train/RUNS.md has every run and its command)."]
+    meta = ckpt.read_header(args.ckpt)["meta"]
+    runs = meta.get("history", {}).get("runs", [])
+    hours = sum(float(r.get("seconds", 0) or 0) for r in runs) / 3600
+    lines = [f"{int(meta['step']):,} optimizer steps in {len(runs)} runs ({hours:.1f} h of wall-clock time on the GPU",
+             f"machine); {gpu} (tools/train/RUNS.md has every run and its command)."]
+    averaged = meta.get("averaged_steps")
+    if averaged:
+        steps = [f"{int(x):,}" for x in averaged]
+        listed = ", ".join(steps[:-1]) + f" and {steps[-1]}"
+        lines += [f"The weights are the element-wise mean of the checkpoints at steps {listed} (`ckpt.py average`),",
+                  "chosen among such means on the valid split."]
+    return lines
+
+
 def card(args) -> str:
     ev, speech, heads = load(args.eval_hf), load(args.speech), load(args.heads)
     train_eval, test_eval = load(args.synth_train), load(args.synth_test)
@@ -84,8 +107,8 @@ def card(args) -> str:
         "",
         "## Training",
         "",
-        f"{args.steps} optimizer steps; GPU time {args.gpu_minutes} GPU-minutes (tools/train/RUNS.md has every run and its",
-        "command). Reproduce: the commands in tools/train/README.md (`gpu_run.sh train`, seeded corpora and steps).",
+        *training_lines(args),
+        "Reproduce: the commands in tools/train/README.md (`gpu_run.sh train`, seeded corpora and steps).",
         "",
         "## Results (measured)",
         "",
@@ -157,7 +180,9 @@ def parse_args(argv=None):
     p.add_argument("--heads")
     p.add_argument("--synth-train")
     p.add_argument("--synth-test")
-    p.add_argument("--steps", default="?")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--steps", default="?")
+    source.add_argument("--ckpt", help="the packed checkpoint the model was exported from (ckpt.py)")
     p.add_argument("--gpu-minutes", default="?")
     p.add_argument("--wordnet", action="store_true",
                    help="training texts included WordNet's usage examples (gpu_run.sh train --examples-frac)")

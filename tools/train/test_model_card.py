@@ -10,6 +10,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import ckpt  # noqa: E402
 import model_card  # noqa: E402
 import prose  # noqa: E402  (model_card put tools/synth on the path)
 
@@ -39,6 +40,23 @@ class ModelCard(unittest.TestCase):
         text = self.card()
         self.assertNotIn("prose", text)
         self.assertNotIn("WordNet", text)
+
+    def test_steps_runs_and_the_average_come_from_the_checkpoint(self):
+        import numpy as np
+
+        runs = [{"seconds": 1800}, {"seconds": 1800.0}, {"seconds": 0}]
+        ckpt.pack(os.path.join(self.model, "avg"), {"w": np.zeros(2, np.float16)},
+                  {"step": 77999, "averaged_steps": [59713, 68975, 77999], "history": {"runs": runs}})
+        text = self.card("--ckpt", os.path.join(self.model, "avg"), "--gpu-minutes", "10 H100")
+        self.assertIn("77,999 optimizer steps in 3 runs (1.0 h of wall-clock time on the GPU", text)
+        self.assertIn("GPU time 10 H100 GPU-minutes", text)
+        self.assertIn("mean of the checkpoints at steps 59,713, 68,975 and 77,999 (`ckpt.py average`)", text)
+        ckpt.pack(os.path.join(self.model, "one"), {"w": np.zeros(2, np.float16)}, {"step": 5, "history": {}})
+        text = self.card("--ckpt", os.path.join(self.model, "one"))
+        self.assertIn("5 optimizer steps in 0 runs", text)
+        self.assertNotIn("mean of", text)
+        with self.assertRaises(SystemExit):  # one or the other
+            self.card("--ckpt", os.path.join(self.model, "one"), "--steps", "5")
 
 
 if __name__ == "__main__":
