@@ -364,6 +364,16 @@ def average(tensor_sets: list[dict]) -> dict:
     return out
 
 
+def row_bases(header: dict) -> dict:
+    """name -> base spec of the tensors a header stores as changed rows (to write them back the same way)."""
+    return {e["name"]: e["base"] for e in header["tensors"] if e["kind"] == "rows"}
+
+
+def run_seconds(meta: dict) -> float:
+    """The wall-clock seconds on the GPU machine of every run a checkpoint's history records."""
+    return sum(float(r.get("seconds", 0) or 0) for r in meta.get("history", {}).get("runs", []))
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 
@@ -376,8 +386,7 @@ def _average(args):
         values = {json.dumps(m.get(key)) for m in metas}
         if len(values) > 1:
             raise ValueError(f"[ckpt] the checkpoints differ in {key}: {sorted(values)}")
-    header = read_header(args.dirs[newest], args.prefix)
-    rows = {e["name"]: e["base"] for e in header["tensors"] if e["kind"] == "rows"}
+    rows = row_bases(read_header(args.dirs[newest], args.prefix))
     meta = dict(metas[newest])
     meta["averaged_steps"] = [int(m.get("step", -1)) for m in metas]
     paths = pack(args.dst, average(list(sets)), meta, prefix=args.prefix, dtype=args.dtype, rows=rows)
@@ -406,22 +415,19 @@ def _info(args):
     meta = header["meta"]
     print("meta: " + json.dumps({k: v for k, v in meta.items() if k not in ("history", "last_eval")}, sort_keys=True))
     runs = meta.get("history", {}).get("runs", [])
-    total = 0.0
     for i, r in enumerate(runs):
-        total += float(r.get("seconds", 0) or 0)
         print(f"  run {i + 1}: steps {r.get('start_step')} -> {r.get('end_step')} (stage {r.get('start_stage')} -> "
               f"{r.get('end_stage')}), {r.get('seconds')} s, resumed from {r.get('resumed_from')}, "
               f"pool {r.get('pool_h')} h")
     if runs:
-        print(f"  {len(runs)} runs, {total:.0f} s of wall-clock time on the GPU machine in all")
+        print(f"  {len(runs)} runs, {run_seconds(meta):.0f} s of wall-clock time on the GPU machine in all")
     if meta.get("last_eval"):
         print("last eval: " + json.dumps(meta["last_eval"], sort_keys=True))
 
 
 def _repack(args):
     tensors, meta = unpack(args.src, args.prefix)
-    header = read_header(args.src, args.prefix)
-    rows = {e["name"]: e["base"] for e in header["tensors"] if e["kind"] == "rows"}
+    rows = row_bases(read_header(args.src, args.prefix))
     paths = pack(args.dst, tensors, meta, prefix=args.prefix, dtype=args.dtype, rows=rows)
     print(f"wrote {len(paths)} parts, {sum(os.path.getsize(p) for p in paths) / MIB:.2f} MiB to {args.dst}")
 

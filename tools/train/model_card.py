@@ -67,7 +67,7 @@ def training_lines(args) -> list[str]:
         return [f"{args.steps} optimizer steps; {gpu} (tools/train/RUNS.md has every run and its command)."]
     meta = ckpt.read_header(args.ckpt)["meta"]
     runs = meta.get("history", {}).get("runs", [])
-    hours = sum(float(r.get("seconds", 0) or 0) for r in runs) / 3600
+    hours = ckpt.run_seconds(meta) / 3600
     lines = [f"{int(meta['step']):,} optimizer steps in {len(runs)} runs ({hours:.1f} h of wall-clock time on the GPU",
              f"machine); {gpu} (tools/train/RUNS.md has every run and its command)."]
     averaged = meta.get("averaged_steps")
