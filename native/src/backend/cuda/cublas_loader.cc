@@ -2,54 +2,94 @@
 
 #include <dlfcn.h>
 
-#include <mutex>
+#include <initializer_list>
 
 namespace verbatim {
 namespace {
 
+template <typename Api>
 struct Loaded {
-  CublasApi api;
+  Api api;
   bool ok = false;
   std::string why;
 };
 
 template <typename Function>
-bool Resolve(void* library, const char* symbol, Function* out, std::string* why) {
+bool Resolve(void* library, const char* library_name, const char* symbol, Function* out, std::string* why) {
   *out = reinterpret_cast<Function>(dlsym(library, symbol));
   if (*out == nullptr)
-    *why = std::string("libcublas lacks ") + symbol;
+    *why = std::string(library_name) + " lacks " + symbol;
   return *out != nullptr;
 }
 
-Loaded LoadOnce() {
-  Loaded loaded;
-  void* library = nullptr;
-  for (const char* name : {"libcublas.so.13", "libcublas.so.12", "libcublas.so"}) {
-    library = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (library != nullptr)
-      break;
+/** The first of `names` that loads, or nullptr with `why` naming the first and dlerror's reason. */
+void* OpenFirst(std::initializer_list<const char*> names, const char* what, std::string* why) {
+  for (const char* name : names) {
+    if (void* library = dlopen(name, RTLD_NOW | RTLD_LOCAL); library != nullptr)
+      return library;
   }
-  if (library == nullptr) {
-    const char* error = dlerror();
-    loaded.why =
-        std::string("cannot load cuBLAS (libcublas.so.13): ") + (error != nullptr ? error : "not found");
+  const char* error = dlerror();
+  *why = std::string("cannot load ") + what + " (" + *names.begin() +
+         "): " + (error != nullptr ? error : "not found");
+  return nullptr;
+}
+
+Loaded<CublasApi> LoadCublasOnce() {
+  Loaded<CublasApi> loaded;
+  constexpr const char* kName = "libcublas";
+  void* library = OpenFirst({"libcublas.so.13", "libcublas.so.12", "libcublas.so"}, "cuBLAS", &loaded.why);
+  if (library == nullptr)
     return loaded;
-  }
   CublasApi& api = loaded.api;
-  loaded.ok = Resolve(library, "cublasCreate_v2", &api.create, &loaded.why) &&
-              Resolve(library, "cublasDestroy_v2", &api.destroy, &loaded.why) &&
-              Resolve(library, "cublasSetStream_v2", &api.set_stream, &loaded.why) &&
-              Resolve(library, "cublasGemmEx", &api.gemm_ex, &loaded.why);
+  loaded.ok = Resolve(library, kName, "cublasCreate_v2", &api.create, &loaded.why) &&
+              Resolve(library, kName, "cublasDestroy_v2", &api.destroy, &loaded.why) &&
+              Resolve(library, kName, "cublasSetStream_v2", &api.set_stream, &loaded.why) &&
+              Resolve(library, kName, "cublasGemmEx", &api.gemm_ex, &loaded.why);
   return loaded;  // the library stays loaded for the life of the process
+}
+
+Loaded<CublasLtApi> LoadCublasLtOnce() {
+  Loaded<CublasLtApi> loaded;
+  constexpr const char* kName = "libcublasLt";
+  void* library =
+      OpenFirst({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"}, "cuBLASLt", &loaded.why);
+  if (library == nullptr)
+    return loaded;
+  CublasLtApi& api = loaded.api;
+  std::string& why = loaded.why;
+  loaded.ok =
+      Resolve(library, kName, "cublasLtCreate", &api.create, &why) &&
+      Resolve(library, kName, "cublasLtDestroy", &api.destroy, &why) &&
+      Resolve(library, kName, "cublasLtMatmulDescCreate", &api.matmul_desc_create, &why) &&
+      Resolve(library, kName, "cublasLtMatmulDescDestroy", &api.matmul_desc_destroy, &why) &&
+      Resolve(library, kName, "cublasLtMatmulDescSetAttribute", &api.matmul_desc_set_attribute, &why) &&
+      Resolve(library, kName, "cublasLtMatrixLayoutCreate", &api.matrix_layout_create, &why) &&
+      Resolve(library, kName, "cublasLtMatrixLayoutDestroy", &api.matrix_layout_destroy, &why) &&
+      Resolve(library, kName, "cublasLtMatmulPreferenceCreate", &api.preference_create, &why) &&
+      Resolve(library, kName, "cublasLtMatmulPreferenceDestroy", &api.preference_destroy, &why) &&
+      Resolve(library, kName, "cublasLtMatmulPreferenceSetAttribute", &api.preference_set_attribute, &why) &&
+      Resolve(library, kName, "cublasLtMatmulAlgoGetHeuristic", &api.algo_get_heuristic, &why) &&
+      Resolve(library, kName, "cublasLtMatmul", &api.matmul, &why);
+  return loaded;
+}
+
+template <typename Api>
+const Api* Result(const Loaded<Api>& loaded, std::string* why) {
+  if (!loaded.ok && why != nullptr)
+    *why = loaded.why;
+  return loaded.ok ? &loaded.api : nullptr;
 }
 
 }  // namespace
 
 const CublasApi* LoadCublas(std::string* why) {
-  static const Loaded loaded = LoadOnce();
-  if (!loaded.ok && why != nullptr)
-    *why = loaded.why;
-  return loaded.ok ? &loaded.api : nullptr;
+  static const Loaded<CublasApi> loaded = LoadCublasOnce();
+  return Result(loaded, why);
+}
+
+const CublasLtApi* LoadCublasLt(std::string* why) {
+  static const Loaded<CublasLtApi> loaded = LoadCublasLtOnce();
+  return Result(loaded, why);
 }
 
 const char* CublasStatusName(int status) {
