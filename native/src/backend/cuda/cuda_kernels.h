@@ -46,14 +46,18 @@ void WidenToF32(const uint16_t* in, bool bf16, float* out, int64_t n, Stream str
 template <typename Out>
 void BiasEpilogue(Out* out, const float* bias, int64_t rows, int64_t n, bool gelu, Stream stream);
 
-/** Row-wise LayerNorm of x [rows, width] into out (which may be x). */
+/**
+ * Row-wise LayerNorm of x [rows, width] into out (which may be x when `Out` is float), statistics in f32.
+ * `Out` float, or Half: a 16-bit model's normalised rows, which feed only an f16 GEMM, rounded once here.
+ */
+template <typename Out>
 void LayerNorm(const float* x,
                const float* gain,
                const float* offset,
                float epsilon,
                int64_t rows,
                int64_t width,
-               float* out,
+               Out* out,
                Stream stream);
 
 /** out[b, c, r] = x[b, r, c]. */

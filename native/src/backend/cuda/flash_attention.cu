@@ -114,6 +114,40 @@ __device__ void StageKeyValueTile(const __half* __restrict__ rows,
   StageTile(rows, row_stride, n_valid, tile);
 }
 
+/** The block's query tile, scaled by 1/sqrt(64): f32 queries rounded to f16 once, f16 ones scaled exactly. */
+__device__ void StageQueryTile(const float* __restrict__ rows,
+                               int64_t row_stride,
+                               int n_valid,
+                               __half (*tile)[kHalfStride]) {
+  StageTile(rows, row_stride, n_valid, kScale, tile);
+}
+__device__ void StageQueryTile(const __half* __restrict__ rows,
+                               int64_t row_stride,
+                               int n_valid,
+                               __half (*tile)[kHalfStride]) {
+  constexpr int kHalvesPerLoad = 8;
+  constexpr int kLoads = kHeadDim / kHalvesPerLoad;  // a row
+  // A power of two: exact in f16 (short of subnormals, which are too small to move a softmax).
+  const __half2 scale = __float2half2_rn(kScale);
+  for (int i = threadIdx.x; i < kBlockQueries * kLoads; i += kThreads) {
+    const int row = i / kLoads, column = (i % kLoads) * kHalvesPerLoad;
+    uint4 bits = row < n_valid ? *reinterpret_cast<const uint4*>(rows + row * row_stride + column)
+                               : make_uint4(0, 0, 0, 0);
+    __half2* pairs = reinterpret_cast<__half2*>(&bits);
+    for (int j = 0; j < kHalvesPerLoad / 2; ++j)
+      pairs[j] = __hmul2(pairs[j], scale);
+    *reinterpret_cast<uint4*>(&tile[row][column]) = bits;
+  }
+}
+
+/** Two neighbouring outputs stored as the output's element: f32 as they are, f16 rounded to nearest. */
+__device__ void StorePair(float* out, float2 pair) {
+  *reinterpret_cast<float2*>(out) = pair;
+}
+__device__ void StorePair(__half* out, float2 pair) {
+  *reinterpret_cast<__half2*>(out) = __float22half2_rn(pair);
+}
+
 /**
  * out[16 × 64] = a[16 × 64] · B[64 × 64], B's 16×16 block (row block i, column block n) loaded as a
  * BFragment from block(i, n) with ldm 72: the warp's four 16×16 output blocks, one after the other.
@@ -212,23 +246,23 @@ __device__ void ComputeWeightedValues(const __half (*weights)[kHalfStride],
  * (in the lane layout above, since a WMMA accumulator's layout is opaque); per 64-key tile it computes S on
  * tensor cores, takes an online-softmax step and adds P·V into O after rescaling O by the step's correction.
  */
-template <typename KV>
-__global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const float* __restrict__ q,
+template <typename Q, typename KV, typename Out>
+__global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const Q* __restrict__ q,
                                                                  const KV* __restrict__ k,
                                                                  const KV* __restrict__ v,
                                                                  int64_t n_queries,
                                                                  int64_t n_keys,
                                                                  int64_t d_model,
-                                                                 float* __restrict__ out) {
+                                                                 Out* __restrict__ out) {
   __shared__ SharedTiles tiles;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int64_t head = blockIdx.y, batch = blockIdx.z;
   const int64_t first_query = static_cast<int64_t>(blockIdx.x) * kBlockQueries;
   const int64_t head_offset = head * kHeadDim;
 
-  StageTile(q + (batch * n_queries + first_query) * d_model + head_offset, d_model,
-            static_cast<int>(min(static_cast<int64_t>(kBlockQueries), n_queries - first_query)), kScale,
-            tiles.keys);
+  StageQueryTile(q + (batch * n_queries + first_query) * d_model + head_offset, d_model,
+                 static_cast<int>(min(static_cast<int64_t>(kBlockQueries), n_queries - first_query)),
+                 tiles.keys);
   __syncthreads();
   QueryFragment query[kHeadDim / kFragment];
 #pragma unroll
@@ -274,17 +308,23 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const float* __
   for (int r = 0; r < kFragment; ++r) {
     const int64_t query_index = first_query + warp * kFragment + r;
     if (query_index < n_queries)
-      *reinterpret_cast<float2*>(out + (batch * n_queries + query_index) * d_model + head_offset + 2 * lane) =
-          *reinterpret_cast<const float2*>(&scores[r][2 * lane]);
+      StorePair(out + (batch * n_queries + query_index) * d_model + head_offset + 2 * lane,
+                *reinterpret_cast<const float2*>(&scores[r][2 * lane]));
   }
 }
 
-/** The kernels' view of a launcher's K or V: Half is __half, float stays float. */
+/** The kernels' view of a launcher's elements: Half is __half, float stays float. */
 const float* OnDevice(const float* elements) {
+  return elements;
+}
+float* OnDevice(float* elements) {
   return elements;
 }
 const __half* OnDevice(const Half* elements) {
   return reinterpret_cast<const __half*>(elements);
+}
+__half* OnDevice(Half* elements) {
+  return reinterpret_cast<__half*>(elements);
 }
 
 }  // namespace
@@ -293,20 +333,22 @@ bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool
   return !causal && n_heads > 0 && n_queries >= kFragment && d_model == int64_t{n_heads} * kHeadDim;
 }
 
-template <typename KV>
+template <typename Q, typename KV, typename Out>
 void FlashAttention(
-    const AttentionShape& shape, const float* q, const KV* k, const KV* v, float* out, void* stream) {
+    const AttentionShape& shape, const Q* q, const KV* k, const KV* v, Out* out, void* stream) {
   const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
   if (n_batch == 0 || n_queries == 0 || n_heads == 0)
     return;
   const dim3 grid(static_cast<unsigned>((n_queries + kBlockQueries - 1) / kBlockQueries),
                   static_cast<unsigned>(n_heads), static_cast<unsigned>(n_batch));
   FlashAttentionKernel<<<grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      q, OnDevice(k), OnDevice(v), n_queries, n_keys, d_model, out);
+      OnDevice(q), OnDevice(k), OnDevice(v), n_queries, n_keys, d_model, OnDevice(out));
 }
 
-// f32 K and V (the encoder), and f16 ones (a 16-bit model's cross-attention cache).
+// f32 q, K, V and out (the encoder of the f32 path); f32 q and out over f16 K and V (a 16-bit model's
+// cross-attention cache); all f16 (a 16-bit model's encoder, whose intermediates are f16).
 template void FlashAttention(const AttentionShape&, const float*, const float*, const float*, float*, void*);
 template void FlashAttention(const AttentionShape&, const float*, const Half*, const Half*, float*, void*);
+template void FlashAttention(const AttentionShape&, const Half*, const Half*, const Half*, Half*, void*);
 
 }  // namespace verbatim::cuda_kernels

@@ -14,15 +14,16 @@ namespace verbatim::cuda_kernels {
 bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool causal);
 
 /**
- * out = softmax(q·kᵀ/sqrt(64))·v per (sequence, head) on tensor cores: q and out f32 ([B, T, D], heads side
- * by side in D, D = n_heads·64, row-major contiguous); k and v f32, or f16 (`KV` Half: a KV cache, loaded as
- * it is); f16 operands, f32 accumulation and softmax. q, k, v and out must be 16-byte aligned (any
- * allocation is, and so is any view that starts at a whole row); with no keys, out is 0. Enqueued on
- * `stream` (a cudaStream_t passed as void*); returns at once, and a launch error surfaces at the next CUDA
- * call the caller checks.
+ * out = softmax(q·kᵀ/sqrt(64))·v per (sequence, head) on tensor cores: q and out [B, T, D] (heads side by
+ * side in D, D = n_heads·64, row-major contiguous), k and v [B, T_k, D]; f16 operands, f32 accumulation and
+ * softmax. Element types: q, k, v and out f32; q and out f32 over f16 k and v (`KV` Half: a KV cache,
+ * loaded as it is); or all four f16 (a 16-bit model's encoder intermediates: out rounded to f16 once). q, k,
+ * v and out must be 16-byte aligned (any allocation is, and so is any view that starts at a whole row); with
+ * no keys, out is 0. Enqueued on `stream` (a cudaStream_t passed as void*); returns at once, and a launch
+ * error surfaces at the next CUDA call the caller checks.
  */
-template <typename KV>
+template <typename Q, typename KV, typename Out>
 void FlashAttention(
-    const AttentionShape& shape, const float* q, const KV* k, const KV* v, float* out, void* stream);
+    const AttentionShape& shape, const Q* q, const KV* k, const KV* v, Out* out, void* stream);
 
 }  // namespace verbatim::cuda_kernels
