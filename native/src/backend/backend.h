@@ -10,6 +10,10 @@
 //   fill or read caches take f16 tensors (Linear's out, Attention's k and v, CopyRows' src and dst); a
 //   backend that keeps caches in f32 refuses them there with Error kBackend, and an f16 tensor anywhere else
 //   is a caller's bug (kInternal).
+// - A layer's intermediates are intermediate_dtype(): f32, or f16 on a backend whose GEMMs and attention
+//   round their operands to f16 anyway. Such a backend also takes f16 for Linear's x (and its out, with
+//   kStore or kGelu, when x is f16), LayerNorm's out, and Attention's q, k, v and out together; the residual
+//   stream that LayerNorm reads and Linear's kAccumulate adds into stays f32.
 // - Weight matrices come from PrepareWeight(…, WeightUse::kMatrix) and may be f32, f16 or bf16; arithmetic
 //   is f32. Vectors (biases, norm parameters, positional tables) come from PrepareWeight(…,
 //   WeightUse::kVector) and are f32.
@@ -70,12 +74,20 @@ class Backend {
    * them reads half the bytes.
    */
   virtual DType kv_cache_dtype() const { return DType::kF32; }
+  /**
+   * The dtype the model may allocate a layer's intermediates in (Allocate(shape, intermediate_dtype())): the
+   * normalised input of its GEMMs, q, k, v, the attention output and the MLP's hidden layer — everything but
+   * the residual stream, whose sums and LayerNorm statistics stay f32. f32, or f16 where every GEMM and
+   * attention would round these to f16 anyway (a backend computing an f16 model on tensor cores), so that
+   * they are stored once in 16 bits instead of converted before each operation.
+   */
+  virtual DType intermediate_dtype() const { return DType::kF32; }
 
   // ---- Memory ----
 
   /**
    * A new zero-filled tensor on this backend's device, for activations, caches and workspaces: f32, or f16
-   * for a KV cache on a backend whose kv_cache_dtype() is f16.
+   * for a KV cache or an intermediate on a backend whose kv_cache_dtype() or intermediate_dtype() is f16.
    * @throws Error kOom; kBackend for a dtype the backend does not compute with.
    */
   virtual Tensor Allocate(const std::vector<int64_t>& shape, DType dtype = DType::kF32) = 0;
@@ -98,12 +110,16 @@ class Backend {
 
   /**
    * out[M, N] (=, gelu =, +=) x[M, K] · weight[N, K]ᵀ + bias[N]. `bias` may be empty (Whisper's k_proj).
-   * `out` must not alias `x`. An f16 `out` (a cross-attention KV cache) takes LinearEpilogue::kStore only.
+   * `out` must not alias `x`. An f16 `out` (a cross-attention KV cache) takes LinearEpilogue::kStore only,
+   * or kGelu from an f16 `x` (an intermediate); kAccumulate adds into f32 only.
    */
   virtual void Linear(
       const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out);
 
-  /** out[M, D] = (x - mean) / sqrt(var + kLayerNormEpsilon) · gain + offset, per row. `out` may alias `x`. */
+  /**
+   * out[M, D] = (x - mean) / sqrt(var + kLayerNormEpsilon) · gain + offset, per row. `out` may alias `x`; it
+   * may be f16 (an intermediate), x is f32.
+   */
   virtual void LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out);
 
   /** out[B, C, R] = x[B, R, C]: the last two dimensions swapped ([B, mels, frames] → [B, frames, mels]). */
@@ -130,7 +146,8 @@ class Backend {
    * and head, for q, out [B, T_q, D] and k, v [B, T_k, D], D = n_heads · head_dim, heads side by side in D.
    * `past_lengths` (host, B entries) nullptr: every query sees all T_k keys (encoder, cross-attention).
    * Otherwise causal over a KV cache: query i of sequence b sees keys [0, past_lengths[b] + i]; keys beyond
-   * are never read, so T_k may be the cache's capacity. k and v are f32, or both f16 (KV caches).
+   * are never read, so T_k may be the cache's capacity. k and v are f32, or both f16 (KV caches); q and out
+   * are f32, or all four f16 (intermediates).
    */
   virtual void Attention(
       const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out);

@@ -36,6 +36,21 @@ void CheckCacheOperand(
        caches == KvCacheDTypes::kF32OrF16 ? " or f16" : "", ", found ", DTypeName(dtype));
 }
 
+void CheckIntermediate(const Tensor& tensor,
+                       IntermediateDTypes intermediates,
+                       Device device,
+                       const char* operation,
+                       const char* what) {
+  CheckOnDevice(tensor, device, operation, what);
+  const DType dtype = tensor.dtype();
+  if (dtype == DType::kF32 || (dtype == DType::kF16 && intermediates == IntermediateDTypes::kF32OrF16))
+    return;
+  if (dtype == DType::kF16)
+    Fail(ErrorCode::kBackend, operation, what, " is f16, but this backend keeps intermediates in f32 only");
+  Fail(ErrorCode::kInternal, operation, what, " must be f32",
+       intermediates == IntermediateDTypes::kF32OrF16 ? " or f16" : "", ", found ", DTypeName(dtype));
+}
+
 void CheckRank(const Tensor& tensor, int rank, const char* operation, const char* what) {
   if (tensor.rank() != rank) {
     Fail(ErrorCode::kInternal, operation, what, " must have rank ", rank, ", found shape ",
@@ -65,14 +80,24 @@ LinearShape CheckLinear(const Tensor& x,
                         const Tensor& out,
                         Device device,
                         KvCacheDTypes caches,
+                        IntermediateDTypes intermediates,
                         const char* operation) {
-  CheckF32(x, device, operation, "x");
+  CheckIntermediate(x, intermediates, device, operation, "x");
   CheckOnDevice(weight, device, operation, "the weight");
   CheckRank(weight, 2, operation, "the weight");
-  CheckCacheOperand(out, caches, device, operation, "out");
-  // An f16 out is a cross-attention cache being filled: nothing adds to it or takes its GELU.
-  if (out.dtype() == DType::kF16 && epilogue != LinearEpilogue::kStore)
-    Fail(ErrorCode::kInternal, operation, "an f16 out takes LinearEpilogue::kStore only");
+  const bool half_x = x.dtype() == DType::kF16;
+  // An f16 out from an f32 x is a cross-attention cache being filled; from an f16 x, an intermediate (q, k,
+  // v, or the MLP's hidden layer after its GELU).
+  if (half_x)
+    CheckIntermediate(out, intermediates, device, operation, "out");
+  else
+    CheckCacheOperand(out, caches, device, operation, "out");
+  // Nothing adds into f16 (caches, intermediates: the residual stream is f32), and a cache takes no GELU.
+  if (out.dtype() == DType::kF16 && epilogue != LinearEpilogue::kStore &&
+      !(half_x && epilogue == LinearEpilogue::kGelu)) {
+    Fail(ErrorCode::kInternal, operation, "an f16 out takes LinearEpilogue::kStore only",
+         half_x ? ", or kGelu" : "", ", found ", epilogue == LinearEpilogue::kGelu ? "kGelu" : "kAccumulate");
+  }
   LinearShape shape{0, weight.dim(0), weight.dim(1)};
   shape.m = RowsOf(x, shape.k, operation, "x");
   CheckElements(out, shape.m * shape.n, operation, "out");
@@ -88,11 +113,12 @@ int64_t CheckLayerNorm(const Tensor& x,
                        const Tensor& offset,
                        const Tensor& out,
                        Device device,
+                       IntermediateDTypes intermediates,
                        const char* operation) {
   CheckF32(x, device, operation, "x");
   CheckF32(gain, device, operation, "the gain");
   CheckF32(offset, device, operation, "the offset");
-  CheckF32(out, device, operation, "out");
+  CheckIntermediate(out, intermediates, device, operation, "out");
   const int64_t width = gain.numel();
   CheckElements(offset, width, operation, "the offset");
   const int64_t rows = RowsOf(x, width, operation, "x");
@@ -171,13 +197,19 @@ void CheckAttention(const Tensor& q,
                     const Tensor& out,
                     Device device,
                     KvCacheDTypes caches,
+                    IntermediateDTypes intermediates,
                     const char* operation) {
-  CheckF32(q, device, operation, "q");
-  CheckF32(out, device, operation, "out");
+  CheckIntermediate(q, intermediates, device, operation, "q");
+  CheckIntermediate(out, intermediates, device, operation, "out");
   CheckCacheOperand(k, caches, device, operation, "k");
   CheckCacheOperand(v, caches, device, operation, "v");
   if (k.dtype() != v.dtype())
     Fail(ErrorCode::kInternal, operation, "k is ", DTypeName(k.dtype()), " but v is ", DTypeName(v.dtype()));
+  if (q.dtype() != out.dtype())
+    Fail(ErrorCode::kInternal, operation, "q is ", DTypeName(q.dtype()), " but out is ",
+         DTypeName(out.dtype()));
+  if (q.dtype() == DType::kF16 && k.dtype() != DType::kF16)
+    Fail(ErrorCode::kInternal, operation, "q is f16 but k and v are ", DTypeName(k.dtype()));
   for (const Tensor* tensor : std::initializer_list<const Tensor*>{&q, &k, &v, &out})
     CheckRank(*tensor, 3, operation, "q, k, v and out");
   const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);

@@ -28,7 +28,22 @@ enum class KvCacheDTypes { kF32Only, kF32OrF16 };
 void CheckCacheOperand(
     const Tensor& tensor, KvCacheDTypes caches, Device device, const char* operation, const char* what);
 
-/** Linear's x, weight, bias and out (all on `device`; an f16 out is a cache, with kStore): returns {m, n, k}.
+/** The dtypes a backend takes for a layer's intermediates: f32 only, or f16 as well (intermediate_dtype()).
+ */
+enum class IntermediateDTypes { kF32Only, kF32OrF16 };
+/**
+ * On `device` and f32, or f16 where `intermediates` allows it: an f16 tensor on a backend of kF32Only fails
+ * with kBackend, any other dtype with kInternal.
+ */
+void CheckIntermediate(const Tensor& tensor,
+                       IntermediateDTypes intermediates,
+                       Device device,
+                       const char* operation,
+                       const char* what);
+
+/**
+ * Linear's x, weight, bias and out (all on `device`; an f16 out is a cache, with kStore, or an intermediate
+ * from an f16 x, with kStore or kGelu): returns {m, n, k}.
  */
 struct LinearShape {
   int64_t m, n, k;
@@ -40,14 +55,16 @@ LinearShape CheckLinear(const Tensor& x,
                         const Tensor& out,
                         Device device,
                         KvCacheDTypes caches,
+                        IntermediateDTypes intermediates,
                         const char* operation);
 
-/** LayerNorm's tensors: returns the number of rows. */
+/** LayerNorm's tensors (x f32; out f32, or f16 where `intermediates` allows): returns the number of rows. */
 int64_t CheckLayerNorm(const Tensor& x,
                        const Tensor& gain,
                        const Tensor& offset,
                        const Tensor& out,
                        Device device,
+                       IntermediateDTypes intermediates,
                        const char* operation);
 
 /** Transpose's x [B, R, C] and out. */
@@ -71,7 +88,10 @@ int64_t CheckConv1dGelu(const Tensor& x,
 void CheckPositionalEmbedding(
     const Tensor& table, const int* first_positions, const Tensor& x, Device device, const char* operation);
 
-/** Attention's q, k, v, out, heads and cache lengths (see Backend::Attention; k and v of one dtype). */
+/**
+ * Attention's q, k, v, out, heads and cache lengths (see Backend::Attention; k and v of one dtype, q and out
+ * of one dtype, and an f16 q comes with f16 k and v).
+ */
 void CheckAttention(const Tensor& q,
                     const Tensor& k,
                     const Tensor& v,
@@ -80,6 +100,7 @@ void CheckAttention(const Tensor& q,
                     const Tensor& out,
                     Device device,
                     KvCacheDTypes caches,
+                    IntermediateDTypes intermediates,
                     const char* operation);
 
 /** CopyRows' tensors (f32 → f32, f32 → f16, f16 → f16) and every sequence's source and destination rows. */

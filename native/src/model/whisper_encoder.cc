@@ -12,7 +12,8 @@ namespace {
  * Activation memory one slice of the batch may take (the stream of [windows, ctx, d] f32 tensors below: x,
  * normed, q, k, v and the 4·d-wide MLP hidden layer, 9 of them): a batch larger than fits is encoded in equal
  * slices, so that the encoder's activations stop growing with the batch. At 1 GiB, tiny encodes up to 51
- * windows at once, large-v3 up to 15; the slices' GEMMs keep ≥ 12,000 rows.
+ * windows at once, large-v3 up to 15; the slices' GEMMs keep ≥ 12,000 rows. (Where the backend keeps the
+ * intermediates in f16, a slice takes about half of this.)
  */
 constexpr int64_t kSliceActivationBytes = int64_t{1} << 30;
 constexpr int64_t kActivationsPerWindow = 5 + kWhisperMlpExpansion;
@@ -35,10 +36,13 @@ void EncodeSlice(Backend& backend, const WhisperWeights& weights, const Tensor& 
   RunFrontEnd(backend, encoder, dims, mel, x);
   backend.AddPositionalEmbedding(encoder.positions, nullptr, x);
 
+  // x is the residual stream (f32); everything derived from it within a layer is an intermediate, which a
+  // backend may keep in f16 for a 16-bit model (Backend::intermediate_dtype).
   const std::vector<int64_t> shape = x.shape();
-  Tensor normed = backend.Allocate(shape), q = backend.Allocate(shape), k = backend.Allocate(shape),
-         v = backend.Allocate(shape);
-  Tensor hidden = backend.Allocate({shape[0], shape[1], kWhisperMlpExpansion * shape[2]});
+  const DType narrow = backend.intermediate_dtype();
+  Tensor normed = backend.Allocate(shape, narrow), q = backend.Allocate(shape, narrow),
+         k = backend.Allocate(shape, narrow), v = backend.Allocate(shape, narrow);
+  Tensor hidden = backend.Allocate({shape[0], shape[1], kWhisperMlpExpansion * shape[2]}, narrow);
   for (const EncoderLayerWeights& layer : encoder.layers) {
     backend.LayerNorm(x, layer.self_attention_norm.gain, layer.self_attention_norm.offset, normed);
     Project(backend, normed, layer.self_attention.query, q);

@@ -392,6 +392,17 @@ TEST(CpuBackend, KeepsKvCachesInF32AndRefusesF16Tensors) {
                  "[CpuBackend::CopyRows] dst is f16, but this backend keeps KV caches in f32 only");
   expect_refused([&] { backend.Linear(q, weight, Tensor(), LinearEpilogue::kStore, half_out); },
                  "[CpuBackend::Linear] out is f16, but this backend keeps KV caches in f32 only");
+  // Nor is any f16 intermediate (its intermediate_dtype() is f32).
+  EXPECT_EQ(backend.intermediate_dtype(), DType::kF32);
+  Tensor half_rows = Tensor::Zeros(DType::kF16, {2, 8}), rows = backend.Allocate({2, 8});
+  expect_refused([&] { backend.Linear(half_rows, weight, Tensor(), LinearEpilogue::kStore, rows); },
+                 "[CpuBackend::Linear] x is f16, but this backend keeps intermediates in f32 only");
+  const Tensor ones = backend.Allocate({8});
+  expect_refused([&] { backend.LayerNorm(rows, ones, ones, half_rows); },
+                 "[CpuBackend::LayerNorm] out is f16, but this backend keeps intermediates in f32 only");
+  Tensor half_q = Tensor::Zeros(DType::kF16, {1, 2, 8});
+  expect_refused([&] { backend.Attention(half_q, q, q, 2, nullptr, out); },
+                 "[CpuBackend::Attention] q is f16, but this backend keeps intermediates in f32 only");
 }
 
 }  // namespace

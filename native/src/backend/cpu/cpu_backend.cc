@@ -79,13 +79,14 @@ void CpuBackend::Download(const Tensor& src, float* host) {
 void CpuBackend::Linear(
     const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
   const LinearShape shape = CheckLinear(x, weight, bias, epilogue, out, Device::kCpu, KvCacheDTypes::kF32Only,
-                                        "CpuBackend::Linear");
+                                        IntermediateDTypes::kF32Only, "CpuBackend::Linear");
   CpuLinear(context_, x.data<float>(), shape.m, shape.k, weight, BiasOrNull(bias), epilogue,
             out.data<float>());
 }
 
 void CpuBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out) {
-  const int64_t rows = CheckLayerNorm(x, gain, offset, out, Device::kCpu, "CpuBackend::LayerNorm");
+  const int64_t rows = CheckLayerNorm(x, gain, offset, out, Device::kCpu, IntermediateDTypes::kF32Only,
+                                      "CpuBackend::LayerNorm");
   const int64_t width = gain.numel();
   const SimdKernels& kernels = context_.kernels();
   context_.ParallelRows(rows, kMinRowsPerTask, [&](int64_t begin, int64_t end, int) {
@@ -174,7 +175,7 @@ void CpuBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor&
 void CpuBackend::Attention(
     const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
   CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCpu, KvCacheDTypes::kF32Only,
-                 "CpuBackend::Attention");
+                 IntermediateDTypes::kF32Only, "CpuBackend::Attention");
   AttentionShape shape;
   shape.n_batch = q.dim(0);
   shape.n_queries = q.dim(1);

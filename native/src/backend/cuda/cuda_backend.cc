@@ -68,6 +68,24 @@ std::string Dims(std::initializer_list<int64_t> extents) {
   return text;
 }
 
+/** Whether environment variable `name` is set to `value`. */
+bool EnvironmentSays(const char* name, const char* value) {
+  const char* set = std::getenv(name);
+  return set != nullptr && std::strcmp(set, value) == 0;
+}
+
+cudaDataType CudaTypeOf(DType dtype) {
+  switch (dtype) {
+    case DType::kF32:
+      return CUDA_R_32F;
+    case DType::kF16:
+      return CUDA_R_16F;
+    case DType::kBF16:
+      return CUDA_R_16BF;
+  }
+  return CUDA_R_32F;
+}
+
 int DTypeCode(DType dtype) {
   switch (dtype) {
     case DType::kF32:
@@ -119,8 +137,9 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   cudaDeviceProp properties{};
   CheckCuda(cudaGetDeviceProperties(&properties, device_index), kOperation, "reading the GPU's properties");
   device_name_ = properties.name;
-  const char* attention = std::getenv("VERBATIM_CUDA_ATTENTION");
-  exact_attention_ = attention != nullptr && std::string(attention) == "exact";
+  exact_attention_ = EnvironmentSays("VERBATIM_CUDA_ATTENTION", "exact");
+  f16_intermediates_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_ENCODER", "0");
+  gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -130,12 +149,22 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   state_->api->set_stream(state_->cublas, state_->stream);
   CheckCuda(cudaDeviceGetDefaultMemPool(&state_->pool, device_index), kOperation, "the memory pool");
   profile_ = CudaProfile::FromEnvironment(state_->stream);
+  if (EnvironmentSays("VERBATIM_CUDA_CUBLASLT", "0"))
+    lt_missing_why_ = "VERBATIM_CUDA_CUBLASLT=0";
+  else
+    lt_ = CublasLtGemms::Create(&lt_missing_why_);
   // Keep freed activations in the pool between calls instead of returning them to the driver.
   uint64_t keep = UINT64_MAX;
   cudaMemPoolSetAttribute(state_->pool, cudaMemPoolAttrReleaseThreshold, &keep);
 }
 
-CudaBackend::~CudaBackend() = default;
+CudaBackend::~CudaBackend() {
+  // cuBLASLt's handle goes with the backend: let the GEMMs enqueued with it finish first.
+  if (lt_ != nullptr) {
+    cudaSetDevice(state_->device);
+    cudaStreamSynchronize(state_->stream);
+  }
+}
 
 std::size_t CudaBackend::peak_device_bytes() const {
   uint64_t pool_high = 0;
@@ -145,6 +174,21 @@ std::size_t CudaBackend::peak_device_bytes() const {
 
 DType CudaBackend::kv_cache_dtype() const {
   return half_attention_ && !exact_attention_ ? DType::kF16 : DType::kF32;
+}
+
+DType CudaBackend::intermediate_dtype() const {
+  return f16_weights_ && !exact_attention_ && f16_intermediates_allowed_ ? DType::kF16 : DType::kF32;
+}
+
+bool CudaBackend::has_cublaslt(std::string* why) const {
+  if (lt_ == nullptr && why != nullptr)
+    *why = lt_missing_why_;
+  return lt_ != nullptr;
+}
+
+CudaBackend::EpilogueCounts CudaBackend::epilogue_counts() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return epilogue_counts_;
 }
 
 std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operation) {
@@ -194,7 +238,7 @@ Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape, DType dtype) {
   constexpr const char* kOperation = "CudaBackend::Allocate";
   if (dtype != DType::kF32 && dtype != DType::kF16) {
     Fail(ErrorCode::kBackend, kOperation, "cannot allocate ", DTypeName(dtype),
-         ": the cuda backend keeps activations in f32 and KV caches in f32 or f16");
+         ": the cuda backend keeps activations in f32, and KV caches and intermediates in f32 or f16");
   }
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
@@ -238,6 +282,8 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "uploading");
   if (use == WeightUse::kMatrix && dtype != DType::kF32)
     half_attention_ = true;
+  if (use == WeightUse::kMatrix && dtype == DType::kF16)
+    f16_weights_ = true;
   weight_copy_bytes_ += bytes;
   state_->weight_bytes += bytes;
   return Tensor(dtype, host_weight.shape(), pointer, memory, Device::kCuda);
@@ -268,79 +314,178 @@ void CudaBackend::Download(const Tensor& src, float* host) {
 void CudaBackend::Gemm(
     const float* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, void* out, DType out_dtype) {
   constexpr const char* kOperation = "CudaBackend::Linear";
+  if (weight.dtype() == DType::kF32) {
+    CublasGemm(x, m, k, weight, accumulate, out, out_dtype);
+    return;
+  }
+  // Tensor cores take both operands in the weight's 16-bit type; products accumulate in fp32.
+  std::shared_ptr<void> large;  // an encoder-sized conversion: freed after this GEMM, not kept
+  const std::size_t bytes = static_cast<std::size_t>(m * k) * sizeof(uint16_t);
+  void* narrow = nullptr;
+  if (bytes <= kMostReusedBytes) {
+    narrow = Reused(Reuse::kNarrowActivations, bytes, kOperation);
+  } else {
+    large = Scratch(bytes, kOperation);
+    narrow = large.get();
+  }
+  if (weight.dtype() == DType::kF16)
+    cuda_kernels::F32ToF16(x, static_cast<uint16_t*>(narrow), m * k, state_->stream);
+  else
+    cuda_kernels::F32ToBF16(x, static_cast<uint16_t*>(narrow), m * k, state_->stream);
+  CheckLaunch(kOperation);
+  CublasGemm(narrow, m, k, weight, accumulate, out, out_dtype);
+}
+
+void CudaBackend::CublasGemm(
+    const void* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, void* out, DType out_dtype) {
   const int64_t n = weight.dim(0);
   const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-  const void* b = x;
-  cudaDataType type = CUDA_R_32F;
-  std::shared_ptr<void> large;  // an encoder-sized conversion: freed after this GEMM, not kept
-  if (weight.dtype() != DType::kF32) {
-    // Tensor cores take both operands in the weight's 16-bit type; products accumulate in fp32.
-    const std::size_t bytes = static_cast<std::size_t>(m * k) * sizeof(uint16_t);
-    void* narrow = nullptr;
-    if (bytes <= kMostReusedBytes) {
-      narrow = Reused(Reuse::kNarrowActivations, bytes, kOperation);
-    } else {
-      large = Scratch(bytes, kOperation);
-      narrow = large.get();
-    }
-    if (weight.dtype() == DType::kF16) {
-      cuda_kernels::F32ToF16(x, static_cast<uint16_t*>(narrow), m * k, state_->stream);
-      type = CUDA_R_16F;
-    } else {
-      cuda_kernels::F32ToBF16(x, static_cast<uint16_t*>(narrow), m * k, state_->stream);
-      type = CUDA_R_16BF;
-    }
-    CheckLaunch(kOperation);
-    b = narrow;
-  }
+  const cudaDataType type = CudaTypeOf(weight.dtype());
   // Row-major out[M, N] = x[M, K] · W[N, K]ᵀ is column-major outᵀ[N, M] = W · xᵀ: W read transposed.
-  const int status = state_->api->gemm_ex(state_->cublas, kCublasOpT, kCublasOpN, static_cast<int>(n),
-                                          static_cast<int>(m), static_cast<int>(k), &alpha, weight.raw(),
-                                          type, static_cast<int>(k), b, type, static_cast<int>(k), &beta, out,
-                                          out_dtype == DType::kF16 ? CUDA_R_16F : CUDA_R_32F,
-                                          static_cast<int>(n), kCublasCompute32F, kCublasGemmDefault);
-  if (status != kCublasStatusSuccess)
-    Fail(ErrorCode::kBackend, kOperation, "cublasGemmEx ", m, "×", n, "×", k, ": ", CublasStatusName(status));
+  const int status = state_->api->gemm_ex(
+      state_->cublas, kCublasOpT, kCublasOpN, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k),
+      &alpha, weight.raw(), type, static_cast<int>(k), x, type, static_cast<int>(k), &beta, out,
+      CudaTypeOf(out_dtype), static_cast<int>(n), kCublasCompute32F, kCublasGemmDefault);
+  if (status != kCublasStatusSuccess) {
+    Fail(ErrorCode::kBackend, "CudaBackend::Linear", "cublasGemmEx ", m, "×", n, "×", k, " ",
+         DTypeName(weight.dtype()), " → ", DTypeName(out_dtype), ": ", CublasStatusName(status));
+  }
 }
 
 void CudaBackend::Linear(
     const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Linear";
   const LinearShape shape = CheckLinear(x, weight, bias, epilogue, out, Device::kCuda,
-                                        KvCacheDTypes::kF32OrF16, "CudaBackend::Linear");
+                                        KvCacheDTypes::kF32OrF16, IntermediateDTypes::kF32OrF16, kOperation);
   const int64_t m = shape.m, n = shape.n, k = shape.k;
   if (m == 0)
     return;
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  const ProfileScope profile(profile_.get(), [&] {
-    return std::string(epilogue == LinearEpilogue::kGelu ? "Linear+gelu " : "Linear ") + Dims({m, n, k}) +
-           " " + DTypeName(weight.dtype()) + (out.dtype() == DType::kF16 ? " → f16" : "");
-  });
-  if (out.dtype() == DType::kF16) {
-    LinearIntoHalf(x.data<float>(), m, k, weight, bias.empty() ? nullptr : bias.data<float>(), out);
+  const float* bias_data = bias.empty() ? nullptr : bias.data<float>();
+  const bool half_x = x.dtype() == DType::kF16;
+  if (half_x && weight.dtype() == DType::kF16) {
+    LinearFromHalves(x.data<cuda_kernels::Half>(), shape, weight, bias_data, epilogue, out);
     return;
   }
-  Gemm(x.data<float>(), m, k, weight, epilogue == LinearEpilogue::kAccumulate, out.data<float>());
-  cuda_kernels::BiasEpilogue(out.data<float>(), bias.empty() ? nullptr : bias.data<float>(), m, n,
-                             epilogue == LinearEpilogue::kGelu, state_->stream);
+  const ProfileScope profile(profile_.get(), [&] {
+    return std::string(epilogue == LinearEpilogue::kGelu ? "Linear+gelu " : "Linear ") + Dims({m, n, k}) +
+           " " + DTypeName(weight.dtype()) + (out.dtype() == DType::kF16 ? " → f16" : "") +
+           (half_x ? " (f16 x widened)" : "");
+  });
+  if (!half_x) {
+    LinearFromFloats(x.data<float>(), shape, weight, bias_data, epilogue, out);
+    return;
+  }
+  // cuBLAS multiplies operands of one type: an f16 x meets a bf16 or f32 weight only in a model of mixed
+  // weight dtypes, and is widened for it.
+  std::shared_ptr<void> wide = Scratch(static_cast<std::size_t>(m * k) * sizeof(float), kOperation);
+  cuda_kernels::WidenToF32(x.data<uint16_t>(), false, static_cast<float*>(wide.get()), m * k, state_->stream);
+  CheckLaunch(kOperation);
+  LinearFromFloats(static_cast<const float*>(wide.get()), shape, weight, bias_data, epilogue, out);
+}
+
+void CudaBackend::LinearFromFloats(const float* x,
+                                   const LinearShape& shape,
+                                   const Tensor& weight,
+                                   const float* bias,
+                                   LinearEpilogue epilogue,
+                                   Tensor& out) {
+  const bool gelu = epilogue == LinearEpilogue::kGelu;
+  if (out.dtype() == DType::kF16) {
+    LinearIntoHalf(x, shape.m, shape.k, weight, bias, gelu, out);
+    return;
+  }
+  Gemm(x, shape.m, shape.k, weight, epilogue == LinearEpilogue::kAccumulate, out.data<float>());
+  cuda_kernels::BiasEpilogue(out.data<float>(), bias, shape.m, shape.n, gelu, state_->stream);
   CheckLaunch("CudaBackend::Linear");
 }
 
+void CudaBackend::LinearFromHalves(const cuda_kernels::Half* x,
+                                   const LinearShape& shape,
+                                   const Tensor& weight,
+                                   const float* bias,
+                                   LinearEpilogue epilogue,
+                                   Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::Linear";
+  const bool half_out = out.dtype() == DType::kF16, gelu = epilogue == LinearEpilogue::kGelu;
+  LtGemm gemm;
+  gemm.x = x;
+  gemm.weight = weight.raw();
+  gemm.out = out.raw();
+  gemm.m = shape.m;
+  gemm.n = shape.n;
+  gemm.k = shape.k;
+  gemm.out_type = half_out ? CUDA_R_16F : CUDA_R_32F;
+  gemm.accumulate = epilogue == LinearEpilogue::kAccumulate;  // into the f32 residual stream: C = D = out
+  gemm.epilogue = gelu ? LtEpilogue::kGeluTanhBias : LtEpilogue::kBias;
+  // cuBLASLt takes the bias in out's type: an f16 out's f32 bias goes through an f16 copy of it.
+  const std::size_t narrow_bias_bytes = static_cast<std::size_t>(shape.n) * sizeof(cuda_kernels::Half);
+  void* narrow_bias =
+      half_out && bias != nullptr ? Reused(Reuse::kNarrowBias, narrow_bias_bytes, kOperation) : nullptr;
+  gemm.bias = narrow_bias != nullptr ? narrow_bias : bias;
+  std::string why_not;
+  const bool fused = FusesEpilogue(gemm, bias != nullptr, gelu, &why_not);
+  const ProfileScope profile(profile_.get(), [&] {
+    const char* into = half_out ? "f16" : gemm.accumulate ? "f32 +=" : "f32";
+    const std::string path = fused                     ? "cublasLt epilogue"
+                             : bias != nullptr || gelu ? "gemm + epilogue kernel: " + why_not
+                                                       : "gemm";
+    return std::string(gelu ? "Linear+gelu " : "Linear ") + Dims({shape.m, shape.n, shape.k}) + " f16 f16→" +
+           into + " [" + path + "]";
+  });
+  if (fused) {
+    if (narrow_bias != nullptr) {
+      cuda_kernels::F32ToF16(bias, static_cast<uint16_t*>(narrow_bias), shape.n, state_->stream);
+      CheckLaunch(kOperation);
+    }
+    lt_->Run(gemm, Reused(Reuse::kLtWorkspace, CublasLtGemms::kWorkspaceBytes, kOperation), state_->stream);
+    epilogue_counts_.in_gemm += 1;
+    return;
+  }
+  CublasGemm(x, shape.m, shape.k, weight, gemm.accumulate, out.raw(), out.dtype());
+  if (bias == nullptr && !gelu)
+    return;
+  // The GEMM's sums are rounded to out's type, then the bias (and GELU) applied in f32 and rounded again.
+  if (half_out)
+    cuda_kernels::BiasEpilogue(out.data<cuda_kernels::Half>(), bias, shape.m, shape.n, gelu, state_->stream);
+  else
+    cuda_kernels::BiasEpilogue(out.data<float>(), bias, shape.m, shape.n, gelu, state_->stream);
+  CheckLaunch(kOperation);
+  epilogue_counts_.in_kernel += 1;
+}
+
+bool CudaBackend::FusesEpilogue(const LtGemm& gemm, bool has_bias, bool gelu, std::string* why_not) {
+  if (lt_ == nullptr) {
+    *why_not = "no cuBLASLt (" + lt_missing_why_ + ")";
+    return false;
+  }
+  if (!has_bias) {
+    *why_not = "no bias";  // a GELU without a bias: not Whisper's, left to the kernel
+    return false;
+  }
+  if (gelu && !gelu_in_epilogue_) {
+    *why_not = "exact GELU";  // cuBLASLt's GELU is the tanh approximation
+    return false;
+  }
+  return lt_->Supports(gemm, why_not);
+}
+
 void CudaBackend::LinearIntoHalf(
-    const float* x, int64_t m, int64_t k, const Tensor& weight, const float* bias, Tensor& out) {
+    const float* x, int64_t m, int64_t k, const Tensor& weight, const float* bias, bool gelu, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Linear";
   const int64_t n = weight.dim(0);
   cuda_kernels::Half* half_out = out.data<cuda_kernels::Half>();
   if (weight.dtype() == DType::kF16) {
     // Straight into the cache: cuBLAS rounds its f32 sums to f16 once (the bias, if any, rounds once more).
     Gemm(x, m, k, weight, false, half_out, DType::kF16);
-    cuda_kernels::BiasEpilogue(half_out, bias, m, n, false, state_->stream);
+    cuda_kernels::BiasEpilogue(half_out, bias, m, n, gelu, state_->stream);
   } else {
     // cuBLAS writes f16 only from f16 operands: f32 and bf16 weights go through an f32 buffer.
     std::shared_ptr<void> wide = Scratch(static_cast<std::size_t>(m * n) * sizeof(float), kOperation);
     float* wide_out = static_cast<float*>(wide.get());
     Gemm(x, m, k, weight, false, wide_out);
-    cuda_kernels::BiasEpilogue(wide_out, bias, m, n, false, state_->stream);
+    cuda_kernels::BiasEpilogue(wide_out, bias, m, n, gelu, state_->stream);
     cuda_kernels::F32ToF16(wide_out, half_out, m * n, state_->stream);
   }
   CheckLaunch(kOperation);
@@ -348,13 +493,22 @@ void CudaBackend::LinearIntoHalf(
 
 void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& offset, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::LayerNorm";
-  const int64_t rows = CheckLayerNorm(x, gain, offset, out, Device::kCuda, kOperation);
+  const int64_t rows =
+      CheckLayerNorm(x, gain, offset, out, Device::kCuda, IntermediateDTypes::kF32OrF16, kOperation);
   const int64_t width = gain.numel();
+  const bool half_out = out.dtype() == DType::kF16;
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
-  const ProfileScope profile(profile_.get(), [&] { return "LayerNorm " + Dims({rows, width}); });
-  cuda_kernels::LayerNorm(x.data<float>(), gain.data<float>(), offset.data<float>(), kLayerNormEpsilon, rows,
-                          width, out.data<float>(), state_->stream);
+  const ProfileScope profile(profile_.get(), [&] {
+    return "LayerNorm " + Dims({rows, width}) + (half_out ? " → f16" : "");
+  });
+  if (half_out) {
+    cuda_kernels::LayerNorm(x.data<float>(), gain.data<float>(), offset.data<float>(), kLayerNormEpsilon,
+                            rows, width, out.data<cuda_kernels::Half>(), state_->stream);
+  } else {
+    cuda_kernels::LayerNorm(x.data<float>(), gain.data<float>(), offset.data<float>(), kLayerNormEpsilon,
+                            rows, width, out.data<float>(), state_->stream);
+  }
   CheckLaunch(kOperation);
 }
 
@@ -431,12 +585,14 @@ void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor
 void CudaBackend::Attention(
     const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Attention";
-  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCuda, KvCacheDTypes::kF32OrF16, kOperation);
+  CheckAttention(q, k, v, n_heads, past_lengths, out, Device::kCuda, KvCacheDTypes::kF32OrF16,
+                 IntermediateDTypes::kF32OrF16, kOperation);
   const int64_t n_batch = q.dim(0), n_queries = q.dim(1), n_keys = k.dim(1), d_model = q.dim(2);
   if (d_model / n_heads > 128)
     Fail(ErrorCode::kInternal, kOperation, "head width ", d_model / n_heads, " exceeds the kernel's 128");
   const bool causal = past_lengths != nullptr;
   const bool half_kv = k.dtype() == DType::kF16;
+  const bool half_q = q.dtype() == DType::kF16;  // f16 intermediates: q, k, v and out all f16
   // f16 keys and values are rounded already: tensor cores lose little more on them, whatever the model.
   const bool tensor_cores = half_kv || (half_attention_ && !exact_attention_);
   enum class Kernel { kFlash, kSplit, kPerQuery };
@@ -452,35 +608,56 @@ void CudaBackend::Attention(
     const char* names[] = {"flash", "split", "per-query"};
     return std::string("Attention/") + names[static_cast<int>(kernel)] + " q" + Dims({n_batch, n_queries}) +
            " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) + (causal ? " causal" : "") +
-           (half_kv ? " f16" : "");
+           (half_kv ? " f16" : "") + (half_q ? " q/out f16" : "");
   });
   std::shared_ptr<void> keep;
   const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
   const cuda_kernels::AttentionShape shape{n_batch, n_queries, n_keys, d_model, n_heads};
+  using cuda_kernels::Half;
+  if (half_q && kernel == Kernel::kFlash) {
+    cuda_kernels::FlashAttention(shape, q.data<Half>(), k.data<Half>(), v.data<Half>(), out.data<Half>(),
+                                 state_->stream);
+    CheckLaunch(kOperation);
+    return;
+  }
+  // The other kernels take q and out in f32: f16 ones (intermediates of a shape the flash kernel does not
+  // take) go through f32 copies.
+  std::shared_ptr<void> wide_q, wide_out;
+  const float* q_data = half_q ? nullptr : q.data<float>();
+  float* out_data = half_q ? nullptr : out.data<float>();
+  if (half_q) {
+    wide_q = Scratch(static_cast<std::size_t>(q.numel()) * sizeof(float), kOperation);
+    wide_out = Scratch(static_cast<std::size_t>(out.numel()) * sizeof(float), kOperation);
+    q_data = static_cast<const float*>(wide_q.get());
+    out_data = static_cast<float*>(wide_out.get());
+    cuda_kernels::WidenToF32(q.data<uint16_t>(), false, static_cast<float*>(wide_q.get()), q.numel(),
+                             state_->stream);
+  }
   // `keys` and `values` are float or Half: the kernels are templated on the cache's element.
   auto run = [&](const auto* keys, const auto* values) {
     switch (kernel) {
       case Kernel::kFlash:
-        cuda_kernels::FlashAttention(shape, q.data<float>(), keys, values, out.data<float>(), state_->stream);
+        cuda_kernels::FlashAttention(shape, q_data, keys, values, out_data, state_->stream);
         break;
       case Kernel::kSplit: {
         const int64_t n_partials = cuda_kernels::SplitAttentionScratchFloats(shape);
         void* partials = Reused(Reuse::kAttentionPartials,
                                 static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
-        cuda_kernels::SplitAttention(shape, q.data<float>(), keys, values, lengths,
-                                     static_cast<float*>(partials), out.data<float>(), state_->stream);
+        cuda_kernels::SplitAttention(shape, q_data, keys, values, lengths, static_cast<float*>(partials),
+                                     out_data, state_->stream);
         break;
       }
       case Kernel::kPerQuery:
-        cuda_kernels::Attention(shape, q.data<float>(), keys, values, lengths, out.data<float>(),
-                                state_->stream);
+        cuda_kernels::Attention(shape, q_data, keys, values, lengths, out_data, state_->stream);
         break;
     }
   };
   if (half_kv)
-    run(k.data<cuda_kernels::Half>(), v.data<cuda_kernels::Half>());
+    run(k.data<Half>(), v.data<Half>());
   else
     run(k.data<float>(), v.data<float>());
+  if (half_q)
+    cuda_kernels::F32ToF16(out_data, out.data<uint16_t>(), out.numel(), state_->stream);
   CheckLaunch(kOperation);
 }
 

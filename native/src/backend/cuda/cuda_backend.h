@@ -4,9 +4,21 @@
 // cores, accumulating in fp32); attention is one fused kernel that never materialises the score matrix.
 // Everything is enqueued on one stream; Download waits for it.
 //
+// An f16 model's layer intermediates are f16 (intermediate_dtype: the encoder's normed input, q, k, v,
+// attention output and MLP hidden layer), so that no GEMM converts its input first. A Linear on them is one
+// cuBLASLt GEMM whose epilogue adds the bias (cublaslt_gemm.h): into an f16 intermediate, or added into the
+// f32 residual stream by the GEMM itself (beta 1). Where cuBLASLt cannot do that (not loaded, no algorithm,
+// a misaligned bias), and for the MLP's exact GELU, a cuBLAS GEMM is followed by one bias(+GELU) kernel.
+//
 // Attention: FlashAttention on tensor cores for the encoder (flash_attention.h, 16-bit models), split-key
-// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. Still to come: fp16
-// activations, the decode step in a CUDA graph, logit rules and argmax on the GPU.
+// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. Still to come: the decode
+// step in a CUDA graph, logit rules on the GPU.
+//
+// Environment, read when a backend is made: VERBATIM_CUDA_ATTENTION=exact (exact attention, f32 caches and
+// intermediates for every model); VERBATIM_CUDA_F16_ENCODER=0 (f32 intermediates: every GEMM converts its
+// input, as before f16 intermediates); VERBATIM_CUDA_CUBLASLT=0 (no cuBLASLt: bias and GELU in kernels);
+// VERBATIM_CUDA_GELU=tanh (the MLP's GELU in cuBLASLt's epilogue, which computes GELU's tanh approximation
+// rather than Whisper's erf: one pass over the hidden layer less); VERBATIM_CUDA_PROFILE=1 (cuda_profile.h).
 #pragma once
 
 #include <atomic>
@@ -15,6 +27,8 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "backend/backend_checks.h"
+#include "backend/cuda/cublaslt_gemm.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_profile.h"
 
@@ -46,8 +60,26 @@ class CudaBackend final : public Backend {
    * activations already. f32 otherwise, so that an f32 model stays exact.
    */
   DType kv_cache_dtype() const override;
+  /**
+   * f16 exactly when a model's GEMMs and attention round their operands to f16 anyway: an f16 matrix weight
+   * was prepared (bf16 models keep f32: their GEMMs take bf16, attention f16), attention is not "exact", and
+   * VERBATIM_CUDA_F16_ENCODER is not 0. f32 otherwise.
+   */
+  DType intermediate_dtype() const override;
 
-  /** f32, or f16 for KV caches (Error kBackend for another dtype). */
+  /** Whether cuBLASLt is in use (loaded, and VERBATIM_CUDA_CUBLASLT not 0); when not, `why` says why. */
+  bool has_cublaslt(std::string* why = nullptr) const;
+  /**
+   * Of the Linears on f16 intermediates that had a bias or GELU to apply: how many applied it in the GEMM's
+   * cuBLASLt epilogue, and how many in a kernel after the GEMM. For tests; the profile names each call's.
+   */
+  struct EpilogueCounts {
+    int64_t in_gemm = 0;
+    int64_t in_kernel = 0;
+  };
+  EpilogueCounts epilogue_counts() const;
+
+  /** f32, or f16 for KV caches and intermediates (Error kBackend for another dtype). */
   Tensor Allocate(const std::vector<int64_t>& shape, DType dtype = DType::kF32) override;
   Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) override;
   std::size_t weight_copy_bytes() const override { return weight_copy_bytes_.load(); }
@@ -90,14 +122,49 @@ class CudaBackend final : public Backend {
             bool accumulate,
             void* out,
             DType out_dtype = DType::kF32);
-  /** out[M, N] = x · weightᵀ + bias into an f16 KV cache (Linear's f16 out; `bias` may be null). */
+  /**
+   * out[M, N] (= or +=) x[M, K] · weight[N, K]ᵀ on cuBLAS, x already in the weight's dtype (f32, f16 or
+   * bf16); out f32, or f16 from f16 operands.
+   */
+  void CublasGemm(
+      const void* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, void* out, DType out_dtype);
+  /** Linear from an f32 x (the decoder, the f32 models, and f32 intermediates). */
+  void LinearFromFloats(const float* x,
+                        const LinearShape& shape,
+                        const Tensor& weight,
+                        const float* bias,
+                        LinearEpilogue epilogue,
+                        Tensor& out);
+  /**
+   * Linear from an f16 x with an f16 weight (a layer's f16 intermediates): one cuBLASLt GEMM with the bias
+   * (and the tanh GELU, when asked) in its epilogue, or a cuBLAS GEMM and a bias(+GELU) kernel.
+   */
+  void LinearFromHalves(const cuda_kernels::Half* x,
+                        const LinearShape& shape,
+                        const Tensor& weight,
+                        const float* bias,
+                        LinearEpilogue epilogue,
+                        Tensor& out);
+  /**
+   * Whether `gemm` (bias `has_bias`, GELU `gelu`) runs as one cuBLASLt GEMM with its epilogue; when not,
+   * `why_not` says why (for the profile).
+   */
+  bool FusesEpilogue(const LtGemm& gemm, bool has_bias, bool gelu, std::string* why_not);
+  /** out[M, N] = (gelu)(x · weightᵀ + bias) into f16 (Linear's f16 out from an f32 x; `bias` may be null). */
   void LinearIntoHalf(
-      const float* x, int64_t m, int64_t k, const Tensor& weight, const float* bias, Tensor& out);
+      const float* x, int64_t m, int64_t k, const Tensor& weight, const float* bias, bool gelu, Tensor& out);
   /** Device scratch of `bytes`, freed in stream order when the returned owner goes. */
   std::shared_ptr<void> Scratch(std::size_t bytes, const char* operation);
   /** Scratch that operations of one kind reuse call after call (one stream: a call's kernels run after the
    * previous call's), grown when too small: no allocation per call in the decoder's hot loop. */
-  enum class Reuse { kNarrowActivations, kAttentionPartials, kArgMaxColumns, kCount };
+  enum class Reuse {
+    kNarrowActivations,
+    kAttentionPartials,
+    kArgMaxColumns,
+    kLtWorkspace,
+    kNarrowBias,
+    kCount
+  };
   void* Reused(Reuse use, std::size_t bytes, const char* operation);
   /** A device copy of a small host int array (kept alive by the returned owner). */
   std::shared_ptr<void> UploadInts(const int* host, int64_t n, const char* operation);
@@ -117,8 +184,15 @@ class CudaBackend final : public Backend {
   // attention, and VERBATIM_CUDA_ATTENTION=exact keeps it for every model.
   std::atomic<bool> half_attention_{false};
   bool exact_attention_ = false;
+  // f16 intermediates once an f16 matrix weight has been prepared (intermediate_dtype), unless switched off.
+  std::atomic<bool> f16_weights_{false};
+  bool f16_intermediates_allowed_ = true;
+  bool gelu_in_epilogue_ = false;      // VERBATIM_CUDA_GELU=tanh
+  std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels
+  std::string lt_missing_why_;
+  EpilogueCounts epilogue_counts_;
   std::atomic<std::size_t> weight_copy_bytes_{0};
-  std::mutex mutex_;  // operations serialise on the stream and the cuBLAS handle
+  mutable std::mutex mutex_;  // operations serialise on the stream and the cuBLAS handles
 };
 
 }  // namespace verbatim
