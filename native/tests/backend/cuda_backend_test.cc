@@ -99,6 +99,51 @@ std::vector<float> RoundedToHalf(const std::vector<float>& values) {
   return rounded;
 }
 
+/** `host` in a new f32 tensor on `gpu`. */
+Tensor UploadF32(CudaBackend& gpu, const std::vector<int64_t>& shape, const std::vector<float>& host) {
+  Tensor tensor = gpu.Allocate(shape);
+  gpu.Upload(host.data(), tensor);
+  return tensor;
+}
+
+std::vector<float> DownloadF32(CudaBackend& gpu, const Tensor& tensor) {
+  std::vector<float> host(static_cast<std::size_t>(tensor.numel()));
+  gpu.Download(tensor, host.data());
+  return host;
+}
+
+/** An f16 tensor [B, T, D] on `gpu` holding `host` rounded to f16, written as a cache is (CopyRows from f32).
+ */
+Tensor UploadAsHalf(CudaBackend& gpu, const std::vector<int64_t>& shape, const std::vector<float>& host) {
+  Tensor half = gpu.Allocate(shape, DType::kF16);
+  gpu.CopyRows(UploadF32(gpu, shape, host), nullptr, static_cast<int>(shape[1]), nullptr, half);
+  return half;
+}
+
+/** The bits of an f16 tensor (Download takes f32 only). */
+std::vector<uint16_t> DownloadHalfBits(const Tensor& tensor) {
+  std::vector<uint16_t> bits(static_cast<std::size_t>(tensor.numel()));
+  // The backend's stream does not synchronise with cudaMemcpy's: wait for everything first.
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(bits.data(), tensor.raw(), tensor.nbytes(), cudaMemcpyDeviceToHost), cudaSuccess);
+  return bits;
+}
+
+std::vector<float> DownloadHalfs(const Tensor& tensor) {
+  const std::vector<uint16_t> bits = DownloadHalfBits(tensor);
+  std::vector<float> values(bits.size());
+  std::transform(bits.begin(), bits.end(), values.begin(), HalfToFloat);
+  return values;
+}
+
+/** A CUDA backend made while environment variable `name` is `value` (the backend reads it when made). */
+std::unique_ptr<CudaBackend> BackendWith(const char* name, const char* value) {
+  setenv(name, value, 1);
+  auto backend = std::make_unique<CudaBackend>(0);
+  unsetenv(name);
+  return backend;
+}
+
 class CudaBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -111,35 +156,14 @@ class CudaBackendTest : public ::testing::Test {
 
   /** `host` on the GPU. */
   Tensor ToGpu(const std::vector<int64_t>& shape, const std::vector<float>& host) {
-    Tensor tensor = cuda_->Allocate(shape);
-    cuda_->Upload(host.data(), tensor);
-    return tensor;
+    return UploadF32(*cuda_, shape, host);
   }
-  std::vector<float> FromGpu(const Tensor& tensor) {
-    std::vector<float> host(static_cast<std::size_t>(tensor.numel()));
-    cuda_->Download(tensor, host.data());
-    return host;
-  }
-  /** An f16 tensor [B, T, D] holding `host` rounded to f16, written as a cache is (CopyRows from f32). */
+  std::vector<float> FromGpu(const Tensor& tensor) { return DownloadF32(*cuda_, tensor); }
   Tensor HalfOnGpu(const std::vector<int64_t>& shape, const std::vector<float>& host) {
-    Tensor half = cuda_->Allocate(shape, DType::kF16);
-    cuda_->CopyRows(ToGpu(shape, host), nullptr, static_cast<int>(shape[1]), nullptr, half);
-    return half;
+    return UploadAsHalf(*cuda_, shape, host);
   }
-  /** The bits of an f16 tensor (Download takes f32 only). */
-  std::vector<uint16_t> HalfBitsFromGpu(const Tensor& tensor) {
-    std::vector<uint16_t> bits(static_cast<std::size_t>(tensor.numel()));
-    // The backend's stream does not synchronise with cudaMemcpy's: wait for everything first.
-    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(bits.data(), tensor.raw(), tensor.nbytes(), cudaMemcpyDeviceToHost), cudaSuccess);
-    return bits;
-  }
-  std::vector<float> HalfsFromGpu(const Tensor& tensor) {
-    const std::vector<uint16_t> bits = HalfBitsFromGpu(tensor);
-    std::vector<float> values(bits.size());
-    std::transform(bits.begin(), bits.end(), values.begin(), HalfToFloat);
-    return values;
-  }
+  std::vector<uint16_t> HalfBitsFromGpu(const Tensor& tensor) { return DownloadHalfBits(tensor); }
+  std::vector<float> HalfsFromGpu(const Tensor& tensor) { return DownloadHalfs(tensor); }
 
   std::unique_ptr<CudaBackend> cuda_;
   std::unique_ptr<CpuBackend> cpu_;
@@ -211,6 +235,184 @@ TEST_F(CudaBackendTest, LinearWritesAnF16CacheForEveryWeightDtype) {
       EXPECT_EQ(error.code(), ErrorCode::kInternal) << error.what();
     }
   }
+}
+
+TEST_F(CudaBackendTest, IntermediatesAreF16OnlyForF16Models) {
+  EXPECT_EQ(cuda_->intermediate_dtype(), DType::kF32);  // no 16-bit weight yet
+  cuda_->PrepareWeight(RandomWeights(DType::kBF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
+  EXPECT_EQ(cuda_->intermediate_dtype(), DType::kF32);  // bf16 GEMMs take bf16 operands, attention f16
+  cuda_->PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
+  EXPECT_EQ(cuda_->intermediate_dtype(), DType::kF16);
+  // The switches back to the f32 intermediates of before.
+  for (const auto& [name, value] :
+       {std::pair<const char*, const char*>{"VERBATIM_CUDA_F16_ENCODER", "0"},
+        std::pair<const char*, const char*>{"VERBATIM_CUDA_ATTENTION", "exact"}}) {
+    const auto backend = BackendWith(name, value);
+    backend->PrepareWeight(RandomWeights(DType::kF16, {8, 8}, 3).tensor, WeightUse::kMatrix);
+    EXPECT_EQ(backend->intermediate_dtype(), DType::kF32) << name << "=" << value;
+  }
+}
+
+/**
+ * `gpu`'s Linear on an f16 x (an intermediate holding `x`, already rounded) and an f16 weight against the
+ * CPU's on the same values in f32; counts how the bias/GELU ran into `fused` and `separate`.
+ */
+double HalfLinearError(CudaBackend& gpu,
+                       CpuBackend& cpu,
+                       const testing::EncodedWeights& weights,
+                       const std::vector<float>& x,
+                       const Tensor& cpu_bias,
+                       const Tensor& gpu_bias,
+                       LinearEpilogue epilogue,
+                       DType out_dtype,
+                       const std::vector<float>& start,
+                       int64_t* fused,
+                       int64_t* separate) {
+  const int64_t n = weights.tensor.dim(0), k = weights.tensor.dim(1), m = static_cast<int64_t>(x.size()) / k;
+  Tensor expected = F32Tensor({m, n}, start);
+  cpu.Linear(F32Tensor({m, k}, x), cpu.PrepareWeight(weights.tensor, WeightUse::kMatrix), cpu_bias, epilogue,
+             expected);
+  const CudaBackend::EpilogueCounts before = gpu.epilogue_counts();
+  Tensor out = out_dtype == DType::kF16 ? gpu.Allocate({m, n}, DType::kF16) : UploadF32(gpu, {m, n}, start);
+  gpu.Linear(UploadAsHalf(gpu, {1, m, k}, x), gpu.PrepareWeight(weights.tensor, WeightUse::kMatrix), gpu_bias,
+             epilogue, out);
+  const std::vector<float> actual = out_dtype == DType::kF16 ? DownloadHalfs(out) : DownloadF32(gpu, out);
+  const CudaBackend::EpilogueCounts after = gpu.epilogue_counts();
+  *fused = after.in_gemm - before.in_gemm;
+  *separate = after.in_kernel - before.in_kernel;
+  return RelativeL2(actual, ToVector(expected));
+}
+
+TEST_F(CudaBackendTest, LinearOnF16IntermediatesMatchesTheCpuWithAndWithoutCublasLt) {
+  std::string why;
+  // cuBLASLt comes with cuBLAS: on a GPU machine the fused path must be there to be checked.
+  ASSERT_TRUE(cuda_->has_cublaslt(&why)) << why;
+  const auto without_lt = BackendWith("VERBATIM_CUDA_CUBLASLT", "0");
+  const auto tanh_gelu = BackendWith("VERBATIM_CUDA_GELU", "tanh");
+  EXPECT_FALSE(without_lt->has_cublaslt());
+  struct Shape {
+    int64_t m, n, k;
+  };
+  struct Use {
+    LinearEpilogue epilogue;
+    DType out;  // f16: q, k, v, the MLP's hidden layer; f32: the residual stream (kAccumulate)
+  };
+  // Encoder-like shapes (tiny's width: a projection, then an MLP's two layers), then n or k not a multiple
+  // of 8 (cuBLASLt may have no algorithm; the f16 bias kernel takes its element-wise path).
+  for (const Shape c : {Shape{1500, 384, 384}, Shape{300, 1536, 384}, Shape{300, 384, 1536},
+                        Shape{17, 37, 96}, Shape{9, 530, 64}}) {
+    const bool aligned = c.n % 8 == 0 && c.k % 8 == 0;
+    const auto weights = RandomWeights(DType::kF16, {c.n, c.k}, 81);
+    const auto x = RoundedToHalf(RandomFloats(static_cast<std::size_t>(c.m * c.k), 82));
+    const auto bias = RandomFloats(static_cast<std::size_t>(c.n), 83);
+    const auto start = RandomFloats(static_cast<std::size_t>(c.m * c.n), 84);
+    for (const Use use :
+         {Use{LinearEpilogue::kStore, DType::kF16}, Use{LinearEpilogue::kGelu, DType::kF16},
+          Use{LinearEpilogue::kAccumulate, DType::kF32}, Use{LinearEpilogue::kStore, DType::kF32}}) {
+      for (bool with_bias : {true, false}) {
+        const bool gelu = use.epilogue == LinearEpilogue::kGelu;
+        for (CudaBackend* gpu : {cuda_.get(), without_lt.get(), tanh_gelu.get()}) {
+          const std::string label = std::to_string(c.m) + "×" + std::to_string(c.n) + "×" +
+                                    std::to_string(c.k) + " epilogue " +
+                                    std::to_string(static_cast<int>(use.epilogue)) + " → " +
+                                    DTypeName(use.out) + " bias " + std::to_string(with_bias) +
+                                    (gpu == without_lt.get()  ? " without cuBLASLt"
+                                     : gpu == tanh_gelu.get() ? " tanh GELU"
+                                                              : "");
+          int64_t fused = 0, separate = 0;
+          const double error = HalfLinearError(
+              *gpu, *cpu_, weights, x, with_bias ? F32Tensor({c.n}, bias) : Tensor(),
+              with_bias ? gpu->PrepareWeight(F32Tensor({c.n}, bias), WeightUse::kVector) : Tensor(),
+              use.epilogue, use.out, start, &fused, &separate);
+          // The same inputs as the CPU's: what is left is an f16 out's rounding (about 3e-4), its f16 bias,
+          // and for the tanh GELU its distance from erf's (about 1e-4); an f32 out only sums in another
+          // order.
+          EXPECT_LE(error, use.out == DType::kF16 ? 2e-3 : 1e-5) << label;
+          if (!with_bias && !gelu) {
+            EXPECT_EQ(fused + separate, 0) << label;  // a plain GEMM
+            continue;
+          }
+          EXPECT_EQ(fused + separate, 1) << label;
+          const bool lt_can = gpu != without_lt.get() && with_bias && (!gelu || gpu == tanh_gelu.get());
+          if (!lt_can)
+            EXPECT_EQ(fused, 0) << label;
+          else if (aligned)
+            EXPECT_EQ(fused, 1) << label << ": cuBLASLt found no algorithm";
+        }
+      }
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, AMisalignedBiasTakesTheEpilogueKernel) {
+  std::string why;
+  ASSERT_TRUE(cuda_->has_cublaslt(&why)) << why;
+  const int64_t m = 300, n = 384, k = 384;
+  const auto weights = RandomWeights(DType::kF16, {n, k}, 85);
+  const auto x = RoundedToHalf(RandomFloats(static_cast<std::size_t>(m * k), 86));
+  const auto start = RandomFloats(static_cast<std::size_t>(m * n), 87);
+  const auto bias_and_more = RandomFloats(static_cast<std::size_t>(n + 4), 88);
+  const Tensor gpu_biases = cuda_->PrepareWeight(F32Tensor({n + 4}, bias_and_more), WeightUse::kVector);
+  // A bias 4 bytes past an allocation's start cannot be cuBLASLt's (it wants 16); one 16 bytes past can.
+  for (int64_t first : {int64_t{1}, int64_t{4}}) {
+    const std::vector<float> bias(bias_and_more.begin() + first, bias_and_more.begin() + first + n);
+    int64_t fused = 0, separate = 0;
+    const double error =
+        HalfLinearError(*cuda_, *cpu_, weights, x, F32Tensor({n}, bias), gpu_biases.View({n}, first),
+                        LinearEpilogue::kAccumulate, DType::kF32, start, &fused, &separate);
+    EXPECT_LE(error, 1e-5) << "bias at element " << first;  // f32 out: only the order of the sums differs
+    EXPECT_EQ(fused, first == 4 ? 1 : 0) << "bias at element " << first;
+    EXPECT_EQ(separate, first == 4 ? 0 : 1) << "bias at element " << first;
+  }
+}
+
+TEST_F(CudaBackendTest, LinearWidensAnF16XForOtherWeightDtypes) {
+  // f16 intermediates come with f16 weights; a model of mixed weight dtypes still computes (x widened).
+  const int64_t m = 40, n = 64, k = 96;
+  const auto x = RoundedToHalf(RandomFloats(static_cast<std::size_t>(m * k), 89));
+  const auto bias = RandomFloats(static_cast<std::size_t>(n), 90);
+  const auto start = RandomFloats(static_cast<std::size_t>(m * n), 91);
+  for (DType dtype : {DType::kF32, DType::kBF16}) {
+    for (LinearEpilogue epilogue : {LinearEpilogue::kGelu, LinearEpilogue::kAccumulate}) {
+      const auto weights = RandomWeights(dtype, {n, k}, 92);
+      const DType out_dtype = epilogue == LinearEpilogue::kAccumulate ? DType::kF32 : DType::kF16;
+      Tensor expected = F32Tensor({m, n}, start);
+      cpu_->Linear(F32Tensor({m, k}, x), cpu_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                   F32Tensor({n}, bias), epilogue, expected);
+      Tensor out = out_dtype == DType::kF16 ? cuda_->Allocate({m, n}, DType::kF16) : ToGpu({m, n}, start);
+      cuda_->Linear(HalfOnGpu({1, m, k}, x), cuda_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                    ToGpu({n}, bias), epilogue, out);
+      const auto actual = out_dtype == DType::kF16 ? HalfsFromGpu(out) : FromGpu(out);
+      EXPECT_LE(RelativeL2(actual, ToVector(expected)), dtype == DType::kBF16 ? 1e-2 : 2e-3)
+          << DTypeName(dtype) << " epilogue " << static_cast<int>(epilogue);
+    }
+  }
+  // The residual stream is f32: nothing adds into an f16 out.
+  Tensor half_out = cuda_->Allocate({m, n}, DType::kF16);
+  try {
+    cuda_->Linear(HalfOnGpu({1, m, k}, x),
+                  cuda_->PrepareWeight(RandomWeights(DType::kF16, {n, k}, 92).tensor, WeightUse::kMatrix),
+                  Tensor(), LinearEpilogue::kAccumulate, half_out);
+    ADD_FAILURE() << "kAccumulate into an f16 out must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kInternal) << error.what();
+  }
+}
+
+TEST_F(CudaBackendTest, LayerNormWritesF16Intermediates) {
+  const int64_t rows = 300, width = 1280;
+  const auto x = RandomFloats(static_cast<std::size_t>(rows * width), 93, -3.0f, 5.0f);
+  const auto gain = RandomFloats(static_cast<std::size_t>(width), 94);
+  const auto offset = RandomFloats(static_cast<std::size_t>(width), 95);
+  Tensor expected = F32Tensor({rows, width}, std::vector<float>(x.size()));
+  cpu_->LayerNorm(F32Tensor({rows, width}, x), F32Tensor({width}, gain), F32Tensor({width}, offset),
+                  expected);
+  Tensor half_out = cuda_->Allocate({rows, width}, DType::kF16);
+  cuda_->LayerNorm(ToGpu({rows, width}, x), ToGpu({width}, gain), ToGpu({width}, offset), half_out);
+  // Statistics in f32 as on the CPU; each output rounded to f16 once (about 3e-4).
+  EXPECT_LE(RelativeL2(HalfsFromGpu(half_out), ToVector(expected)), 1e-3);
+  // The statistics come from the f32 residual stream, never from an f16 tensor.
+  EXPECT_THROW(cuda_->LayerNorm(half_out, ToGpu({width}, gain), ToGpu({width}, offset), half_out), Error);
 }
 
 TEST_F(CudaBackendTest, LayerNormTransposeAndConvolutionMatchTheCpu) {
@@ -327,12 +529,18 @@ struct AttentionOnTheCpu {
   std::vector<int> past;
 };
 
-/** `kv_dtype` f16: the keys and values are those an f16 cache holds (rounded), in f32 for the CPU. */
+/**
+ * `kv_dtype` f16: the keys and values are those an f16 cache holds (rounded), in f32 for the CPU; `q_dtype`
+ * f16: so are the queries (f16 intermediates).
+ */
 AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu,
                                        const AttentionCase& c,
-                                       DType kv_dtype = DType::kF32) {
+                                       DType kv_dtype = DType::kF32,
+                                       DType q_dtype = DType::kF32) {
   AttentionOnTheCpu run;
   run.q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
+  if (q_dtype == DType::kF16)
+    run.q = RoundedToHalf(run.q);
   run.k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
   run.v = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 43);
   if (kv_dtype == DType::kF16) {
@@ -451,6 +659,37 @@ TEST_F(CudaBackendTest, AttentionReadsF16KeysAndValues) {
   }
 }
 
+TEST_F(CudaBackendTest, AttentionOnF16IntermediatesMatchesTheCpu) {
+  // The encoder's self-attention at tiny's and large-v3's widths (the flash kernel, all four f16), then
+  // shapes the flash kernel does not take (causal; head width 128), whose f16 q and out go through f32.
+  for (const AttentionCase& c :
+       {AttentionCase{2, 1500, 1500, 384, 6, false}, AttentionCase{1, 100, 1500, 1280, 20, false},
+        AttentionCase{2, 20, 448, 384, 6, true}, AttentionCase{2, 5, 40, 128, 1, true}}) {
+    const AttentionOnTheCpu expected = RunAttentionOnTheCpu(*cpu_, c, DType::kF16, DType::kF16);
+    const std::vector<int64_t> q_shape{c.batch, c.queries, c.d_model}, kv_shape{c.batch, c.keys, c.d_model};
+    Tensor out =
+        HalfOnGpu(q_shape, std::vector<float>(expected.q.size(), std::numeric_limits<float>::quiet_NaN()));
+    cuda_->Attention(HalfOnGpu(q_shape, expected.q), HalfOnGpu(kv_shape, expected.k),
+                     HalfOnGpu(kv_shape, expected.v), c.heads, c.cached ? expected.past.data() : nullptr,
+                     out);
+    const bool flash = cuda_kernels::FlashAttentionApplies(c.queries, c.d_model, c.heads, c.cached);
+    // The flash kernel rounds its softmax weights to f16 too (about 4e-4); the others only the output.
+    EXPECT_LE(RelativeL2(HalfsFromGpu(out), expected.out), flash ? 2e-3 : 1e-3)
+        << c.batch << "×" << c.queries << "×" << c.keys << " d " << c.d_model << " cached " << c.cached;
+  }
+  // q and out are one dtype, and f16 queries come with f16 keys and values.
+  Tensor half = cuda_->Allocate({1, 16, 64}, DType::kF16), wide = cuda_->Allocate({1, 16, 64});
+  for (const auto& [k, out] :
+       {std::pair<Tensor*, Tensor*>{&wide, &half}, std::pair<Tensor*, Tensor*>{&half, &wide}}) {
+    try {
+      cuda_->Attention(half, *k, *k, 1, nullptr, *out);
+      ADD_FAILURE() << "f16 q with an f32 " << (k == &wide ? "k" : "out") << " must be refused";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kInternal) << error.what();
+    }
+  }
+}
+
 TEST_F(CudaBackendTest, TheFlashAttentionKernelMatchesTheCpu) {
   EXPECT_TRUE(cuda_kernels::FlashAttentionApplies(1500, 384, 6, false));
   EXPECT_FALSE(cuda_kernels::FlashAttentionApplies(1500, 384, 6, true));   // causal
@@ -475,6 +714,22 @@ TEST_F(CudaBackendTest, TheFlashAttentionKernelMatchesTheCpu) {
     ASSERT_EQ(cudaGetLastError(), cudaSuccess);
     // f16 operands: about 4e-4 when the kernel's rounding is emulated on the CPU.
     EXPECT_LE(RelativeL2(FromGpu(out), expected.out), 2e-3) << c.batch << "×" << c.queries << "×" << c.keys;
+
+    // All four f16 (a 16-bit model's encoder intermediates): the CPU gets the same rounded q, k and v.
+    const AttentionOnTheCpu rounded = RunAttentionOnTheCpu(*cpu_, c, DType::kF16, DType::kF16);
+    const std::vector<int64_t> q_shape{c.batch, c.queries, c.d_model}, kv_shape{c.batch, c.keys, c.d_model};
+    const Tensor half_q = HalfOnGpu(q_shape, rounded.q), half_k = HalfOnGpu(kv_shape, rounded.k),
+                 half_v = HalfOnGpu(kv_shape, rounded.v);
+    Tensor half_out =
+        HalfOnGpu(q_shape, std::vector<float>(rounded.q.size(), std::numeric_limits<float>::quiet_NaN()));
+    using cuda_kernels::Half;
+    cuda_kernels::FlashAttention(cuda_kernels::AttentionShape{c.batch, c.queries, c.keys, c.d_model, c.heads},
+                                 half_q.data<Half>(), half_k.data<Half>(), half_v.data<Half>(),
+                                 half_out.data<Half>(), nullptr);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    ASSERT_EQ(cudaGetLastError(), cudaSuccess);
+    EXPECT_LE(RelativeL2(HalfsFromGpu(half_out), rounded.out), 2e-3)
+        << "f16 " << c.batch << "×" << c.queries << "×" << c.keys;
   }
 }
 
@@ -577,6 +832,40 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
       }
     }
   }
+}
+
+TEST_F(CudaBackendTest, F16IntermediatesKeepAnF16ModelsOutputAndTokens) {
+  // The same f16 model on the CPU (f32 activations), on the GPU with f16 intermediates (the default), and on
+  // the GPU with the f32 intermediates of before (VERBATIM_CUDA_F16_ENCODER=0).
+  const auto mel = RandomFloats(2 * 80 * 3000, 53, -1.0f, 1.5f);
+  const auto weights = [] { return InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 54, DType::kF16); };
+  const auto cpu = Load(weights(), "cpu");
+  const auto narrow = Load(weights(), "cuda");
+  setenv("VERBATIM_CUDA_F16_ENCODER", "0", 1);
+  const auto wide = Load(weights(), "cuda");
+  unsetenv("VERBATIM_CUDA_F16_ENCODER");
+  auto frames = [&](const Model& model) {
+    std::vector<float> host(2 * 1500 * 384);
+    model.Encode(mel.data(), 2)->CopyTo(host.data());
+    return host;
+  };
+  const std::vector<float> cpu_frames = frames(*cpu), narrow_frames = frames(*narrow),
+                           wide_frames = frames(*wide);
+  EXPECT_LE(RelativeL2(narrow_frames, cpu_frames), 1e-2);
+  // f16 intermediates round what the f32 ones converted before each GEMM anyway, plus a second rounding of
+  // q, k, v and the hidden layer in places: close to the f32 intermediates, and not identical (the switch
+  // took effect).
+  const double between = RelativeL2(narrow_frames, wide_frames);
+  EXPECT_LE(between, 2e-3);
+  EXPECT_GT(between, 0.0);
+
+  std::vector<float> cpu_logits, narrow_logits, wide_logits;
+  Greedy(*cpu, *cpu->Encode(mel.data(), 1), 24, &cpu_logits);
+  const auto narrow_tokens = Greedy(*narrow, *narrow->Encode(mel.data(), 1), 24, &narrow_logits);
+  const auto wide_tokens = Greedy(*wide, *wide->Encode(mel.data(), 1), 24, &wide_logits);
+  EXPECT_LE(RelativeL2(narrow_logits, cpu_logits), 1e-2);
+  EXPECT_LE(RelativeL2(wide_logits, cpu_logits), 1e-2);
+  EXPECT_EQ(narrow_tokens, wide_tokens);
 }
 
 TEST_F(CudaBackendTest, NativeDecodingGivesTheCpusTokensGreedyAndWithBeams) {
