@@ -75,7 +75,8 @@ def training_lines(args) -> list[str]:
         steps = [f"{int(x):,}" for x in averaged]
         listed = ", ".join(steps[:-1]) + f" and {steps[-1]}"
         lines += [f"The weights are the element-wise mean of the checkpoints at steps {listed} (`ckpt.py average`),",
-                  "chosen among such means on the valid split."]
+                  "chosen among such means on two valid splits (corpus seeds 777001 and 555001) before the test split was"
+                  " read."]
     return lines
 
 
