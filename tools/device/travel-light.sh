@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU machine's calls send the working tree (tracked and untracked-not-ignored files), at most 64 MiB a call.
-# models/verbatim-demo-tiny/model.safetensors alone is ~76 MB, so before a device call it is left out of the working
+# models/verbatim-demo-tiny/ alone is ~80 MB, so before a device call it is left out of the working
 # tree with a sparse checkout (a file git tracks but does not check out does not travel: tried 2026-11-22), and put
 # back afterwards. Nothing is lost: the file stays in git's objects.
 #   bash tools/device/travel-light.sh on      leave the large model files out of the working tree
@@ -8,7 +8,7 @@
 #   bash tools/device/travel-light.sh status  what would travel (MiB), and whether the model files are out
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-LEFT_OUT=('/models/verbatim-demo-tiny/model.safetensors')
+LEFT_OUT=('/models/verbatim-demo-tiny/')  # the GPU machine exports the model from its checkpoint (gpu_run.sh eval-hf --ckpt)
 
 travelling_mib() {  # tracked files present in the working tree plus untracked, not ignored ones
   { git ls-files -z; git ls-files -z --others --exclude-standard; } |
