@@ -138,6 +138,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   CheckCuda(cudaGetDeviceProperties(&properties, device_index), kOperation, "reading the GPU's properties");
   device_name_ = properties.name;
   exact_attention_ = EnvironmentSays("VERBATIM_CUDA_ATTENTION", "exact");
+  old_flash_kernel_ = EnvironmentSays("VERBATIM_CUDA_FLASH", "old");
   f16_intermediates_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_ENCODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   state_->api = LoadCublas(nullptr);
@@ -602,13 +603,18 @@ void CudaBackend::Attention(
   } else if (cuda_kernels::SplitAttentionApplies(n_queries, d_model, n_heads)) {
     kernel = Kernel::kSplit;
   }
+  const cuda_kernels::FlashKernel flash_kernel = cuda_kernels::FlashKernelThatRuns(
+      old_flash_kernel_ ? cuda_kernels::FlashKernel::kSharedMemory : cuda_kernels::FlashKernel::kRegisters,
+      half_kv);
   const std::lock_guard<std::mutex> lock(mutex_);
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     const char* names[] = {"flash", "split", "per-query"};
-    return std::string("Attention/") + names[static_cast<int>(kernel)] + " q" + Dims({n_batch, n_queries}) +
-           " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) + (causal ? " causal" : "") +
-           (half_kv ? " f16" : "") + (half_q ? " q/out f16" : "");
+    // The register kernel has a label of its own, so that profiles of both (VERBATIM_CUDA_FLASH=old) compare.
+    const bool registers = kernel == Kernel::kFlash && flash_kernel == cuda_kernels::FlashKernel::kRegisters;
+    return std::string("Attention/") + (registers ? "flash-mma" : names[static_cast<int>(kernel)]) + " q" +
+           Dims({n_batch, n_queries}) + " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) +
+           (causal ? " causal" : "") + (half_kv ? " f16" : "") + (half_q ? " q/out f16" : "");
   });
   std::shared_ptr<void> keep;
   const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
@@ -616,7 +622,7 @@ void CudaBackend::Attention(
   using cuda_kernels::Half;
   if (half_q && kernel == Kernel::kFlash) {
     cuda_kernels::FlashAttention(shape, q.data<Half>(), k.data<Half>(), v.data<Half>(), out.data<Half>(),
-                                 state_->stream);
+                                 state_->stream, flash_kernel);
     CheckLaunch(kOperation);
     return;
   }
@@ -637,7 +643,7 @@ void CudaBackend::Attention(
   auto run = [&](const auto* keys, const auto* values) {
     switch (kernel) {
       case Kernel::kFlash:
-        cuda_kernels::FlashAttention(shape, q_data, keys, values, out_data, state_->stream);
+        cuda_kernels::FlashAttention(shape, q_data, keys, values, out_data, state_->stream, flash_kernel);
         break;
       case Kernel::kSplit: {
         const int64_t n_partials = cuda_kernels::SplitAttentionScratchFloats(shape);

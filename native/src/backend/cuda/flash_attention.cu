@@ -3,6 +3,7 @@
 #include <mma.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include "backend/cuda/flash_attention.h"
 
@@ -334,8 +335,19 @@ bool FlashAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads, bool
 }
 
 template <typename Q, typename KV, typename Out>
-void FlashAttention(
-    const AttentionShape& shape, const Q* q, const KV* k, const KV* v, Out* out, void* stream) {
+void FlashAttention(const AttentionShape& shape,
+                    const Q* q,
+                    const KV* k,
+                    const KV* v,
+                    Out* out,
+                    void* stream,
+                    FlashKernel kernel) {
+  if constexpr (std::is_same_v<KV, Half>) {
+    if (kernel == FlashKernel::kRegisters) {
+      RegisterFlashAttention(shape, q, k, v, out, stream);
+      return;
+    }
+  }
   const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
   if (n_batch == 0 || n_queries == 0 || n_heads == 0)
     return;
@@ -347,8 +359,11 @@ void FlashAttention(
 
 // f32 q, K, V and out (the encoder of the f32 path); f32 q and out over f16 K and V (a 16-bit model's
 // cross-attention cache); all f16 (a 16-bit model's encoder, whose intermediates are f16).
-template void FlashAttention(const AttentionShape&, const float*, const float*, const float*, float*, void*);
-template void FlashAttention(const AttentionShape&, const float*, const Half*, const Half*, float*, void*);
-template void FlashAttention(const AttentionShape&, const Half*, const Half*, const Half*, Half*, void*);
+template void FlashAttention(
+    const AttentionShape&, const float*, const float*, const float*, float*, void*, FlashKernel);
+template void FlashAttention(
+    const AttentionShape&, const float*, const Half*, const Half*, float*, void*, FlashKernel);
+template void FlashAttention(
+    const AttentionShape&, const Half*, const Half*, const Half*, Half*, void*, FlashKernel);
 
 }  // namespace verbatim::cuda_kernels
