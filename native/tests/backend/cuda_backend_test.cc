@@ -531,14 +531,16 @@ struct AttentionOnTheCpu {
 
 /**
  * `kv_dtype` f16: the keys and values are those an f16 cache holds (rounded), in f32 for the CPU; `q_dtype`
- * f16: so are the queries (f16 intermediates).
+ * f16: so are the queries (f16 intermediates). The queries are uniform in ±2 · `q_scale`.
  */
 AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu,
                                        const AttentionCase& c,
                                        DType kv_dtype = DType::kF32,
-                                       DType q_dtype = DType::kF32) {
+                                       DType q_dtype = DType::kF32,
+                                       float q_scale = 1.0f) {
   AttentionOnTheCpu run;
-  run.q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f, 2.0f);
+  run.q = RandomFloats(static_cast<std::size_t>(c.batch * c.queries * c.d_model), 41, -2.0f * q_scale,
+                       2.0f * q_scale);
   if (q_dtype == DType::kF16)
     run.q = RoundedToHalf(run.q);
   run.k = RandomFloats(static_cast<std::size_t>(c.batch * c.keys * c.d_model), 42, -2.0f, 2.0f);
@@ -730,6 +732,71 @@ TEST_F(CudaBackendTest, TheFlashAttentionKernelMatchesTheCpu) {
     ASSERT_EQ(cudaGetLastError(), cudaSuccess);
     EXPECT_LE(RelativeL2(HalfsFromGpu(half_out), rounded.out), 2e-3)
         << "f16 " << c.batch << "×" << c.queries << "×" << c.keys;
+  }
+}
+
+/**
+ * Relative L2 distance from the CPU of one FlashAttention kernel over f16 K and V, with q and out f16
+ * (`half_q`) or f32. The output starts as NaN, so an element the kernel fails to write fails the check.
+ */
+double FlashErrorAgainstTheCpu(CudaBackend& cuda,
+                               CpuBackend& cpu,
+                               const AttentionCase& c,
+                               bool half_q,
+                               float q_scale,
+                               cuda_kernels::FlashKernel kernel) {
+  const AttentionOnTheCpu expected =
+      RunAttentionOnTheCpu(cpu, c, DType::kF16, half_q ? DType::kF16 : DType::kF32, q_scale);
+  const std::vector<int64_t> q_shape{c.batch, c.queries, c.d_model}, kv_shape{c.batch, c.keys, c.d_model};
+  const cuda_kernels::AttentionShape shape{c.batch, c.queries, c.keys, c.d_model, c.heads};
+  const std::vector<float> nan(expected.q.size(), std::numeric_limits<float>::quiet_NaN());
+  const Tensor k = UploadAsHalf(cuda, kv_shape, expected.k), v = UploadAsHalf(cuda, kv_shape, expected.v);
+  using cuda_kernels::Half;
+  std::vector<float> out;
+  if (half_q) {
+    const Tensor q = UploadAsHalf(cuda, q_shape, expected.q);
+    Tensor gpu_out = UploadAsHalf(cuda, q_shape, nan);
+    cuda_kernels::FlashAttention(shape, q.data<Half>(), k.data<Half>(), v.data<Half>(), gpu_out.data<Half>(),
+                                 nullptr, kernel);
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    out = DownloadHalfs(gpu_out);
+  } else {
+    const Tensor q = UploadF32(cuda, q_shape, expected.q);
+    Tensor gpu_out = UploadF32(cuda, q_shape, nan);
+    cuda_kernels::FlashAttention(shape, q.data<float>(), k.data<Half>(), v.data<Half>(),
+                                 gpu_out.data<float>(), nullptr, kernel);
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    out = DownloadF32(cuda, gpu_out);
+  }
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+  return RelativeL2(out, expected.out);
+}
+
+TEST_F(CudaBackendTest, BothFlashKernelsMatchTheCpuOnAwkwardLengths) {
+  using cuda_kernels::FlashKernel;
+  // Sequence lengths around the 64-query blocks and 64-key tiles (a lone query and key, less than one
+  // tile, exactly one, one past it, one short of two, the encoder's 1500), at several batches × heads; then
+  // fewer queries than keys and the other way round.
+  const std::vector<AttentionCase> cases{
+      {1, 1, 1, 64, 1, false},          {2, 15, 15, 128, 2, false},     {3, 64, 64, 384, 6, false},
+      {2, 65, 65, 256, 4, false},       {1, 127, 127, 1280, 20, false}, {2, 1500, 1500, 384, 6, false},
+      {1, 1500, 1500, 1280, 20, false}, {2, 3, 1500, 384, 6, false},    {2, 130, 7, 128, 2, false}};
+  for (const FlashKernel kernel : {FlashKernel::kRegisters, FlashKernel::kSharedMemory}) {
+    const char* name = kernel == FlashKernel::kRegisters ? "registers" : "shared memory";
+    for (const AttentionCase& c : cases) {
+      // f16 operands and softmax weights: about 4e-4 (the CPU gets the same rounded q, k and v).
+      EXPECT_LE(FlashErrorAgainstTheCpu(*cuda_, *cpu_, c, true, 1.0f, kernel), 2e-3)
+          << name << " f16 " << c.batch << "×" << c.queries << "×" << c.keys << " d " << c.d_model;
+      EXPECT_LE(FlashErrorAgainstTheCpu(*cuda_, *cpu_, c, false, 1.0f, kernel), 2e-3)
+          << name << " f32 q " << c.batch << "×" << c.queries << "×" << c.keys << " d " << c.d_model;
+    }
+    // Scores of a few hundred (queries 32 times larger): exp of the raw scores would overflow even f32, so
+    // this passes only if every tile's weights are taken relative to the running max.
+    for (const AttentionCase& c :
+         {AttentionCase{2, 1500, 1500, 384, 6, false}, AttentionCase{1, 65, 200, 128, 2, false}}) {
+      EXPECT_LE(FlashErrorAgainstTheCpu(*cuda_, *cpu_, c, true, 32.0f, kernel), 2e-3)
+          << name << " large scores " << c.batch << "×" << c.queries << "×" << c.keys;
+    }
   }
 }
 
