@@ -3,18 +3,19 @@
 # and transformers timed in the same call on the same seeded weights (tools/reference, seed 1234), performance.md's
 # fixed-length protocol (112 new tokens per 30 s window, model only). Needs .carry/cuda-test (tools/cuda/pack.sh) and
 # .carry/shared (shared/assets: tokenizer files for the weights' folders).
-#   [PAIRS=2] [COMPARE_F32_INTERMEDIATES=1] bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
+#   [PAIRS=2] [COMPARE_ENV="VAR=value …"] bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
 # $OUT gets parity.log, profile-*.log (GPU time per operation over a warm-up and one round), gpu-run.json (ours and
-# transformers' records, for benchmarks/results) and run.log; the table comes last. COMPARE_F32_INTERMEDIATES=1 (the
-# default) also times and profiles each model once with the f32 intermediates of before (VERBATIM_CUDA_F16_ENCODER=0:
-# a "f32 intermediates:" line and profile-*-f32-intermediates.log), so that both paths are compared in one call.
+# transformers' records, for benchmarks/results) and run.log; the table comes last. COMPARE_ENV (default
+# VERBATIM_CUDA_F16_ENCODER=0, the f32 intermediates of before; VERBATIM_CUDA_FLASH=old, the WMMA FlashAttention; empty:
+# none) times and profiles each model once more with that older path, a "VAR=value: {record}" line and
+# profile-*-VAR_value.log, so that both paths are compared in one call.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/verbatim-gpu-check}
 SPECS=${1:-tiny:64,large-v3-turbo:32,large-v3:16}
 ROUNDS=${2:-3}
 PAIRS=${PAIRS:-2}  # ours / transformers alternations per model
-COMPARE_F32_INTERMEDIATES=${COMPARE_F32_INTERMEDIATES:-1}
+COMPARE_ENV=${COMPARE_ENV-VERBATIM_CUDA_F16_ENCODER=0}  # an older path to time beside (VAR=value …); empty: none
 LIMIT_S=${LIMIT_S:-540}  # stop starting new models after this (a call has 600 s)
 T0=$(date +%s)
 mkdir -p "$OUT"
@@ -48,12 +49,12 @@ w.write_layout('hf', '$weights', arch='$name', seed=1234, dtype='f16')" || { ech
   VERBATIM_CUDA_PROFILE=1 "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
     --rounds 1 >/dev/null 2>"$OUT/profile-$name-$batch.log"
   head -n 14 "$OUT/profile-$name-$batch.log"
-  if [ "$COMPARE_F32_INTERMEDIATES" = 1 ]; then
-    # the same model with every GEMM converting its f32 input as before (not in gpu-run.json)
-    VERBATIM_CUDA_F16_ENCODER=0 "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 \
-      --rounds 1 | sed 's/^/f32 intermediates: /'
-    VERBATIM_CUDA_F16_ENCODER=0 VERBATIM_CUDA_PROFILE=1 "$W/bench" --model "$weights" --device cuda --batch "$batch" \
-      --new-tokens 112 --rounds 1 >/dev/null 2>"$OUT/profile-$name-$batch-f32-intermediates.log"
+  if [ -n "$COMPARE_ENV" ]; then
+    # the same model once more with the older path that COMPARE_ENV selects (not in gpu-run.json)
+    env $COMPARE_ENV "$W/bench" --model "$weights" --device cuda --batch "$batch" --new-tokens 112 --rounds 1 \
+      | sed "s/^/$COMPARE_ENV: /"
+    env $COMPARE_ENV VERBATIM_CUDA_PROFILE=1 "$W/bench" --model "$weights" --device cuda --batch "$batch" \
+      --new-tokens 112 --rounds 1 >/dev/null 2>"$OUT/profile-$name-$batch-${COMPARE_ENV//[^A-Za-z0-9_-]/_}.log"
   fi
   rm -rf "$weights" /tmp/weights/"$name"-hf-f32-seed1234
 done
