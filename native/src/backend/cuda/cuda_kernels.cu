@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/device_elements.cuh"
 
 namespace verbatim::cuda_kernels {
 namespace {
@@ -94,20 +95,6 @@ __device__ float StoredAs<float>(float value) {
 template <>
 __device__ __half StoredAs<__half>(float value) {
   return __float2half_rn(value);
-}
-
-/** The kernels' view of a launcher's elements: Half is __half, float stays float. */
-const float* OnDevice(const float* elements) {
-  return elements;
-}
-float* OnDevice(float* elements) {
-  return elements;
-}
-const __half* OnDevice(const Half* elements) {
-  return reinterpret_cast<const __half*>(elements);
-}
-__half* OnDevice(Half* elements) {
-  return reinterpret_cast<__half*>(elements);
 }
 
 __global__ void WidenKernel(const uint16_t* in, bool bf16, float* out, int64_t n) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "backend/cuda/device_elements.cuh"
 #include "backend/cuda/flash_attention.h"
 
 namespace verbatim::cuda_kernels {
@@ -312,20 +313,6 @@ __global__ void __launch_bounds__(kThreads) FlashAttentionKernel(const Q* __rest
       StorePair(out + (batch * n_queries + query_index) * d_model + head_offset + 2 * lane,
                 *reinterpret_cast<const float2*>(&scores[r][2 * lane]));
   }
-}
-
-/** The kernels' view of a launcher's elements: Half is __half, float stays float. */
-const float* OnDevice(const float* elements) {
-  return elements;
-}
-float* OnDevice(float* elements) {
-  return elements;
-}
-const __half* OnDevice(const Half* elements) {
-  return reinterpret_cast<const __half*>(elements);
-}
-__half* OnDevice(Half* elements) {
-  return reinterpret_cast<__half*>(elements);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "backend/cuda/device_elements.cuh"
 #include "backend/cuda/flash_attention.h"
 
 namespace verbatim::cuda_kernels {
@@ -393,20 +394,6 @@ __global__ void __launch_bounds__(kThreads, 4) RegisterFlashKernel(const Q* __re
   }
   StoreOutput(output, running_sum, first_query + warp * kWarpRows, n_queries, d_model, lane,
               out + batch * n_queries * d_model + head_offset);
-}
-
-/** The kernels' view of a launcher's elements: Half is __half, float stays float. */
-const float* OnDevice(const float* elements) {
-  return elements;
-}
-float* OnDevice(float* elements) {
-  return elements;
-}
-const __half* OnDevice(const Half* elements) {
-  return reinterpret_cast<const __half*>(elements);
-}
-__half* OnDevice(Half* elements) {
-  return reinterpret_cast<__half*>(elements);
 }
 
 }  // namespace
