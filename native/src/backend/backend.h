@@ -82,6 +82,12 @@ class Backend {
    * they are stored once in 16 bits instead of converted before each operation.
    */
   virtual DType intermediate_dtype() const { return DType::kF32; }
+  /**
+   * The dtype a decoder step may allocate the inputs of its GEMMs in (its normalised input and MLP hidden
+   * layer): intermediate_dtype() unless the backend keeps the decoder's apart (a switch for comparing paths).
+   * The decoder's q, k, v and attention output stay f32: its attention kernels read and write f32.
+   */
+  virtual DType decoder_intermediate_dtype() const { return intermediate_dtype(); }
 
   // ---- Memory ----
 

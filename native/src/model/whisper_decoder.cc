@@ -94,12 +94,15 @@ void WhisperDecoder::PrepareWorkspace(int n_new, bool all_positions, int n_selec
   w.n_new = n_new;
   w.all_positions = all_positions;
   w.n_logit_rows = n_logit_rows;
-  for (Tensor* tensor : std::initializer_list<Tensor*>{&w.x, &w.normed, &w.q, &w.k, &w.v, &w.attention}) {
+  for (Tensor* tensor : std::initializer_list<Tensor*>{&w.x, &w.q, &w.k, &w.v, &w.attention})
     *tensor = backend_.Allocate({batch, n_new, width});
-  }
-  w.hidden = backend_.Allocate({batch, n_new, kWhisperMlpExpansion * width});
-  if (!all_positions)
+  const DType narrow = backend_.decoder_intermediate_dtype();
+  w.normed = backend_.Allocate({batch, n_new, width}, narrow);
+  w.hidden = backend_.Allocate({batch, n_new, kWhisperMlpExpansion * width}, narrow);
+  if (!all_positions) {
     w.selected = backend_.Allocate({batch, n_logit_rows, width});
+    w.selected_normed = backend_.Allocate({batch, n_logit_rows, width}, narrow);
+  }
   w.logits = backend_.Allocate({batch, n_logit_rows, weights_.dims.n_vocab});
 }
 
@@ -141,8 +144,9 @@ const Tensor& WhisperDecoder::AppendSelected(const int32_t* tokens,
       }
       backend_.CopyRows(w.x, column.data(), 1, destination.data(), w.selected);
     }
-    backend_.LayerNorm(w.selected, norm.gain, norm.offset, w.selected);
-    backend_.Linear(w.selected, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
+    backend_.LayerNorm(w.selected, norm.gain, norm.offset, w.selected_normed);
+    backend_.Linear(w.selected_normed, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore,
+                    w.logits);
   }
   for (int& length : lengths_)
     length += n_new;  // last, so a failed step leaves the lengths as they were
@@ -154,7 +158,7 @@ void WhisperDecoder::RunLayer(const DecoderLayerWeights& layer, LayerCache& cach
   const int n_heads = weights_.dims.n_text_head;
 
   // Causal self-attention: the new keys and values join the cache first, then the queries see it up to
-  // themselves.
+  // themselves. `normed` may be f16: q, k and v come out of their GEMMs in f32 with the bias added there.
   backend_.LayerNorm(w.x, layer.self_attention_norm.gain, layer.self_attention_norm.offset, w.normed);
   Project(backend_, w.normed, layer.self_attention.query, w.q);
   Project(backend_, w.normed, layer.self_attention.key, w.k);

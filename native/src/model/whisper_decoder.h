@@ -69,14 +69,19 @@ class WhisperDecoder {
     Tensor cross_keys, cross_values;  // [n_windows, n_audio_ctx, d]
     Tensor keys, values;              // [n_batch, capacity_, d]
   };
-  /** Activations for one Append of n_new tokens, kept while the batch, n_new and the logits' extent stay. */
+  /**
+   * Activations for one Append of n_new tokens, kept while the batch, n_new and the logits' extent stay.
+   * x (the residual stream), q, k, v, the attention output, `selected` and the logits are f32; `normed`,
+   * `hidden` and `selected_normed` (what the GEMMs read) are the backend's decoder_intermediate_dtype(): f16
+   * on a GPU running a 16-bit model, so that each Linear on them is one GEMM with its bias in the epilogue.
+   */
   struct Workspace {
     int n_batch = 0;
     int n_new = 0;
     int n_logit_rows = 0;  // per row: n_new for all positions, else the number selected
     bool all_positions = false;
     Tensor x, normed, q, k, v, attention, hidden;  // [n_batch, n_new, d or 4d]
-    Tensor selected;                               // [n_batch, n_logit_rows, d]
+    Tensor selected, selected_normed;              // [n_batch, n_logit_rows, d]
     Tensor logits;                                 // [n_batch, n_logit_rows, n_vocab]
   };
 

@@ -935,6 +935,69 @@ TEST_F(CudaBackendTest, F16IntermediatesKeepAnF16ModelsOutputAndTokens) {
   EXPECT_EQ(narrow_tokens, wide_tokens);
 }
 
+TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWithBeams) {
+  // The same f16 model on the CPU, on the GPU with the decoder step's GEMM inputs in f16 (the default: each
+  // Linear one GEMM with its bias, and the residual add, in the epilogue) and on the GPU with the f32 ones
+  // of before (VERBATIM_CUDA_F16_DECODER=0). The encoder is the same on both GPU models.
+  const auto mel = RandomFloats(2 * 80 * 3000, 81, -1.0f, 1.5f);
+  const auto weights = [] { return InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 82, DType::kF16); };
+  const auto cpu = Load(weights(), "cpu");
+  const auto narrow = Load(weights(), "cuda");
+  setenv("VERBATIM_CUDA_F16_DECODER", "0", 1);
+  const auto wide = Load(weights(), "cuda");
+  unsetenv("VERBATIM_CUDA_F16_DECODER");
+
+  std::vector<float> cpu_logits, narrow_logits, wide_logits;
+  Greedy(*cpu, *cpu->Encode(mel.data(), 1), 24, &cpu_logits);
+  const auto narrow_tokens = Greedy(*narrow, *narrow->Encode(mel.data(), 1), 24, &narrow_logits);
+  const auto wide_tokens = Greedy(*wide, *wide->Encode(mel.data(), 1), 24, &wide_logits);
+  EXPECT_LE(RelativeL2(narrow_logits, cpu_logits), 1e-2);
+  EXPECT_LE(RelativeL2(wide_logits, cpu_logits), 1e-2);
+  // Both paths round the GEMMs' inputs to f16; the new one rounds the MLP's hidden layer once more (GEMM →
+  // f16, then bias and GELU): close, and not identical (the switch took effect).
+  const double between = RelativeL2(narrow_logits, wide_logits);
+  EXPECT_LE(between, 5e-3);
+  EXPECT_GT(between, 0.0);
+  EXPECT_EQ(narrow_tokens, wide_tokens);
+
+  // All positions' logits at once (a prompt scored whole): the final norm's f16 output feeds the logits GEMM.
+  auto all_positions = [&](const Model& model) {
+    const int n_vocab = model.info().dims.n_vocab;
+    auto session = model.NewDecoderSession(*model.Encode(mel.data(), 1));
+    const std::vector<int32_t> prompt = {50258, 50259, 50359, 50363, 400, 1000};
+    std::vector<float> logits(prompt.size() * static_cast<std::size_t>(n_vocab));
+    session->Append(prompt.data(), static_cast<int>(prompt.size()), logits.data(),
+                    DecoderSession::Logits::kAll);
+    return logits;
+  };
+  EXPECT_LE(RelativeL2(all_positions(*narrow), all_positions(*cpu)), 1e-2);
+
+  // Beam search (its KV-cache reordering included) and greedy decoding with timestamp rules, on two windows:
+  // the new path chooses what the old one chose.
+  const auto narrow_audio = narrow->Encode(mel.data(), 2);
+  const auto wide_audio = wide->Encode(mel.data(), 2);
+  for (int beams : {0, 3}) {
+    DecodeParams params;
+    params.n_beams = beams;
+    params.timestamps = true;
+    params.temperatures = {0.0f};
+    params.n_max_new_tokens = 24;
+    params.compression_ratio_threshold.reset();
+    params.logprob_threshold.reset();
+    params.no_speech_threshold.reset();
+    params.windows = {DecodeWindow{}, DecodeWindow{}};
+    params.windows[0].language_token = 50259;
+    params.windows[1].language_token = 50259;
+    const auto expected = wide->Decode(*wide_audio, params);
+    const auto actual = narrow->Decode(*narrow_audio, params);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t w = 0; w < expected.size(); ++w) {
+      EXPECT_FALSE(actual[w].tokens.empty());
+      EXPECT_EQ(actual[w].tokens, expected[w].tokens) << "beams " << beams << " window " << w;
+    }
+  }
+}
+
 TEST_F(CudaBackendTest, NativeDecodingGivesTheCpusTokensGreedyAndWithBeams) {
   // The decoding loop (start sequence, timestamp rules, beams with their KV-cache reordering, fallback) runs
   // on the host over the backend's logits: on f32 weights both backends must choose the same tokens.

@@ -140,6 +140,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   exact_attention_ = EnvironmentSays("VERBATIM_CUDA_ATTENTION", "exact");
   old_flash_kernel_ = EnvironmentSays("VERBATIM_CUDA_FLASH", "old");
   f16_intermediates_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_ENCODER", "0");
+  f16_decoder_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_DECODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
@@ -179,6 +180,11 @@ DType CudaBackend::kv_cache_dtype() const {
 
 DType CudaBackend::intermediate_dtype() const {
   return f16_weights_ && !exact_attention_ && f16_intermediates_allowed_ ? DType::kF16 : DType::kF32;
+}
+
+DType CudaBackend::decoder_intermediate_dtype() const {
+  // Apart from the encoder's switch, so that either path can be timed against the other on its own.
+  return f16_weights_ && !exact_attention_ && f16_decoder_allowed_ ? DType::kF16 : DType::kF32;
 }
 
 bool CudaBackend::has_cublaslt(std::string* why) const {

@@ -16,9 +16,11 @@
 //
 // Environment, read when a backend is made: VERBATIM_CUDA_ATTENTION=exact (exact attention, f32 caches and
 // intermediates for every model); VERBATIM_CUDA_F16_ENCODER=0 (f32 intermediates: every GEMM converts its
-// input, as before f16 intermediates); VERBATIM_CUDA_CUBLASLT=0 (no cuBLASLt: bias and GELU in kernels);
-// VERBATIM_CUDA_GELU=tanh (the MLP's GELU in cuBLASLt's epilogue, which computes GELU's tanh approximation
-// rather than Whisper's erf: one pass over the hidden layer less); VERBATIM_CUDA_PROFILE=1 (cuda_profile.h).
+// input, as before f16 intermediates); VERBATIM_CUDA_F16_DECODER=0 (the decoder step's GEMM inputs in f32
+// again: each Linear a conversion, a GEMM and a bias kernel); VERBATIM_CUDA_CUBLASLT=0 (no cuBLASLt: bias and
+// GELU in kernels); VERBATIM_CUDA_GELU=tanh (the MLP's GELU in cuBLASLt's epilogue, which computes GELU's
+// tanh approximation rather than Whisper's erf: one pass over the hidden layer less); VERBATIM_CUDA_PROFILE=1
+// (cuda_profile.h).
 #pragma once
 
 #include <atomic>
@@ -66,6 +68,7 @@ class CudaBackend final : public Backend {
    * VERBATIM_CUDA_F16_ENCODER is not 0. f32 otherwise.
    */
   DType intermediate_dtype() const override;
+  DType decoder_intermediate_dtype() const override;
 
   /** Whether cuBLASLt is in use (loaded, and VERBATIM_CUDA_CUBLASLT not 0); when not, `why` says why. */
   bool has_cublaslt(std::string* why = nullptr) const;
@@ -188,6 +191,7 @@ class CudaBackend final : public Backend {
   // f16 intermediates once an f16 matrix weight has been prepared (intermediate_dtype), unless switched off.
   std::atomic<bool> f16_weights_{false};
   bool f16_intermediates_allowed_ = true;
+  bool f16_decoder_allowed_ = true;    // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
   bool gelu_in_epilogue_ = false;      // VERBATIM_CUDA_GELU=tanh
   std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels
   std::string lt_missing_why_;
