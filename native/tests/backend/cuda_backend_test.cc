@@ -901,23 +901,56 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
   }
 }
 
+/**
+ * One seeded f16 tiny-shaped model three ways: on the CPU (f32 activations), on the GPU's default path
+ * (`narrow`: f16 intermediates), and on the GPU with `switch_off`=0, the f32 path of before (`wide`).
+ */
+struct ThreeWays {
+  std::unique_ptr<Model> cpu, narrow, wide;
+};
+ThreeWays LoadThreeWays(uint32_t seed, const char* switch_off) {
+  const auto weights = [seed] {
+    return InMemoryWeightStore::RandomWhisper(TinyShapedDims(), seed, DType::kF16);
+  };
+  ThreeWays models;
+  models.cpu = Load(weights(), "cpu");
+  models.narrow = Load(weights(), "cuda");
+  setenv(switch_off, "0", 1);
+  models.wide = Load(weights(), "cuda");
+  unsetenv(switch_off);
+  return models;
+}
+
+/** 24 greedy steps of window 0 on each of the three: both GPU paths' logits against the CPU's, within 1e-2.
+ */
+struct GreedyBothPaths {
+  std::vector<int32_t> narrow_tokens, wide_tokens;
+  std::vector<float> narrow_logits, wide_logits;
+};
+GreedyBothPaths GreedyThreeWays(const ThreeWays& models, const std::vector<float>& mel) {
+  std::vector<float> cpu_logits;
+  GreedyBothPaths out;
+  Greedy(*models.cpu, *models.cpu->Encode(mel.data(), 1), 24, &cpu_logits);
+  out.narrow_tokens = Greedy(*models.narrow, *models.narrow->Encode(mel.data(), 1), 24, &out.narrow_logits);
+  out.wide_tokens = Greedy(*models.wide, *models.wide->Encode(mel.data(), 1), 24, &out.wide_logits);
+  EXPECT_LE(RelativeL2(out.narrow_logits, cpu_logits), 1e-2);
+  EXPECT_LE(RelativeL2(out.wide_logits, cpu_logits), 1e-2);
+  return out;
+}
+
 TEST_F(CudaBackendTest, F16IntermediatesKeepAnF16ModelsOutputAndTokens) {
   // The same f16 model on the CPU (f32 activations), on the GPU with f16 intermediates (the default), and on
   // the GPU with the f32 intermediates of before (VERBATIM_CUDA_F16_ENCODER=0).
   const auto mel = RandomFloats(2 * 80 * 3000, 53, -1.0f, 1.5f);
-  const auto weights = [] { return InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 54, DType::kF16); };
-  const auto cpu = Load(weights(), "cpu");
-  const auto narrow = Load(weights(), "cuda");
-  setenv("VERBATIM_CUDA_F16_ENCODER", "0", 1);
-  const auto wide = Load(weights(), "cuda");
-  unsetenv("VERBATIM_CUDA_F16_ENCODER");
+  const ThreeWays models = LoadThreeWays(54, "VERBATIM_CUDA_F16_ENCODER");
+  const Model &cpu = *models.cpu, &narrow = *models.narrow, &wide = *models.wide;
   auto frames = [&](const Model& model) {
     std::vector<float> host(2 * 1500 * 384);
     model.Encode(mel.data(), 2)->CopyTo(host.data());
     return host;
   };
-  const std::vector<float> cpu_frames = frames(*cpu), narrow_frames = frames(*narrow),
-                           wide_frames = frames(*wide);
+  const std::vector<float> cpu_frames = frames(cpu), narrow_frames = frames(narrow),
+                           wide_frames = frames(wide);
   EXPECT_LE(RelativeL2(narrow_frames, cpu_frames), 1e-2);
   // f16 intermediates round what the f32 ones converted before each GEMM anyway, plus a second rounding of
   // q, k, v and the hidden layer in places: close to the f32 intermediates, and not identical (the switch
@@ -926,13 +959,8 @@ TEST_F(CudaBackendTest, F16IntermediatesKeepAnF16ModelsOutputAndTokens) {
   EXPECT_LE(between, 2e-3);
   EXPECT_GT(between, 0.0);
 
-  std::vector<float> cpu_logits, narrow_logits, wide_logits;
-  Greedy(*cpu, *cpu->Encode(mel.data(), 1), 24, &cpu_logits);
-  const auto narrow_tokens = Greedy(*narrow, *narrow->Encode(mel.data(), 1), 24, &narrow_logits);
-  const auto wide_tokens = Greedy(*wide, *wide->Encode(mel.data(), 1), 24, &wide_logits);
-  EXPECT_LE(RelativeL2(narrow_logits, cpu_logits), 1e-2);
-  EXPECT_LE(RelativeL2(wide_logits, cpu_logits), 1e-2);
-  EXPECT_EQ(narrow_tokens, wide_tokens);
+  const GreedyBothPaths greedy = GreedyThreeWays(models, mel);
+  EXPECT_EQ(greedy.narrow_tokens, greedy.wide_tokens);
 }
 
 TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWithBeams) {
@@ -940,25 +968,16 @@ TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWi
   // Linear one GEMM with its bias, and the residual add, in the epilogue) and on the GPU with the f32 ones
   // of before (VERBATIM_CUDA_F16_DECODER=0). The encoder is the same on both GPU models.
   const auto mel = RandomFloats(2 * 80 * 3000, 81, -1.0f, 1.5f);
-  const auto weights = [] { return InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 82, DType::kF16); };
-  const auto cpu = Load(weights(), "cpu");
-  const auto narrow = Load(weights(), "cuda");
-  setenv("VERBATIM_CUDA_F16_DECODER", "0", 1);
-  const auto wide = Load(weights(), "cuda");
-  unsetenv("VERBATIM_CUDA_F16_DECODER");
+  const ThreeWays models = LoadThreeWays(82, "VERBATIM_CUDA_F16_DECODER");
+  const Model &cpu = *models.cpu, &narrow = *models.narrow, &wide = *models.wide;
 
-  std::vector<float> cpu_logits, narrow_logits, wide_logits;
-  Greedy(*cpu, *cpu->Encode(mel.data(), 1), 24, &cpu_logits);
-  const auto narrow_tokens = Greedy(*narrow, *narrow->Encode(mel.data(), 1), 24, &narrow_logits);
-  const auto wide_tokens = Greedy(*wide, *wide->Encode(mel.data(), 1), 24, &wide_logits);
-  EXPECT_LE(RelativeL2(narrow_logits, cpu_logits), 1e-2);
-  EXPECT_LE(RelativeL2(wide_logits, cpu_logits), 1e-2);
+  const GreedyBothPaths greedy = GreedyThreeWays(models, mel);
   // Both paths round the GEMMs' inputs to f16; the new one rounds the MLP's hidden layer once more (GEMM →
   // f16, then bias and GELU): close, and not identical (the switch took effect).
-  const double between = RelativeL2(narrow_logits, wide_logits);
+  const double between = RelativeL2(greedy.narrow_logits, greedy.wide_logits);
   EXPECT_LE(between, 5e-3);
   EXPECT_GT(between, 0.0);
-  EXPECT_EQ(narrow_tokens, wide_tokens);
+  EXPECT_EQ(greedy.narrow_tokens, greedy.wide_tokens);
 
   // All positions' logits at once (a prompt scored whole): the final norm's f16 output feeds the logits GEMM.
   auto all_positions = [&](const Model& model) {
@@ -970,12 +989,12 @@ TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWi
                     DecoderSession::Logits::kAll);
     return logits;
   };
-  EXPECT_LE(RelativeL2(all_positions(*narrow), all_positions(*cpu)), 1e-2);
+  EXPECT_LE(RelativeL2(all_positions(narrow), all_positions(cpu)), 1e-2);
 
   // Beam search (its KV-cache reordering included) and greedy decoding with timestamp rules, on two windows:
   // the new path chooses what the old one chose.
-  const auto narrow_audio = narrow->Encode(mel.data(), 2);
-  const auto wide_audio = wide->Encode(mel.data(), 2);
+  const auto narrow_audio = narrow.Encode(mel.data(), 2);
+  const auto wide_audio = wide.Encode(mel.data(), 2);
   for (int beams : {0, 3}) {
     DecodeParams params;
     params.n_beams = beams;
@@ -988,8 +1007,8 @@ TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWi
     params.windows = {DecodeWindow{}, DecodeWindow{}};
     params.windows[0].language_token = 50259;
     params.windows[1].language_token = 50259;
-    const auto expected = wide->Decode(*wide_audio, params);
-    const auto actual = narrow->Decode(*narrow_audio, params);
+    const auto expected = wide.Decode(*wide_audio, params);
+    const auto actual = narrow.Decode(*narrow_audio, params);
     ASSERT_EQ(actual.size(), expected.size());
     for (std::size_t w = 0; w < expected.size(); ++w) {
       EXPECT_FALSE(actual[w].tokens.empty());
