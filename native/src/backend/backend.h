@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,16 @@ class Backend {
    * R · N floats. The default downloads x and searches on the host (right for the CPU).
    */
   virtual void ArgMaxRows(const Tensor& x, int32_t* host_out);
+
+  /**
+   * Runs `step`, a decoder step: operations that the caller repeats, step after step, on the same tensors
+   * with new host ints (tokens, positions, lengths). A backend may record them once and replay them — the
+   * CUDA backend as one CUDA graph instead of ~20 launches a layer. So `step` makes only this backend's
+   * operations on device tensors (no Allocate, Upload, Download or ArgMaxRows: those run after it returns),
+   * in an order and on tensors that depend only on the shapes it works on, changes no host state, and may be
+   * called more than once. Its results are ready for the operations after it, as always. This one calls it.
+   */
+  virtual void RunRepeatedStep(const std::function<void()>& step) { step(); }
 
  protected:
   /** Throws Error kBackend for an operation this backend lacks. */

@@ -129,25 +129,31 @@ const Tensor& WhisperDecoder::AppendSelected(const int32_t* tokens,
   EnsureCapacity(*std::max_element(lengths_.begin(), lengths_.end()) + n_new);
   PrepareWorkspace(n_new, all_positions, n_select);
   Workspace& w = workspace_;
-  RunLayers(tokens);
-  const LayerNormWeights& norm = weights_.decoder.final_norm;
-  const Tensor no_bias;
-  if (all_positions) {
-    backend_.LayerNorm(w.x, norm.gain, norm.offset, w.normed);
-    backend_.Linear(w.normed, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
-  } else {
-    std::vector<int> column(lengths_.size()), destination(lengths_.size());
+  // Row `row`'s j-th selected position, as CopyRows takes them (one call per j).
+  std::vector<std::vector<int>> columns(static_cast<std::size_t>(n_select),
+                                        std::vector<int>(lengths_.size()));
+  for (int j = 0; j < n_select; ++j) {
+    for (int row = 0; row < n_batch(); ++row)
+      columns[j][row] = positions[row * n_select + j];
+  }
+  // One step, the same operations on the same tensors as the last one of its shape: a backend may replay it.
+  backend_.RunRepeatedStep([&] {
+    RunLayers(tokens);
+    const LayerNormWeights& norm = weights_.decoder.final_norm;
+    const Tensor no_bias;
+    if (all_positions) {
+      backend_.LayerNorm(w.x, norm.gain, norm.offset, w.normed);
+      backend_.Linear(w.normed, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore, w.logits);
+      return;
+    }
     for (int j = 0; j < n_select; ++j) {
-      for (int row = 0; row < n_batch(); ++row) {
-        column[row] = positions[row * n_select + j];
-        destination[row] = j;
-      }
-      backend_.CopyRows(w.x, column.data(), 1, destination.data(), w.selected);
+      const std::vector<int> destination(lengths_.size(), j);
+      backend_.CopyRows(w.x, columns[j].data(), 1, destination.data(), w.selected);
     }
     backend_.LayerNorm(w.selected, norm.gain, norm.offset, w.selected_normed);
     backend_.Linear(w.selected_normed, weights_.decoder.token_embedding, no_bias, LinearEpilogue::kStore,
                     w.logits);
-  }
+  });
   for (int& length : lengths_)
     length += n_new;  // last, so a failed step leaves the lengths as they were
   return w.logits;

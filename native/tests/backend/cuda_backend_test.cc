@@ -19,6 +19,9 @@
 
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/flash_attention.h"
+#include "model/whisper_decoder.h"
+#include "model/whisper_encoder.h"
+#include "model/whisper_weights.h"
 #endif
 
 namespace verbatim {
@@ -1015,6 +1018,74 @@ TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWi
       EXPECT_EQ(actual[w].tokens, expected[w].tokens) << "beams " << beams << " window " << w;
     }
   }
+}
+
+/** A decoder over three encoded windows of a seeded f16 tiny-shaped model, on one backend. */
+struct DecoderOn {
+  DecoderOn(Backend& backend, const InMemoryWeightStore& store, const std::vector<float>& mel)
+      : weights(LoadWhisperWeights(store, backend)) {
+    Tensor device_mel = backend.Allocate({3, 80, 3000});
+    backend.Upload(mel.data(), device_mel);
+    audio = RunWhisperEncoder(backend, weights, device_mel);
+    decoder = std::make_unique<WhisperDecoder>(backend, weights, audio);
+  }
+  WhisperWeights weights;
+  Tensor audio;
+  std::unique_ptr<WhisperDecoder> decoder;
+};
+
+TEST_F(CudaBackendTest, DecodeStepsReplayedFromAGraphComputeWhatUnrecordedStepsDo) {
+  // The same decoder steps on a backend that captures and replays them (the default) and on one that
+  // launches every operation (VERBATIM_CUDA_GRAPHS=0): the same kernels on the same data, so the logits must
+  // be bit for bit the same, through everything that changes a step's ints or tensors — rows of different
+  // lengths, beams reordered, the caches growing past 128 positions, a step of another shape in between.
+  const auto store = InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 91, DType::kF16);
+  const auto mel = RandomFloats(3 * 80 * 3000, 92, -1.0f, 1.5f);
+  const auto unrecorded_backend = BackendWith("VERBATIM_CUDA_GRAPHS", "0");
+  DecoderOn graphs(*cuda_, *store, mel), unrecorded(*unrecorded_backend, *store, mel);
+  auto logits = [](Backend& backend, const Tensor& tensor) {
+    std::vector<float> host(static_cast<std::size_t>(tensor.numel()));
+    backend.Download(tensor, host.data());
+    return host;
+  };
+  auto both = [&](const std::function<const Tensor&(WhisperDecoder&)>& append, const std::string& what) {
+    const std::vector<float> expected = logits(*unrecorded_backend, append(*unrecorded.decoder));
+    const std::vector<float> actual = logits(*cuda_, append(*graphs.decoder));
+    ASSERT_EQ(actual.size(), expected.size());
+    EXPECT_TRUE(actual == expected) << what << ": relative L2 " << RelativeL2(actual, expected);
+  };
+  const std::vector<int32_t> start = {50258, 50259, 50359, 50363, 50258, 50259,
+                                      50359, 50363, 50258, 50259, 50359, 50363};
+  both([&](WhisperDecoder& d) -> const Tensor& { return d.Append(start.data(), 4, false); }, "start");
+  for (int step = 0; step < 150; ++step) {
+    const std::vector<int32_t> next = {400 + step, 1000 + 3 * step, 2000 + 7 * step};
+    if (step == 20) {  // row 1 two tokens shorter: the rows' positions and masks differ from here on
+      graphs.decoder->Truncate(1, graphs.decoder->length(1) - 2);
+      unrecorded.decoder->Truncate(1, unrecorded.decoder->length(1) - 2);
+    }
+    if (step == 40) {  // a step of another shape in between: every new position's logits
+      const std::vector<int32_t> two = {7, 8, 9, 10, 11, 12};
+      both([&](WhisperDecoder& d) -> const Tensor& { return d.Append(two.data(), 2, true); },
+           "all positions");
+    }
+    if (step == 60) {  // beams reordered: row 2 continues row 0 (caches copied outside the step)
+      graphs.decoder->ReorderRows({0, 1, 0});
+      unrecorded.decoder->ReorderRows({0, 1, 0});
+    }
+    both([&](WhisperDecoder& d) -> const Tensor& { return d.Append(next.data(), 1, false); },
+         "step " + std::to_string(step));
+  }
+  EXPECT_EQ(graphs.decoder->length(0), 4 + 2 + 150);  // past 128: the caches grew once
+  const CudaBackend::StepGraphCounts counts = cuda_->step_graph_counts();
+  EXPECT_EQ(counts.why_off, "");
+  // A graph for the steps before the growth and one after, each captured on the second step of its kind
+  // (and again after the step of another shape, whose workspace the next steps reallocate): most replayed.
+  EXPECT_GE(counts.captures, 2);
+  EXPECT_LE(counts.captures, 6);
+  EXPECT_GE(counts.launches, 140);
+  const CudaBackend::StepGraphCounts off = unrecorded_backend->step_graph_counts();
+  EXPECT_EQ(off.launches, 0);
+  EXPECT_EQ(off.why_off, "VERBATIM_CUDA_GRAPHS=0");
 }
 
 TEST_F(CudaBackendTest, NativeDecodingGivesTheCpusTokensGreedyAndWithBeams) {

@@ -44,6 +44,7 @@ Loaded<CublasApi> LoadCublasOnce() {
   loaded.ok = Resolve(library, kName, "cublasCreate_v2", &api.create, &loaded.why) &&
               Resolve(library, kName, "cublasDestroy_v2", &api.destroy, &loaded.why) &&
               Resolve(library, kName, "cublasSetStream_v2", &api.set_stream, &loaded.why) &&
+              Resolve(library, kName, "cublasSetWorkspace_v2", &api.set_workspace, &loaded.why) &&
               Resolve(library, kName, "cublasGemmEx", &api.gemm_ex, &loaded.why);
   return loaded;  // the library stays loaded for the life of the process
 }

@@ -27,6 +27,9 @@ struct CublasApi {
   int (*create)(CublasHandle* handle) = nullptr;
   int (*destroy)(CublasHandle handle) = nullptr;
   int (*set_stream)(CublasHandle handle, void* stream) = nullptr;
+  /** cublasSetWorkspace_v2: a workspace of the caller's, so that cuBLAS allocates nothing in a graph capture.
+   */
+  int (*set_workspace)(CublasHandle handle, void* workspace, std::size_t bytes) = nullptr;
   int (*gemm_ex)(CublasHandle handle,
                  int transa,
                  int transb,

@@ -43,6 +43,32 @@ constexpr int kConvKernelSize = 3;
 // Buffers up to this size are kept for reuse (decoder steps); larger ones (the encoder's) are freed after
 // use, so that they do not add to the decoder's peak memory.
 constexpr std::size_t kMostReusedBytes = 16u << 20;
+constexpr std::size_t kCublasWorkspaceBytes = 32u << 20;
+
+/** An address as a part of a step's signature. */
+uint64_t Id(const void* pointer) {
+  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(pointer));
+}
+
+/** The operations that can be in a step, as the first part of their signatures. */
+enum class StepOperation : uint64_t {
+  kLinear = 1,
+  kLayerNorm,
+  kAddPositionalEmbedding,
+  kEmbedTokens,
+  kAttention,
+  kCopyRows,
+};
+
+uint64_t Part(StepOperation operation) {
+  return static_cast<uint64_t>(operation);
+}
+uint64_t Part(DType dtype) {
+  return static_cast<uint64_t>(dtype);
+}
+uint64_t Part(int64_t extent) {
+  return static_cast<uint64_t>(extent);
+}
 
 void CheckCuda(cudaError_t status, const char* operation, const char* what) {
   if (status == cudaSuccess)
@@ -151,6 +177,19 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   state_->api->set_stream(state_->cublas, state_->stream);
   CheckCuda(cudaDeviceGetDefaultMemPool(&state_->pool, device_index), kOperation, "the memory pool");
   profile_ = CudaProfile::FromEnvironment(state_->stream);
+  // cuBLAS's workspace is ours, so that a GEMM in a step's graph allocates nothing (32 MiB: NVIDIA's advice
+  // for Hopper).
+  cublas_workspace_ = Scratch(kCublasWorkspaceBytes, kOperation);
+  const int workspace_status =
+      state_->api->set_workspace(state_->cublas, cublas_workspace_.get(), kCublasWorkspaceBytes);
+  if (workspace_status != kCublasStatusSuccess)
+    Fail(ErrorCode::kBackend, kOperation, "cublasSetWorkspace: ", CublasStatusName(workspace_status));
+  if (EnvironmentSays("VERBATIM_CUDA_GRAPHS", "0"))
+    graphs_off_why_ = "VERBATIM_CUDA_GRAPHS=0";
+  else if (profile_ != nullptr)
+    graphs_off_why_ = "VERBATIM_CUDA_PROFILE=1 (the profile times each operation)";
+  else
+    step_graph_ = std::make_unique<StepGraph>(device_index, state_->stream);
   if (EnvironmentSays("VERBATIM_CUDA_CUBLASLT", "0"))
     lt_missing_why_ = "VERBATIM_CUDA_CUBLASLT=0";
   else
@@ -194,11 +233,13 @@ bool CudaBackend::has_cublaslt(std::string* why) const {
 }
 
 CudaBackend::EpilogueCounts CudaBackend::epilogue_counts() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
   return epilogue_counts_;
 }
 
 std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operation) {
+  if (step_graph_ != nullptr && step_graph_->mode() == StepGraph::Mode::kCapture)
+    throw NotCapturable{std::string(operation) + " allocates scratch memory"};
   void* pointer = nullptr;
   CheckCuda(cudaMallocAsync(&pointer, bytes == 0 ? 1 : bytes, state_->stream), operation,
             "device allocation");
@@ -212,6 +253,12 @@ std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operat
 void* CudaBackend::Reused(Reuse use, std::size_t bytes, const char* operation) {
   ReusedBuffer& buffer = reused_[static_cast<int>(use)];
   if (buffer.bytes < bytes) {
+    // A step's graph reads the buffer where it was: it goes, and a capture cannot move it.
+    if (step_graph_ != nullptr) {
+      if (step_graph_->mode() == StepGraph::Mode::kCapture)
+        throw NotCapturable{std::string(operation) + " grows a reused buffer"};
+      step_graph_->ForgetGraph();
+    }
     buffer.memory.reset();  // freed in stream order, after the kernels that used it
     buffer.memory = Scratch(bytes, operation);
     buffer.bytes = bytes;
@@ -233,6 +280,15 @@ cuda_kernels::IntArray CudaBackend::Ints(const int* host,
                                          int64_t n,
                                          std::shared_ptr<void>& keep,
                                          const char* operation) {
+  if (step_graph_ != nullptr) {
+    // In a step's capture or replay the ints go through its arena, whose device copy the graph refreshes.
+    if (const int32_t* device = step_graph_->Ints(host, n); device != nullptr) {
+      cuda_kernels::IntArray array;
+      array.present = true;
+      array.device = device;
+      return array;
+    }
+  }
   cuda_kernels::IntArray array = cuda_kernels::InlineInts(host, n);
   if (host != nullptr && n > cuda_kernels::kInlineInts) {
     keep = UploadInts(host, n, operation);
@@ -247,7 +303,8 @@ Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape, DType dtype) {
     Fail(ErrorCode::kBackend, kOperation, "cannot allocate ", DTypeName(dtype),
          ": the cuda backend keeps activations in f32, and KV caches and intermediates in f32 or f16");
   }
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);
   cudaSetDevice(state_->device);
   int64_t n = 1;
   for (int64_t extent : shape)
@@ -262,7 +319,8 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
   constexpr const char* kOperation = "CudaBackend::PrepareWeight";
   if (host_weight.device() != Device::kCpu)
     Fail(ErrorCode::kInternal, kOperation, "the weight must come from host memory");
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);
   cudaSetDevice(state_->device);
   const bool widen = use == WeightUse::kVector && host_weight.dtype() != DType::kF32;
   const DType dtype = widen ? DType::kF32 : host_weight.dtype();
@@ -299,7 +357,8 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
 void CudaBackend::Upload(const float* host, Tensor& dst) {
   constexpr const char* kOperation = "CudaBackend::Upload";
   CheckF32(dst, kOperation, "the destination");
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);
   cudaSetDevice(state_->device);
   CheckCuda(cudaMemcpyAsync(dst.raw(), host, dst.nbytes(), cudaMemcpyHostToDevice, state_->stream),
             kOperation, "copy");
@@ -309,7 +368,8 @@ void CudaBackend::Upload(const float* host, Tensor& dst) {
 void CudaBackend::Download(const Tensor& src, float* host) {
   constexpr const char* kOperation = "CudaBackend::Download";
   CheckF32(src, kOperation, "the source");
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(),
                              [&] { return std::string("Download ") + std::to_string(src.numel()); });
@@ -367,7 +427,12 @@ void CudaBackend::Linear(
   const int64_t m = shape.m, n = shape.n, k = shape.k;
   if (m == 0)
     return;
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (Replaying({Part(StepOperation::kLinear), Id(x.raw()), Id(weight.raw()), Id(bias.raw()), Id(out.raw()),
+                 Part(m), Part(n), Part(k), static_cast<uint64_t>(epilogue), Part(x.dtype()),
+                 Part(weight.dtype()), Part(out.dtype())})) {
+    return;
+  }
   cudaSetDevice(state_->device);
   const float* bias_data = bias.empty() ? nullptr : bias.data<float>();
   const bool half_x = x.dtype() == DType::kF16;
@@ -504,7 +569,11 @@ void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& o
       CheckLayerNorm(x, gain, offset, out, Device::kCuda, IntermediateDTypes::kF32OrF16, kOperation);
   const int64_t width = gain.numel();
   const bool half_out = out.dtype() == DType::kF16;
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (Replaying({Part(StepOperation::kLayerNorm), Id(x.raw()), Id(gain.raw()), Id(offset.raw()),
+                 Id(out.raw()), Part(rows), Part(width), Part(out.dtype())})) {
+    return;
+  }
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "LayerNorm " + Dims({rows, width}) + (half_out ? " → f16" : "");
@@ -522,7 +591,8 @@ void CudaBackend::LayerNorm(const Tensor& x, const Tensor& gain, const Tensor& o
 void CudaBackend::Transpose(const Tensor& x, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Transpose";
   CheckTranspose(x, out, Device::kCuda, kOperation);
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);  // the encoder's
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "Transpose " + Dims({x.dim(0), x.dim(1), x.dim(2)});
@@ -537,7 +607,8 @@ void CudaBackend::Conv1dGelu(
   const int64_t n_out_frames = CheckConv1dGelu(x, weight, bias, stride, out, Device::kCuda, kOperation);
   const int64_t n_batch = x.dim(0), n_in_frames = x.dim(1), n_in_channels = x.dim(2);
   const int64_t n_out_channels = weight.dim(0);
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);  // the encoder's
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "Conv1dGelu " + Dims({n_batch, n_in_frames, n_in_channels, n_out_channels});
@@ -564,13 +635,17 @@ void CudaBackend::AddPositionalEmbedding(const Tensor& table, const int* first_p
   constexpr const char* kOperation = "CudaBackend::AddPositionalEmbedding";
   CheckPositionalEmbedding(table, first_positions, x, Device::kCuda, kOperation);
   const int64_t n_batch = x.dim(0), n_frames = x.dim(1), width = x.dim(2);
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::shared_ptr<void> keep;
+  const cuda_kernels::IntArray positions = Ints(first_positions, n_batch, keep, kOperation);
+  if (Replaying({Part(StepOperation::kAddPositionalEmbedding), Id(table.raw()), Id(x.raw()), Part(n_batch),
+                 Part(n_frames), Part(width), positions.present})) {
+    return;
+  }
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "AddPositionalEmbedding " + Dims({n_batch, n_frames, width});
   });
-  std::shared_ptr<void> keep;
-  const cuda_kernels::IntArray positions = Ints(first_positions, n_batch, keep, kOperation);
   cuda_kernels::AddPositional(table.data<float>(), positions, n_batch, n_frames, width, x.data<float>(),
                               state_->stream);
   CheckLaunch(kOperation);
@@ -580,12 +655,22 @@ void CudaBackend::EmbedTokens(const int32_t* tokens, const Tensor& table, Tensor
   constexpr const char* kOperation = "CudaBackend::EmbedTokens";
   const int64_t n_tokens = CheckEmbedTokens(tokens, table, out, Device::kCuda, kOperation);
   const int64_t width = table.dim(1);
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  // In a step's capture or replay the tokens go through its arena; otherwise they are uploaded.
+  const int32_t* device_tokens = step_graph_ != nullptr ? step_graph_->Ints(tokens, n_tokens) : nullptr;
+  if (Replaying({Part(StepOperation::kEmbedTokens), Id(table.raw()), Id(out.raw()), Part(n_tokens),
+                 Part(width), Part(table.dtype())})) {
+    return;
+  }
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] { return "EmbedTokens " + Dims({n_tokens, width}); });
-  std::shared_ptr<void> device_tokens = UploadInts(tokens, n_tokens, kOperation);
-  cuda_kernels::EmbedTokens(static_cast<const int32_t*>(device_tokens.get()), table.raw(),
-                            DTypeCode(table.dtype()), n_tokens, width, out.data<float>(), state_->stream);
+  std::shared_ptr<void> uploaded;
+  if (device_tokens == nullptr) {
+    uploaded = UploadInts(tokens, n_tokens, kOperation);
+    device_tokens = static_cast<const int32_t*>(uploaded.get());
+  }
+  cuda_kernels::EmbedTokens(device_tokens, table.raw(), DTypeCode(table.dtype()), n_tokens, width,
+                            out.data<float>(), state_->stream);
   CheckLaunch(kOperation);
 }
 
@@ -612,7 +697,14 @@ void CudaBackend::Attention(
   const cuda_kernels::FlashKernel flash_kernel = cuda_kernels::FlashKernelThatRuns(
       old_flash_kernel_ ? cuda_kernels::FlashKernel::kSharedMemory : cuda_kernels::FlashKernel::kRegisters,
       half_kv);
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::shared_ptr<void> keep;
+  const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
+  if (Replaying({Part(StepOperation::kAttention), Id(q.raw()), Id(k.raw()), Id(v.raw()), Id(out.raw()),
+                 Part(n_batch), Part(n_queries), Part(n_keys), Part(d_model), static_cast<uint64_t>(n_heads),
+                 causal, Part(q.dtype()), Part(k.dtype())})) {
+    return;
+  }
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     const char* names[] = {"flash", "split", "per-query"};
@@ -622,8 +714,6 @@ void CudaBackend::Attention(
            Dims({n_batch, n_queries}) + " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) +
            (causal ? " causal" : "") + (half_kv ? " f16" : "") + (half_q ? " q/out f16" : "");
   });
-  std::shared_ptr<void> keep;
-  const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
   const cuda_kernels::AttentionShape shape{n_batch, n_queries, n_keys, d_model, n_heads};
   using cuda_kernels::Half;
   if (half_q && kernel == Kernel::kFlash) {
@@ -678,16 +768,21 @@ void CudaBackend::CopyRows(
   constexpr const char* kOperation = "CudaBackend::CopyRows";
   CheckCopyRows(src, src_first_rows, n_rows, dst_first_rows, dst, Device::kCuda, KvCacheDTypes::kF32OrF16,
                 kOperation);
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  const int64_t n_batch = src.dim(0);
+  std::shared_ptr<void> keep_src, keep_dst;
+  const cuda_kernels::IntArray src_first = Ints(src_first_rows, n_batch, keep_src, kOperation);
+  const cuda_kernels::IntArray dst_first = Ints(dst_first_rows, n_batch, keep_dst, kOperation);
+  if (Replaying({Part(StepOperation::kCopyRows), Id(src.raw()), Id(dst.raw()), Part(n_batch),
+                 Part(src.dim(1)), Part(src.dim(2)), Part(dst.dim(1)), static_cast<uint64_t>(n_rows),
+                 src_first.present, dst_first.present, Part(src.dtype()), Part(dst.dtype())})) {
+    return;
+  }
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "CopyRows " + Dims({src.dim(0), n_rows, src.dim(2)}) + " " + DTypeName(src.dtype()) + "→" +
            DTypeName(dst.dtype());
   });
-  const int64_t n_batch = src.dim(0);
-  std::shared_ptr<void> keep_src, keep_dst;
-  const cuda_kernels::IntArray src_first = Ints(src_first_rows, n_batch, keep_src, kOperation);
-  const cuda_kernels::IntArray dst_first = Ints(dst_first_rows, n_batch, keep_dst, kOperation);
   // One launch for the whole batch: a KV-cache append happens twice a layer every step.
   auto copy = [&](const auto* from, auto* to) {
     cuda_kernels::CopyRows(from, src.dim(1), src_first, to, dst.dim(1), dst_first, n_batch, n_rows,
@@ -709,7 +804,8 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
   const int64_t n_columns = x.dim(x.rank() - 1), n_rows = n_columns == 0 ? 0 : x.numel() / n_columns;
   if (n_rows == 0)
     return;
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] { return "ArgMaxRows " + Dims({n_rows, n_columns}); });
   void* columns =
@@ -721,6 +817,96 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
                             cudaMemcpyDeviceToHost, state_->stream),
             kOperation, "copy");
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "waiting for the GPU");
+}
+
+bool CudaBackend::Replaying(std::initializer_list<uint64_t> parts) {
+  if (step_graph_ == nullptr || step_graph_->mode() == StepGraph::Mode::kOff)
+    return false;
+  return step_graph_->Skip(StepGraph::Signature(parts));
+}
+
+void CudaBackend::NotInSteps(const char* operation) {
+  if (step_graph_ != nullptr)
+    step_graph_->NotInSteps(operation);
+}
+
+CudaBackend::StepGraphCounts CudaBackend::step_graph_counts() const {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  StepGraphCounts counts;
+  if (step_graph_ == nullptr) {
+    counts.why_off = graphs_off_why_;
+    return counts;
+  }
+  counts.captures = step_graph_->captures();
+  counts.launches = step_graph_->launches();
+  if (step_graph_->disabled())
+    counts.why_off = step_graph_->why_not();
+  return counts;
+}
+
+void CudaBackend::RunRepeatedStep(const std::function<void()>& step) {
+  if (step_graph_ == nullptr) {
+    step();
+    return;
+  }
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  cudaSetDevice(state_->device);
+  StepGraph& graph = *step_graph_;
+  if (graph.disabled()) {
+    step();
+    return;
+  }
+  if (graph.has_graph()) {
+    // Replay: the operations write their ints and check that they are the graph's; nothing runs until the
+    // end.
+    graph.BeginReplay();
+    bool matched = true;
+    try {
+      step();
+    } catch (const StepMismatch&) {
+      matched = false;
+    } catch (...) {
+      graph.Reset();
+      throw;
+    }
+    if (matched && graph.EndReplay())
+      return;
+    graph.Reset();  // another step than the graph's: run it, recording the new sequence
+  } else if (graph.capture_next()) {
+    // The same sequence as the last recorded one: capture it (nothing runs while capturing), then launch it.
+    std::string failure;
+    try {
+      graph.BeginCapture();
+      step();
+      graph.EndCapture();
+      if (graph.has_graph())
+        return;
+    } catch (const NotCapturable& reason) {
+      graph.AbortCapture(reason.why);
+    } catch (const Error& error) {
+      // An operation's check, or a CUDA call that a capture does not allow: which one, the run below says.
+      graph.AbortCapture(error.what());
+      failure = error.what();
+    }
+    if (!failure.empty()) {
+      RecordStep(step);  // throws again if the operation itself failed
+      graph.Disable("capturing a decoder step failed: " + failure);
+      return;
+    }
+  }
+  RecordStep(step);
+}
+
+void CudaBackend::RecordStep(const std::function<void()>& step) {
+  StepGraph& graph = *step_graph_;
+  graph.BeginRecord();
+  try {
+    step();
+  } catch (...) {
+    graph.Reset();
+    throw;
+  }
+  graph.EndRecord();
 }
 
 }  // namespace verbatim
