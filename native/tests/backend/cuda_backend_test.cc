@@ -147,6 +147,14 @@ std::unique_ptr<CudaBackend> BackendWith(const char* name, const char* value) {
   return backend;
 }
 
+/** BackendWith, with the small-M GEMM kernel off too: the cuBLAS(Lt) paths at a decoder step's shapes. */
+std::unique_ptr<CudaBackend> CublasBackendWith(const char* name, const char* value) {
+  setenv("VERBATIM_CUDA_SMALL_GEMM", "0", 1);
+  auto backend = BackendWith(name, value);
+  unsetenv("VERBATIM_CUDA_SMALL_GEMM");
+  return backend;
+}
+
 class CudaBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -290,8 +298,11 @@ TEST_F(CudaBackendTest, LinearOnF16IntermediatesMatchesTheCpuWithAndWithoutCubla
   std::string why;
   // cuBLASLt comes with cuBLAS: on a GPU machine the fused path must be there to be checked.
   ASSERT_TRUE(cuda_->has_cublaslt(&why)) << why;
-  const auto without_lt = BackendWith("VERBATIM_CUDA_CUBLASLT", "0");
-  const auto tanh_gelu = BackendWith("VERBATIM_CUDA_GELU", "tanh");
+  // All three with the small-M kernel off, so that the few-row shapes below take cuBLAS(Lt) too.
+  const auto with_lt = CublasBackendWith("VERBATIM_CUDA_CUBLASLT", "1");
+  const auto without_lt = CublasBackendWith("VERBATIM_CUDA_CUBLASLT", "0");
+  const auto tanh_gelu = CublasBackendWith("VERBATIM_CUDA_GELU", "tanh");
+  EXPECT_TRUE(with_lt->has_cublaslt());
   EXPECT_FALSE(without_lt->has_cublaslt());
   struct Shape {
     int64_t m, n, k;
@@ -314,7 +325,7 @@ TEST_F(CudaBackendTest, LinearOnF16IntermediatesMatchesTheCpuWithAndWithoutCubla
           Use{LinearEpilogue::kAccumulate, DType::kF32}, Use{LinearEpilogue::kStore, DType::kF32}}) {
       for (bool with_bias : {true, false}) {
         const bool gelu = use.epilogue == LinearEpilogue::kGelu;
-        for (CudaBackend* gpu : {cuda_.get(), without_lt.get(), tanh_gelu.get()}) {
+        for (CudaBackend* gpu : {with_lt.get(), without_lt.get(), tanh_gelu.get()}) {
           const std::string label = std::to_string(c.m) + "×" + std::to_string(c.n) + "×" +
                                     std::to_string(c.k) + " epilogue " +
                                     std::to_string(static_cast<int>(use.epilogue)) + " → " +
@@ -345,6 +356,61 @@ TEST_F(CudaBackendTest, LinearOnF16IntermediatesMatchesTheCpuWithAndWithoutCubla
       }
     }
   }
+}
+
+TEST_F(CudaBackendTest, TheSmallRowsGemmMatchesTheCpuAndCublas) {
+  // A decoder step's Linears (≤ 64 rows, K a multiple of 32) take the small-M kernel: every row count of its
+  // one, two and four 16-row tiles, column counts that do not fill its 8-column blocks, K shares of 2 to 10
+  // chunks a warp, f16 and f32 x, f32 and f16 out, with and without a bias, each epilogue; against the CPU,
+  // against cuBLAS (VERBATIM_CUDA_SMALL_GEMM=0) and against itself run again (bit for bit: fixed sum order).
+  const auto on_cublas = BackendWith("VERBATIM_CUDA_SMALL_GEMM", "0");
+  struct Case {
+    int64_t m, n, k;
+  };
+  for (const Case c : {Case{1, 37, 96}, Case{7, 8, 32}, Case{16, 1283, 1280}, Case{17, 384, 384},
+                       Case{33, 1536, 384}, Case{64, 384, 1536}, Case{16, 1280, 5120}, Case{64, 51, 64}}) {
+    const auto weights = RandomWeights(DType::kF16, {c.n, c.k}, 101);
+    // x as f16 rounds it: the CPU gets the rounded values, so an f32 out differs only in the order of sums.
+    const auto x = RoundedToHalf(RandomFloats(static_cast<std::size_t>(c.m * c.k), 102));
+    const auto bias = RandomFloats(static_cast<std::size_t>(c.n), 103);
+    const auto start = RandomFloats(static_cast<std::size_t>(c.m * c.n), 104);
+    for (const DType x_dtype : {DType::kF16, DType::kF32}) {
+      for (const LinearEpilogue epilogue :
+           {LinearEpilogue::kStore, LinearEpilogue::kGelu, LinearEpilogue::kAccumulate}) {
+        for (const DType out_dtype : {DType::kF32, DType::kF16}) {
+          if (out_dtype == DType::kF16 && epilogue == LinearEpilogue::kAccumulate)
+            continue;  // the residual stream is f32
+          for (const bool with_bias : {true, false}) {
+            const std::string label = std::to_string(c.m) + "×" + std::to_string(c.n) + "×" +
+                                      std::to_string(c.k) + " x " + DTypeName(x_dtype) + " epilogue " +
+                                      std::to_string(static_cast<int>(epilogue)) + " → " +
+                                      DTypeName(out_dtype) + " bias " + std::to_string(with_bias);
+            Tensor expected = F32Tensor({c.m, c.n}, start);
+            cpu_->Linear(F32Tensor({c.m, c.k}, x), cpu_->PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                         with_bias ? F32Tensor({c.n}, bias) : Tensor(), epilogue, expected);
+            auto run = [&](CudaBackend& gpu) {
+              Tensor out = out_dtype == DType::kF16 ? gpu.Allocate({c.m, c.n}, DType::kF16)
+                                                    : UploadF32(gpu, {c.m, c.n}, start);
+              const Tensor gpu_x =
+                  x_dtype == DType::kF16 ? UploadAsHalf(gpu, {c.m, c.k}, x) : UploadF32(gpu, {c.m, c.k}, x);
+              gpu.Linear(gpu_x, gpu.PrepareWeight(weights.tensor, WeightUse::kMatrix),
+                         with_bias ? gpu.PrepareWeight(F32Tensor({c.n}, bias), WeightUse::kVector) : Tensor(),
+                         epilogue, out);
+              return out_dtype == DType::kF16 ? DownloadHalfs(out) : DownloadF32(gpu, out);
+            };
+            const int64_t before = cuda_->epilogue_counts().in_small_gemm;
+            const std::vector<float> small = run(*cuda_);
+            EXPECT_EQ(cuda_->epilogue_counts().in_small_gemm, before + 1) << label;
+            EXPECT_EQ(run(*cuda_), small) << label << ": not the same bits the second time";
+            const double tolerance = out_dtype == DType::kF16 ? 2e-3 : 1e-5;
+            EXPECT_LE(RelativeL2(small, ToVector(expected)), tolerance) << label;
+            EXPECT_LE(RelativeL2(small, run(*on_cublas)), tolerance) << label << " against cuBLAS";
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(on_cublas->epilogue_counts().in_small_gemm, 0);
 }
 
 TEST_F(CudaBackendTest, AMisalignedBiasTakesTheEpilogueKernel) {
@@ -970,8 +1036,12 @@ TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWi
   // The same f16 model on the CPU, on the GPU with the decoder step's GEMM inputs in f16 (the default: each
   // Linear one GEMM with its bias, and the residual add, in the epilogue) and on the GPU with the f32 ones
   // of before (VERBATIM_CUDA_F16_DECODER=0). The encoder is the same on both GPU models.
+  // Both GPU models with the small-M kernel off: on it both paths round the very same values to f16 (the
+  // kernel rounds an f32 x as it reads it), so only cuBLAS's paths tell them apart.
   const auto mel = RandomFloats(2 * 80 * 3000, 81, -1.0f, 1.5f);
+  setenv("VERBATIM_CUDA_SMALL_GEMM", "0", 1);
   const ThreeWays models = LoadThreeWays(82, "VERBATIM_CUDA_F16_DECODER");
+  unsetenv("VERBATIM_CUDA_SMALL_GEMM");
   const Model &cpu = *models.cpu, &narrow = *models.narrow, &wide = *models.wide;
 
   const GreedyBothPaths greedy = GreedyThreeWays(models, mel);

@@ -12,6 +12,7 @@
 #include "backend/cuda/cublas_loader.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/flash_attention.h"
+#include "backend/cuda/small_gemm.h"
 #include "core/fail.h"
 
 namespace verbatim {
@@ -168,6 +169,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   f16_intermediates_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_ENCODER", "0");
   f16_decoder_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_DECODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
+  small_gemm_allowed_ = !EnvironmentSays("VERBATIM_CUDA_SMALL_GEMM", "0");
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -435,6 +437,10 @@ void CudaBackend::Linear(
   }
   cudaSetDevice(state_->device);
   const float* bias_data = bias.empty() ? nullptr : bias.data<float>();
+  if (UsesSmallGemm(x, weight, shape)) {
+    SmallLinear(x, shape, weight, bias_data, epilogue, out);
+    return;
+  }
   const bool half_x = x.dtype() == DType::kF16;
   if (half_x && weight.dtype() == DType::kF16) {
     LinearFromHalves(x.data<cuda_kernels::Half>(), shape, weight, bias_data, epilogue, out);
@@ -455,6 +461,47 @@ void CudaBackend::Linear(
   cuda_kernels::WidenToF32(x.data<uint16_t>(), false, static_cast<float*>(wide.get()), m * k, state_->stream);
   CheckLaunch(kOperation);
   LinearFromFloats(static_cast<const float*>(wide.get()), shape, weight, bias_data, epilogue, out);
+}
+
+bool CudaBackend::UsesSmallGemm(const Tensor& x, const Tensor& weight, const LinearShape& shape) const {
+  const bool x_type = x.dtype() == DType::kF32 || x.dtype() == DType::kF16;
+  // The kernel reads x and the weight's rows 16 bytes at a time.
+  const bool aligned = Id(x.raw()) % 16 == 0 && Id(weight.raw()) % 16 == 0;
+  return small_gemm_allowed_ && weight.dtype() == DType::kF16 && x_type && aligned &&
+         cuda_kernels::SmallGemmApplies(shape.m, shape.k);
+}
+
+void CudaBackend::SmallLinear(const Tensor& x,
+                              const LinearShape& shape,
+                              const Tensor& weight,
+                              const float* bias,
+                              LinearEpilogue epilogue,
+                              Tensor& out) {
+  using cuda_kernels::Half;
+  using cuda_kernels::SmallGemmEpilogue;
+  const bool half_x = x.dtype() == DType::kF16, half_out = out.dtype() == DType::kF16;
+  const ProfileScope profile(profile_.get(), [&] {
+    return std::string(epilogue == LinearEpilogue::kGelu ? "Linear+gelu " : "Linear ") +
+           Dims({shape.m, shape.n, shape.k}) + " f16 " + DTypeName(x.dtype()) + "→" + DTypeName(out.dtype()) +
+           (epilogue == LinearEpilogue::kAccumulate ? " +=" : "") + " [small-m gemm]";
+  });
+  const SmallGemmEpilogue fused = epilogue == LinearEpilogue::kGelu         ? SmallGemmEpilogue::kGelu
+                                  : epilogue == LinearEpilogue::kAccumulate ? SmallGemmEpilogue::kAccumulate
+                                                                            : SmallGemmEpilogue::kStore;
+  auto run = [&](const auto* x_data) {
+    if (half_out)
+      cuda_kernels::SmallGemm(x_data, weight.data<Half>(), bias, shape.m, shape.n, shape.k, fused,
+                              out.data<Half>(), state_->stream);
+    else
+      cuda_kernels::SmallGemm(x_data, weight.data<Half>(), bias, shape.m, shape.n, shape.k, fused,
+                              out.data<float>(), state_->stream);
+  };
+  if (half_x)
+    run(x.data<Half>());
+  else
+    run(x.data<float>());
+  CheckLaunch("CudaBackend::Linear");
+  epilogue_counts_.in_small_gemm += 1;
 }
 
 void CudaBackend::LinearFromFloats(const float* x,

@@ -11,16 +11,19 @@
 // a misaligned bias), and for the MLP's exact GELU, a cuBLAS GEMM is followed by one bias(+GELU) kernel.
 //
 // Attention: FlashAttention on tensor cores for the encoder (flash_attention.h, 16-bit models), split-key
-// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. Still to come: the decode
-// step in a CUDA graph, logit rules on the GPU.
+// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. A decoder step's Linears (≤ 64
+// rows) run on a small-M tensor-core kernel (small_gemm.h), and the whole step is replayed from a CUDA graph
+// (step_graph.h). Still to come: logit rules on the GPU.
 //
 // Environment, read when a backend is made: VERBATIM_CUDA_ATTENTION=exact (exact attention, f32 caches and
 // intermediates for every model); VERBATIM_CUDA_F16_ENCODER=0 (f32 intermediates: every GEMM converts its
 // input, as before f16 intermediates); VERBATIM_CUDA_F16_DECODER=0 (the decoder step's GEMM inputs in f32
 // again: each Linear a conversion, a GEMM and a bias kernel); VERBATIM_CUDA_CUBLASLT=0 (no cuBLASLt: bias and
-// GELU in kernels); VERBATIM_CUDA_GELU=tanh (the MLP's GELU in cuBLASLt's epilogue, which computes GELU's
-// tanh approximation rather than Whisper's erf: one pass over the hidden layer less); VERBATIM_CUDA_PROFILE=1
-// (cuda_profile.h).
+// GELU in kernels); VERBATIM_CUDA_SMALL_GEMM=0 (a decoder step's ≤ 64-row Linears on cuBLAS rather than the
+// small-M kernel, small_gemm.h); VERBATIM_CUDA_GRAPHS=0 (every decoder step's operations launched one by one
+// rather than replayed from a CUDA graph, step_graph.h); VERBATIM_CUDA_GELU=tanh (the MLP's GELU in
+// cuBLASLt's epilogue, which computes GELU's tanh approximation rather than Whisper's erf: one pass over the
+// hidden layer less); VERBATIM_CUDA_PROFILE=1 (cuda_profile.h).
 #pragma once
 
 #include <atomic>
@@ -82,6 +85,7 @@ class CudaBackend final : public Backend {
   struct EpilogueCounts {
     int64_t in_gemm = 0;
     int64_t in_kernel = 0;
+    int64_t in_small_gemm = 0;  // Linears of ≤ 64 rows on the small-M kernel (any x), which applies its own
   };
   EpilogueCounts epilogue_counts() const;
 
@@ -157,6 +161,15 @@ class CudaBackend final : public Backend {
    */
   void CublasGemm(
       const void* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, void* out, DType out_dtype);
+  /** Whether a Linear runs on the small-M kernel (small_gemm.h): ≤ 64 rows, an f16 weight, K % 32 == 0. */
+  bool UsesSmallGemm(const Tensor& x, const Tensor& weight, const LinearShape& shape) const;
+  /** Linear on the small-M kernel: one launch with its bias, GELU or residual add. */
+  void SmallLinear(const Tensor& x,
+                   const LinearShape& shape,
+                   const Tensor& weight,
+                   const float* bias,
+                   LinearEpilogue epilogue,
+                   Tensor& out);
   /** Linear from an f32 x (the decoder, the f32 models, and f32 intermediates). */
   void LinearFromFloats(const float* x,
                         const LinearShape& shape,
@@ -222,6 +235,7 @@ class CudaBackend final : public Backend {
   bool f16_intermediates_allowed_ = true;
   bool f16_decoder_allowed_ = true;    // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
   bool gelu_in_epilogue_ = false;      // VERBATIM_CUDA_GELU=tanh
+  bool small_gemm_allowed_ = true;     // VERBATIM_CUDA_SMALL_GEMM=0: ≤ 64-row Linears on cuBLAS as before
   std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels
   std::string lt_missing_why_;
   EpilogueCounts epilogue_counts_;

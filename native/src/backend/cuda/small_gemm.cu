@@ -1,0 +1,234 @@
+// SmallGemm (small_gemm.h): a block per 8 output columns, its warps splitting K, one mma.sync m16n8k16 per
+// 16 rows of x and 16 of K.
+//
+// A lane's 16-byte load of a weight row covers 8 consecutive k; the four lanes of a group (g = lane / 4,
+// t = lane % 4) cover 32, so a warp reads 64 contiguous bytes of each of 8 rows per load — whole sectors.
+// The mma's fragment layout (see flash_attention_mma.cu) wants lane t to hold k = 2t, 2t+1 and 2t+8, 2t+9
+// of each 16-wide k-step, not 8 consecutive ones. A dot product does not care in which order its k come, as
+// long as x and W agree: so the two k-steps of a 32-wide chunk take, for lane t, its physical k t·8 + 0…3
+// and t·8 + 4…7, as logical k 2t, 2t+1, 2t+8, 2t+9 — the same permutation for x's A fragments (read with the
+// same 16-byte loads of x's rows) and W's B fragments. Each k of the chunk is used exactly once.
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "backend/cuda/device_elements.cuh"
+#include "backend/cuda/small_gemm.h"
+
+namespace verbatim::cuda_kernels {
+namespace {
+
+constexpr int kWarp = 32;
+constexpr int kColumns = 8;      // a block's output columns: one mma n-tile
+constexpr int kChunk = 32;       // k a group of four lanes covers with one 16-byte load each
+constexpr int kTileRows = 16;    // an mma's m
+constexpr int kMostWarps = 16;   // a block's warps, each on its own share of K
+constexpr int kLeastChunks = 2;  // a warp's share, at least: fewer leave its loads little to overlap
+constexpr int kTileOutputs = kTileRows * kColumns;
+
+/** 8 elements of x from `row` (k consecutive) as 8 halves, or zeros when !`valid` (a row past M). */
+__device__ uint4 LoadEight(const __half* row, bool valid) {
+  return valid ? *reinterpret_cast<const uint4*>(row) : make_uint4(0, 0, 0, 0);
+}
+__device__ uint4 LoadEight(const float* row, bool valid) {
+  if (!valid)
+    return make_uint4(0, 0, 0, 0);
+  const float4 low = reinterpret_cast<const float4*>(row)[0];
+  const float4 high = reinterpret_cast<const float4*>(row)[1];
+  // Rounded to nearest, as the f32 → f16 conversion kernel rounds a GEMM's input.
+  const __half2 pairs[4] = {__floats2half2_rn(low.x, low.y), __floats2half2_rn(low.z, low.w),
+                            __floats2half2_rn(high.x, high.y), __floats2half2_rn(high.z, high.w)};
+  return *reinterpret_cast<const uint4*>(pairs);
+}
+
+/** d += a · b for one m16n8k16 tile, f16 operands, f32 sums. */
+__device__ void Mma(
+    float (&d)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+__device__ float Gelu(float x) {
+  return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+}
+
+__device__ float ToFloat(float value) {
+  return value;
+}
+__device__ float ToFloat(__half value) {
+  return __half2float(value);
+}
+template <typename Out>
+__device__ Out FromFloat(float value);
+template <>
+__device__ float FromFloat<float>(float value) {
+  return value;
+}
+template <>
+__device__ __half FromFloat<__half>(float value) {
+  return __float2half_rn(value);
+}
+
+/**
+ * Block b: columns 8b … 8b+7 of every row. Warp w sums chunks [w · per_warp, (w + 1) · per_warp) of K for
+ * kTiles tiles of 16 rows (each weight load serves all of them), into shared memory; then the block's
+ * threads add the warps' sums in warp order, apply the epilogue and store.
+ */
+template <typename X, typename Out, int kTiles>
+// 16 warps a block at most: ≤ 128 registers a thread, so that a whole block fits an SM's 64 K registers.
+__global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
+                                                                     const __half* weight,
+                                                                     const float* bias,
+                                                                     int m,
+                                                                     int n,
+                                                                     int k,
+                                                                     SmallGemmEpilogue epilogue,
+                                                                     int per_warp,
+                                                                     Out* out) {
+  constexpr int kUnroll = kTiles >= 4 ? 2 : 4;  // loads in flight a lane, within its registers
+  extern __shared__ float partials[];           // [warp][tile][16 rows][8 columns]
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int g = lane / 4, t = lane % 4;
+  const int first_column = blockIdx.x * kColumns;
+  const int column = first_column + g;
+  const bool column_valid = column < n;
+  const int n_chunks = k / kChunk;
+  const int first = warp * per_warp, last = min(first + per_warp, n_chunks);
+  const __half* weight_row = weight + static_cast<int64_t>(column_valid ? column : 0) * k + t * 8;
+  const X* x_lane = x + t * 8;
+
+  float sums[kTiles][4] = {};
+  for (int chunk = first; chunk < last; chunk += kUnroll) {
+    uint4 w[kUnroll], upper[kUnroll][kTiles], lower[kUnroll][kTiles];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const bool in_share = chunk + u < last;
+      const int64_t at = static_cast<int64_t>(chunk + u) * kChunk;
+      w[u] = in_share && column_valid ? *reinterpret_cast<const uint4*>(weight_row + at)
+                                      : make_uint4(0, 0, 0, 0);
+#pragma unroll
+      for (int tile = 0; tile < kTiles; ++tile) {
+        const int row = tile * kTileRows + g;  // and row + 8
+        upper[u][tile] = LoadEight(x_lane + static_cast<int64_t>(row) * k + at, in_share && row < m);
+        lower[u][tile] = LoadEight(x_lane + static_cast<int64_t>(row + 8) * k + at, in_share && row + 8 < m);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+#pragma unroll
+      for (int tile = 0; tile < kTiles; ++tile) {
+        const uint4 a = upper[u][tile], b = lower[u][tile];
+        // Physical k t·8 + 0…3, then t·8 + 4…7, as the two k-steps' logical 2t, 2t+1, 2t+8, 2t+9.
+        Mma(sums[tile], a.x, b.x, a.y, b.y, w[u].x, w[u].y);
+        Mma(sums[tile], a.z, b.z, a.w, b.w, w[u].z, w[u].w);
+      }
+    }
+  }
+
+#pragma unroll
+  for (int tile = 0; tile < kTiles; ++tile) {
+    float* mine = partials + (warp * kTiles + tile) * kTileOutputs;
+    mine[g * kColumns + 2 * t] = sums[tile][0];  // row g, columns 2t and 2t + 1
+    mine[g * kColumns + 2 * t + 1] = sums[tile][1];
+    mine[(g + 8) * kColumns + 2 * t] = sums[tile][2];  // row g + 8
+    mine[(g + 8) * kColumns + 2 * t + 1] = sums[tile][3];
+  }
+  __syncthreads();
+  const int n_warps = blockDim.x / kWarp;
+  for (int i = threadIdx.x; i < kTiles * kTileOutputs; i += blockDim.x) {
+    const int tile = i / kTileOutputs, within = i % kTileOutputs;
+    const int row = tile * kTileRows + within / kColumns, col = first_column + within % kColumns;
+    if (row >= m || col >= n)
+      continue;
+    float sum = 0.0f;
+    for (int w = 0; w < n_warps; ++w)  // in warp order: the same sums every run
+      sum += partials[(w * kTiles + tile) * kTileOutputs + within];
+    if (bias != nullptr)
+      sum += bias[col];
+    Out* target = out + static_cast<int64_t>(row) * n + col;
+    if (epilogue == SmallGemmEpilogue::kAccumulate)
+      sum += ToFloat(*target);
+    else if (epilogue == SmallGemmEpilogue::kGelu)
+      sum = Gelu(sum);
+    *target = FromFloat<Out>(sum);
+  }
+}
+
+template <typename X, typename Out, int kTiles>
+void Launch(const X* x,
+            const __half* weight,
+            const float* bias,
+            int64_t m,
+            int64_t n,
+            int64_t k,
+            SmallGemmEpilogue epilogue,
+            Out* out,
+            cudaStream_t stream) {
+  const int n_chunks = static_cast<int>(k / kChunk);
+  const int per_warp = std::max(kLeastChunks, (n_chunks + kMostWarps - 1) / kMostWarps);
+  const int n_warps = (n_chunks + per_warp - 1) / per_warp;
+  const std::size_t shared = static_cast<std::size_t>(n_warps) * kTiles * kTileOutputs * sizeof(float);
+  const unsigned blocks = static_cast<unsigned>((n + kColumns - 1) / kColumns);
+  SmallGemmKernel<X, Out, kTiles>
+      <<<blocks, n_warps * kWarp, shared, stream>>>(x, weight, bias, static_cast<int>(m), static_cast<int>(n),
+                                                    static_cast<int>(k), epilogue, per_warp, out);
+}
+
+/** The kernel for x's rows: one, two or four 16-row tiles. */
+template <typename X, typename Out>
+void Dispatch(const X* x,
+              const __half* weight,
+              const float* bias,
+              int64_t m,
+              int64_t n,
+              int64_t k,
+              SmallGemmEpilogue epilogue,
+              Out* out,
+              cudaStream_t stream) {
+  const int64_t tiles = (m + kTileRows - 1) / kTileRows;
+  if (tiles == 1)
+    Launch<X, Out, 1>(x, weight, bias, m, n, k, epilogue, out, stream);
+  else if (tiles == 2)
+    Launch<X, Out, 2>(x, weight, bias, m, n, k, epilogue, out, stream);
+  else
+    Launch<X, Out, 4>(x, weight, bias, m, n, k, epilogue, out, stream);
+}
+
+}  // namespace
+
+bool SmallGemmApplies(int64_t m, int64_t k) {
+  return m >= 1 && m <= kSmallGemmRows && k >= kChunk && k % kChunk == 0;
+}
+
+template <typename X, typename Out>
+void SmallGemm(const X* x,
+               const Half* weight,
+               const float* bias,
+               int64_t m,
+               int64_t n,
+               int64_t k,
+               SmallGemmEpilogue epilogue,
+               Out* out,
+               Stream stream) {
+  if (m == 0 || n == 0)
+    return;
+  Dispatch(OnDevice(x), OnDevice(weight), bias, m, n, k, epilogue, OnDevice(out),
+           static_cast<cudaStream_t>(stream));
+}
+
+template void SmallGemm<Half, float>(
+    const Half*, const Half*, const float*, int64_t, int64_t, int64_t, SmallGemmEpilogue, float*, Stream);
+template void SmallGemm<Half, Half>(
+    const Half*, const Half*, const float*, int64_t, int64_t, int64_t, SmallGemmEpilogue, Half*, Stream);
+template void SmallGemm<float, float>(
+    const float*, const Half*, const float*, int64_t, int64_t, int64_t, SmallGemmEpilogue, float*, Stream);
+template void SmallGemm<float, Half>(
+    const float*, const Half*, const float*, int64_t, int64_t, int64_t, SmallGemmEpilogue, Half*, Stream);
+
+}  // namespace verbatim::cuda_kernels
