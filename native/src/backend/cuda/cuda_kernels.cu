@@ -463,6 +463,305 @@ __global__ void MergeSplitsKernel(const float* partials,
   out_row[lane + kWarp] = high / sum;
 }
 
+// The decode kernel (f16 keys and values): a block per (sequence, head, group of queries, share of the keys).
+// Eight lanes read one key's 64 halves as 16 bytes each, so a warp load covers 4 whole 128-byte rows, and a
+// lane issues kDecodeSteps key and kDecodeSteps value loads before it uses any, enough bytes in flight to
+// keep HBM busy. The 4 keys of a load have softmax states of their own (one per 8-lane subgroup), merged
+// when the warp is done; the warps of a block, then the shares, are merged in a fixed order.
+constexpr int kDecodeLanesPerKey = 8;  // 8 lanes × 8 halves = a 64-wide row
+constexpr int kDecodeKeysPerLoad = kWarp / kDecodeLanesPerKey;
+constexpr int kDecodeSteps = 8;  // loads of a tile before any use: 8 K + 8 V, 16 B each, per lane
+constexpr int kDecodeTileKeys = kDecodeKeysPerLoad * kDecodeSteps;  // a warp's keys per tile
+constexpr int kDecodeWarps = 4;
+constexpr int kDecodeMostQueriesPerBlock = 4;
+// Enough blocks to fill the GPU in one wave (132 SMs of an H100 or H200 × 4 blocks of the register use
+// below): a shape with fewer (sequence, head, query group) units than this splits its keys so that it has
+// about as many, while a batch that fills the GPU on its own reads each head's keys in one block, so that
+// no merge kernel runs.
+constexpr int64_t kDecodeTargetBlocks = 528;
+constexpr int64_t kDecodeMinKeysPerSplit = 128;
+// log2(e): the kernel scores in base 2 (exp2f is one instruction), partials keep the max in that base.
+constexpr float kLog2E = 1.4426950408889634f;
+
+/** The queries one decode block takes: 1, 2 or 4 (more queries are split over blocks of 4). */
+int DecodeQueriesPerBlock(int64_t n_queries) {
+  return n_queries == 1 ? 1 : n_queries == 2 ? 2 : kDecodeMostQueriesPerBlock;
+}
+
+/** How the decode kernel divides a shape: query groups and shares of the keys. */
+struct DecodeLayout {
+  int queries_per_block;
+  int64_t n_groups, n_splits, keys_per_split;
+};
+
+DecodeLayout DecodeLayoutOf(const AttentionShape& shape) {
+  DecodeLayout layout;
+  layout.queries_per_block = DecodeQueriesPerBlock(shape.n_queries);
+  layout.n_groups = (shape.n_queries + layout.queries_per_block - 1) / layout.queries_per_block;
+  const int64_t n_units = shape.n_batch * shape.n_heads * layout.n_groups;
+  const int64_t most = std::max<int64_t>(1, shape.n_keys / kDecodeMinKeysPerSplit);
+  const int64_t wanted =
+      std::max<int64_t>(1, std::min(kDecodeTargetBlocks / std::max<int64_t>(1, n_units), most));
+  // Shares of whole tiles, and no share left empty by the rounding.
+  const int64_t tiles = (shape.n_keys + kDecodeTileKeys - 1) / kDecodeTileKeys;
+  layout.keys_per_split = (tiles + wanted - 1) / wanted * kDecodeTileKeys;
+  layout.n_splits = (shape.n_keys + layout.keys_per_split - 1) / layout.keys_per_split;
+  return layout;
+}
+
+/** 8 halves widened. */
+__device__ void WidenHalves(const uint4& bits, float (&out)[8]) {
+  const __half2* pairs = reinterpret_cast<const __half2*>(&bits);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 pair = __half22float2(pairs[i]);
+    out[2 * i] = pair.x;
+    out[2 * i + 1] = pair.y;
+  }
+}
+
+/** The factor that takes a softmax state of max `m` to the shared max `base`: 0 for a state with no keys. */
+__device__ float Rescale(float m, float base) {
+  return exp2f(m - base);  // m = −∞ (no keys yet): 0
+}
+
+/** A finite reference for exp2f(x − base): a max still −∞ (no keys at all) becomes 0, so no −∞ − (−∞). */
+__device__ float FiniteBase(float m) {
+  return m == -INFINITY ? 0.0f : m;
+}
+
+template <int kQueries>
+__global__ void __launch_bounds__(kDecodeWarps* kWarp)
+    DecodeAttentionKernel(const float* __restrict__ q,
+                          const __half* __restrict__ k,
+                          const __half* __restrict__ v,
+                          int n_queries,
+                          int n_keys,
+                          int d_model,
+                          int n_heads,
+                          const __grid_constant__ IntArray past_lengths,
+                          float scale_log2,
+                          int n_groups,
+                          int n_splits,
+                          int keys_per_split,
+                          float* __restrict__ partials,
+                          float* __restrict__ out) {
+  __shared__ float warp_max[kDecodeWarps][kQueries], warp_sum[kDecodeWarps][kQueries];
+  __shared__ float warp_acc[kDecodeWarps][kQueries][kSplitHeadDim];
+  // Groups of one (sequence, head) sit side by side, so blocks that read the same keys run together.
+  int unit = blockIdx.x;
+  const int group = unit % n_groups;
+  unit /= n_groups;
+  const int head = unit % n_heads;
+  unit /= n_heads;
+  const int split = unit % n_splits, batch = unit / n_splits;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int part = lane % kDecodeLanesPerKey, subgroup = lane / kDecodeLanesPerKey;
+  const int first_query = group * kQueries;
+  const int n_active = min(kQueries, n_queries - first_query);
+  const int past = At(past_lengths, batch);
+  const int begin = split * keys_per_split;
+  // Query j sees keys [begin, limit[j]): its causal prefix, within this share.
+  int limit[kQueries];
+  int end = begin;
+#pragma unroll
+  for (int j = 0; j < kQueries; ++j) {
+    const int visible = past_lengths.present ? min(past + first_query + j + 1, n_keys) : n_keys;
+    limit[j] = j < n_active ? min(begin + keys_per_split, visible) : begin;
+    end = max(end, limit[j]);
+  }
+
+  float q_part[kQueries][kDecodeLanesPerKey];
+#pragma unroll
+  for (int j = 0; j < kQueries; ++j) {
+    const int query = first_query + min(j, n_active - 1);  // an idle slot repeats a real query's load
+    const float4* q4 =
+        reinterpret_cast<const float4*>(q + (static_cast<int64_t>(batch) * n_queries + query) * d_model +
+                                        head * kSplitHeadDim + part * kDecodeLanesPerKey);
+    const float4 low = q4[0], high = q4[1];
+    const float values[kDecodeLanesPerKey] = {low.x, low.y, low.z, low.w, high.x, high.y, high.z, high.w};
+#pragma unroll
+    for (int i = 0; i < kDecodeLanesPerKey; ++i)
+      q_part[j][i] = values[i] * scale_log2;
+  }
+  const int64_t head_offset =
+      static_cast<int64_t>(batch) * n_keys * d_model + head * kSplitHeadDim + part * kDecodeLanesPerKey;
+  const __half* k_lane = k + head_offset;
+  const __half* v_lane = v + head_offset;
+
+  float running_max[kQueries], running_sum[kQueries], acc[kQueries][kDecodeLanesPerKey];
+#pragma unroll
+  for (int j = 0; j < kQueries; ++j) {
+    running_max[j] = -INFINITY;
+    running_sum[j] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kDecodeLanesPerKey; ++i)
+      acc[j][i] = 0.0f;
+  }
+
+  for (int tile = begin + warp * kDecodeTileKeys; tile < end; tile += kDecodeWarps * kDecodeTileKeys) {
+    // Every load of the tile first; keys past `end` stay zero (a cache past its length may hold anything).
+    uint4 k_bits[kDecodeSteps], v_bits[kDecodeSteps];
+#pragma unroll
+    for (int t = 0; t < kDecodeSteps; ++t) {
+      const int key = tile + t * kDecodeKeysPerLoad + subgroup;
+      k_bits[t] = v_bits[t] = make_uint4(0, 0, 0, 0);
+      if (key < end) {
+        k_bits[t] = *reinterpret_cast<const uint4*>(k_lane + static_cast<int64_t>(key) * d_model);
+        v_bits[t] = *reinterpret_cast<const uint4*>(v_lane + static_cast<int64_t>(key) * d_model);
+      }
+    }
+    // Scores, base 2: each key widened once for all the queries, the 8 lanes' partial dot products summed.
+    float score[kQueries][kDecodeSteps];
+#pragma unroll
+    for (int t = 0; t < kDecodeSteps; ++t) {
+      float key_part[kDecodeLanesPerKey];
+      WidenHalves(k_bits[t], key_part);
+#pragma unroll
+      for (int j = 0; j < kQueries; ++j) {
+        float dot = 0.0f;
+#pragma unroll
+        for (int i = 0; i < kDecodeLanesPerKey; ++i)
+          dot += q_part[j][i] * key_part[i];
+        score[j][t] = dot;
+      }
+    }
+#pragma unroll
+    for (int j = 0; j < kQueries; ++j) {
+#pragma unroll
+      for (int t = 0; t < kDecodeSteps; ++t) {
+        float dot = score[j][t];
+        for (int offset = 1; offset < kDecodeLanesPerKey; offset *= 2)
+          dot += __shfl_xor_sync(0xffffffffu, dot, offset);
+        score[j][t] = tile + t * kDecodeKeysPerLoad + subgroup < limit[j] ? dot : -INFINITY;
+      }
+    }
+    // Online softmax per query and subgroup: the scores become weights relative to the new running max.
+#pragma unroll
+    for (int j = 0; j < kQueries; ++j) {
+      float tile_max = running_max[j];
+#pragma unroll
+      for (int t = 0; t < kDecodeSteps; ++t)
+        tile_max = fmaxf(tile_max, score[j][t]);
+      const float base = FiniteBase(tile_max);
+      const float correction = Rescale(running_max[j], base);
+      float weights = 0.0f;
+#pragma unroll
+      for (int t = 0; t < kDecodeSteps; ++t) {
+        score[j][t] = exp2f(score[j][t] - base);
+        weights += score[j][t];
+      }
+      running_sum[j] = running_sum[j] * correction + weights;
+      running_max[j] = tile_max;
+#pragma unroll
+      for (int i = 0; i < kDecodeLanesPerKey; ++i)
+        acc[j][i] *= correction;
+    }
+#pragma unroll
+    for (int t = 0; t < kDecodeSteps; ++t) {
+      float value[kDecodeLanesPerKey];
+      WidenHalves(v_bits[t], value);
+#pragma unroll
+      for (int j = 0; j < kQueries; ++j) {
+#pragma unroll
+        for (int i = 0; i < kDecodeLanesPerKey; ++i)
+          acc[j][i] += score[j][t] * value[i];
+      }
+    }
+  }
+
+  // The warp's 4 subgroups merged (lanes 8 and 16 apart), then lanes 0–7 hold the warp's 64 outputs.
+#pragma unroll
+  for (int j = 0; j < kQueries; ++j) {
+    for (int offset = kDecodeLanesPerKey; offset < kWarp; offset *= 2) {
+      const float other_max = __shfl_xor_sync(0xffffffffu, running_max[j], offset);
+      const float other_sum = __shfl_xor_sync(0xffffffffu, running_sum[j], offset);
+      const float merged_max = fmaxf(running_max[j], other_max);
+      const float base = FiniteBase(merged_max);
+      const float mine = Rescale(running_max[j], base), theirs = Rescale(other_max, base);
+      running_sum[j] = running_sum[j] * mine + other_sum * theirs;
+#pragma unroll
+      for (int i = 0; i < kDecodeLanesPerKey; ++i) {
+        const float other = __shfl_xor_sync(0xffffffffu, acc[j][i], offset);
+        acc[j][i] = acc[j][i] * mine + other * theirs;
+      }
+      running_max[j] = merged_max;
+    }
+    if (lane < kDecodeLanesPerKey) {
+#pragma unroll
+      for (int i = 0; i < kDecodeLanesPerKey; ++i)
+        warp_acc[warp][j][part * kDecodeLanesPerKey + i] = acc[j][i];
+      if (lane == 0) {
+        warp_max[warp][j] = running_max[j];
+        warp_sum[warp][j] = running_sum[j];
+      }
+    }
+  }
+  __syncthreads();
+
+  // The block's warps merged in warp order, a thread per (query, dimension).
+  for (int index = threadIdx.x; index < n_active * kSplitHeadDim; index += blockDim.x) {
+    const int j = index / kSplitHeadDim, dim = index % kSplitHeadDim;
+    float block_max = -INFINITY;
+    for (int w = 0; w < kDecodeWarps; ++w)
+      block_max = fmaxf(block_max, warp_max[w][j]);
+    const float base = FiniteBase(block_max);
+    float sum = 0.0f, value = 0.0f;
+    for (int w = 0; w < kDecodeWarps; ++w) {
+      const float factor = Rescale(warp_max[w][j], base);
+      sum += warp_sum[w][j] * factor;
+      value += warp_acc[w][j][dim] * factor;
+    }
+    const int query = first_query + j;
+    if (n_splits == 1) {
+      // The share is every visible key (at least the query's own): the result itself.
+      out[(static_cast<int64_t>(batch) * n_queries + query) * d_model + head * kSplitHeadDim + dim] =
+          value / sum;
+    } else {
+      // The old kernel's partial layout (max, sum, 64 outputs), with the max in base 2.
+      const int64_t row = (static_cast<int64_t>(batch) * n_heads + head) * n_queries + query;
+      float* partial = partials + (row * n_splits + split) * kSplitPartialFloats;
+      if (dim == 0) {
+        partial[0] = block_max;  // −∞ with a sum of 0 for a share past the visible keys
+        partial[1] = sum;
+      }
+      partial[2 + dim] = value;
+    }
+  }
+}
+
+/**
+ * Merges the decode kernel's shares, a thread per output element: out = Σ acc_s · 2^(m_s − M) / Σ l_s ·
+ * 2^(m_s − M), M the largest max, the shares summed in order.
+ */
+__global__ void MergeDecodeSplitsKernel(const float* __restrict__ partials,
+                                        int64_t n_rows,
+                                        int n_splits,
+                                        int n_queries,
+                                        int d_model,
+                                        int n_heads,
+                                        float* __restrict__ out) {
+  const int64_t index = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (index >= n_rows * kSplitHeadDim)
+    return;
+  const int64_t row = index / kSplitHeadDim;
+  const int dim = static_cast<int>(index % kSplitHeadDim);
+  const float* first = partials + row * n_splits * kSplitPartialFloats;
+  float overall_max = -INFINITY;
+  for (int s = 0; s < n_splits; ++s)
+    overall_max = fmaxf(overall_max, first[s * kSplitPartialFloats]);
+  float sum = 0.0f, value = 0.0f;
+  for (int s = 0; s < n_splits; ++s) {
+    const float* partial = first + s * kSplitPartialFloats;
+    const float factor = Rescale(partial[0], overall_max);  // overall_max is finite: key 0 is in share 0
+    sum += partial[1] * factor;
+    value += partial[2 + dim] * factor;
+  }
+  const int64_t query = row % n_queries, head = (row / n_queries) % n_heads,
+                batch = row / (static_cast<int64_t>(n_queries) * n_heads);
+  out[(batch * n_queries + query) * d_model + head * kSplitHeadDim + dim] = value / sum;
+}
+
 /** One thread per element of the copied rows of every sequence. */
 template <typename Source, typename Destination>
 __global__ void CopyRowsKernel(const Source* src,
@@ -538,8 +837,36 @@ bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads) {
 }
 
 int64_t SplitAttentionScratchFloats(const AttentionShape& shape) {
+  // Enough for either kernel: VERBATIM_CUDA_DECODE_ATTENTION=old chooses one after the buffer is sized.
   const int64_t n_rows = shape.n_batch * shape.n_heads * shape.n_queries;
-  return n_rows * SplitCount(n_rows, shape.n_keys) * kSplitPartialFloats;
+  const DecodeLayout layout = DecodeLayoutOf(shape);
+  const int64_t decode_splits = layout.n_splits > 1 ? layout.n_splits : 0;  // one share writes out itself
+  return n_rows * std::max(SplitCount(n_rows, shape.n_keys), decode_splits) * kSplitPartialFloats;
+}
+
+template <int kQueries>
+void LaunchDecodeAttention(const AttentionShape& shape,
+                           const DecodeLayout& layout,
+                           const float* q,
+                           const __half* k,
+                           const __half* v,
+                           const IntArray& past_lengths,
+                           float* partials,
+                           float* out,
+                           cudaStream_t stream) {
+  const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
+  const int64_t n_blocks = n_batch * n_heads * layout.n_groups * layout.n_splits;
+  const float scale_log2 = kLog2E / sqrtf(static_cast<float>(kSplitHeadDim));
+  DecodeAttentionKernel<kQueries><<<static_cast<unsigned>(n_blocks), kDecodeWarps * kWarp, 0, stream>>>(
+      q, k, v, static_cast<int>(n_queries), static_cast<int>(n_keys), static_cast<int>(d_model), n_heads,
+      past_lengths, scale_log2, static_cast<int>(layout.n_groups), static_cast<int>(layout.n_splits),
+      static_cast<int>(layout.keys_per_split), partials, out);
+  if (layout.n_splits > 1) {
+    const int64_t n_rows = n_batch * n_heads * n_queries;
+    MergeDecodeSplitsKernel<<<Blocks(n_rows * kSplitHeadDim), kThreads, 0, stream>>>(
+        partials, n_rows, static_cast<int>(layout.n_splits), static_cast<int>(n_queries),
+        static_cast<int>(d_model), n_heads, out);
+  }
 }
 
 template <typename KV>
@@ -550,11 +877,22 @@ void SplitAttention(const AttentionShape& shape,
                     const IntArray& past_lengths,
                     float* partials,
                     float* out,
-                    Stream stream) {
+                    Stream stream,
+                    SplitKernel kernel) {
   const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape;
   const int64_t n_rows = n_batch * n_heads * n_queries;
   if (n_rows == 0)
     return;
+  if constexpr (std::is_same<KV, Half>::value) {
+    if (kernel == SplitKernel::kDecode) {
+      const DecodeLayout layout = DecodeLayoutOf(shape);
+      const auto launch = layout.queries_per_block == 1   ? LaunchDecodeAttention<1>
+                          : layout.queries_per_block == 2 ? LaunchDecodeAttention<2>
+                                                          : LaunchDecodeAttention<kDecodeMostQueriesPerBlock>;
+      launch(shape, layout, q, OnDevice(k), OnDevice(v), past_lengths, partials, out, AsStream(stream));
+      return;
+    }
+  }
   const int64_t n_splits = SplitCount(n_rows, n_keys);
   const int64_t keys_per_split = ((n_keys + n_splits - 1) / n_splits + kWarp - 1) / kWarp * kWarp;
   const float scale = 1.0f / sqrtf(static_cast<float>(kSplitHeadDim));
@@ -714,9 +1052,9 @@ template void Attention(const AttentionShape&, const float*, const float*, const
 template void Attention(const AttentionShape&, const float*, const Half*, const Half*, const IntArray&, float*,
                         Stream);
 template void SplitAttention(const AttentionShape&, const float*, const float*, const float*, const IntArray&,
-                             float*, float*, Stream);
+                             float*, float*, Stream, SplitKernel);
 template void SplitAttention(const AttentionShape&, const float*, const Half*, const Half*, const IntArray&,
-                             float*, float*, Stream);
+                             float*, float*, Stream, SplitKernel);
 template void CopyRows(const float*, int64_t, const IntArray&, float*, int64_t, const IntArray&, int64_t, int64_t,
                        int64_t, Stream);
 template void CopyRows(const float*, int64_t, const IntArray&, Half*, int64_t, const IntArray&, int64_t, int64_t,

@@ -119,12 +119,30 @@ void Attention(const AttentionShape& shape,
                Stream stream);
 
 /**
+ * SplitAttention's kernels. kDecode (f16 K and V): a block per (sequence, head, up to 4 queries, share of
+ * the keys) reads each key row once for all its queries, 8 lanes a row, many 16-byte loads in flight; the
+ * keys are split into shares only when the batch alone does not fill the GPU, so a large batch's
+ * cross-attention and short self-attention run as one kernel. kWarpShares (the first kernel, and the one
+ * f32 K and V take): a warp per (sequence, head, query, share of at least 64 keys), a lane per key, and a
+ * merge kernel. VERBATIM_CUDA_DECODE_ATTENTION=old selects kWarpShares in the backend, so that one run can
+ * time both.
+ */
+enum class SplitKernel { kDecode, kWarpShares };
+
+/** The kernel that SplitAttention runs when asked for `wanted`: f32 K and V always take kWarpShares. */
+constexpr SplitKernel SplitKernelThatRuns(SplitKernel wanted, bool half_kv) {
+  return half_kv ? wanted : SplitKernel::kWarpShares;
+}
+
+/**
  * Attention for a few queries over many keys (a decoder step: self-attention over the KV cache,
  * cross-attention over 1,500 audio frames), split over the keys so that the GPU fills up although there are
- * only batch · heads · queries rows ("flash decoding"): a warp scores 32 keys at once (one per lane) for a
- * share of the keys and keeps a partial softmax; a second kernel merges the shares. head_dim 64.
+ * only batch · heads · queries rows ("flash decoding"), by `kernel` (SplitKernel). head_dim 64; q, k, v and
+ * out 16-byte aligned. The launch configuration depends on the shape only, never on `past_lengths` (which
+ * may be inline or in device memory), so a captured CUDA graph stays valid when the lengths change.
  * `partials` is scratch of SplitAttentionScratchFloats(…) floats. `KV` float, or Half: f16 caches read at
- * half the bytes (the step's cost is reading them), arithmetic in f32.
+ * half the bytes (the step's cost is reading them), arithmetic in f32. Deterministic: the shares are
+ * merged in a fixed order, without atomics.
  */
 template <typename KV>
 void SplitAttention(const AttentionShape& shape,
@@ -134,10 +152,11 @@ void SplitAttention(const AttentionShape& shape,
                     const IntArray& past_lengths,
                     float* partials,
                     float* out,
-                    Stream stream);
+                    Stream stream,
+                    SplitKernel kernel = SplitKernel::kDecode);
 /** Whether SplitAttention takes this shape: head_dim 64, fewer than 16 queries. */
 bool SplitAttentionApplies(int64_t n_queries, int64_t d_model, int n_heads);
-/** Scratch floats SplitAttention needs for this shape. */
+/** Scratch floats SplitAttention needs for this shape, whichever kernel runs. */
 int64_t SplitAttentionScratchFloats(const AttentionShape& shape);
 
 /**
