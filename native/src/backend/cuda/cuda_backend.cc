@@ -166,6 +166,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   device_name_ = properties.name;
   exact_attention_ = EnvironmentSays("VERBATIM_CUDA_ATTENTION", "exact");
   old_flash_kernel_ = EnvironmentSays("VERBATIM_CUDA_FLASH", "old");
+  old_decode_attention_ = EnvironmentSays("VERBATIM_CUDA_DECODE_ATTENTION", "old");
   f16_intermediates_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_ENCODER", "0");
   f16_decoder_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_DECODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
@@ -744,6 +745,9 @@ void CudaBackend::Attention(
   const cuda_kernels::FlashKernel flash_kernel = cuda_kernels::FlashKernelThatRuns(
       old_flash_kernel_ ? cuda_kernels::FlashKernel::kSharedMemory : cuda_kernels::FlashKernel::kRegisters,
       half_kv);
+  const cuda_kernels::SplitKernel split_kernel = cuda_kernels::SplitKernelThatRuns(
+      old_decode_attention_ ? cuda_kernels::SplitKernel::kWarpShares : cuda_kernels::SplitKernel::kDecode,
+      half_kv);
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   std::shared_ptr<void> keep;
   const cuda_kernels::IntArray lengths = Ints(past_lengths, n_batch, keep, kOperation);
@@ -755,11 +759,14 @@ void CudaBackend::Attention(
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     const char* names[] = {"flash", "split", "per-query"};
-    // The register kernel has a label of its own, so that profiles of both (VERBATIM_CUDA_FLASH=old) compare.
+    // The newer kernels have labels of their own, so that profiles of both (VERBATIM_CUDA_FLASH=old,
+    // VERBATIM_CUDA_DECODE_ATTENTION=old) compare.
     const bool registers = kernel == Kernel::kFlash && flash_kernel == cuda_kernels::FlashKernel::kRegisters;
-    return std::string("Attention/") + (registers ? "flash-mma" : names[static_cast<int>(kernel)]) + " q" +
-           Dims({n_batch, n_queries}) + " k" + std::to_string(n_keys) + " d" + std::to_string(d_model) +
-           (causal ? " causal" : "") + (half_kv ? " f16" : "") + (half_q ? " q/out f16" : "");
+    const bool decode = kernel == Kernel::kSplit && split_kernel == cuda_kernels::SplitKernel::kDecode;
+    const char* name = registers ? "flash-mma" : decode ? "decode" : names[static_cast<int>(kernel)];
+    return std::string("Attention/") + name + " q" + Dims({n_batch, n_queries}) + " k" +
+           std::to_string(n_keys) + " d" + std::to_string(d_model) + (causal ? " causal" : "") +
+           (half_kv ? " f16" : "") + (half_q ? " q/out f16" : "");
   });
   const cuda_kernels::AttentionShape shape{n_batch, n_queries, n_keys, d_model, n_heads};
   using cuda_kernels::Half;
@@ -793,7 +800,7 @@ void CudaBackend::Attention(
         void* partials = Reused(Reuse::kAttentionPartials,
                                 static_cast<std::size_t>(n_partials) * sizeof(float), kOperation);
         cuda_kernels::SplitAttention(shape, q_data, keys, values, lengths, static_cast<float*>(partials),
-                                     out_data, state_->stream);
+                                     out_data, state_->stream, split_kernel);
         break;
       }
       case Kernel::kPerQuery:

@@ -229,7 +229,8 @@ class CudaBackend final : public Backend {
   // attention, and VERBATIM_CUDA_ATTENTION=exact keeps it for every model.
   std::atomic<bool> half_attention_{false};
   bool exact_attention_ = false;
-  bool old_flash_kernel_ = false;  // VERBATIM_CUDA_FLASH=old: the shared-memory FlashAttention kernel
+  bool old_flash_kernel_ = false;      // VERBATIM_CUDA_FLASH=old: the shared-memory FlashAttention kernel
+  bool old_decode_attention_ = false;  // VERBATIM_CUDA_DECODE_ATTENTION=old: SplitKernel::kWarpShares
   // f16 intermediates once an f16 matrix weight has been prepared (intermediate_dtype), unless switched off.
   std::atomic<bool> f16_weights_{false};
   bool f16_intermediates_allowed_ = true;
