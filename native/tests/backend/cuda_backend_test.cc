@@ -590,6 +590,7 @@ struct AttentionCase {
   int64_t batch, queries, keys, d_model;
   int heads;
   bool cached;
+  std::vector<int> past = {};  // cache lengths when cached; empty: (b · 97) mod (keys − queries + 1)
 };
 
 /** A case's seeded inputs and the CPU backend's output on them (`past` counts when the case is cached). */
@@ -618,8 +619,9 @@ AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu,
     run.k = RoundedToHalf(run.k);
     run.v = RoundedToHalf(run.v);
   }
+  run.past = c.past;
   run.past.resize(static_cast<std::size_t>(c.batch));
-  for (int64_t b = 0; b < c.batch; ++b)
+  for (int64_t b = static_cast<int64_t>(c.past.size()); b < c.batch; ++b)
     run.past[b] = static_cast<int>((b * 97) % (c.keys - c.queries + 1));
   Tensor out = F32Tensor({c.batch, c.queries, c.d_model}, std::vector<float>(run.q.size()));
   cpu.Attention(
@@ -630,31 +632,51 @@ AttentionOnTheCpu RunAttentionOnTheCpu(CpuBackend& cpu,
 }
 
 /**
- * Relative L2 distance of `gpu`'s attention from the CPU backend's on the case's seeded data, with k and v
- * in `kv_dtype` on the GPU (f16: caches written by CopyRows; the CPU gets the same rounded values in f32).
+ * `gpu`'s attention on the case's inputs, with k and v in `kv_dtype` on the GPU (f16: caches written by
+ * CopyRows). The output starts as NaN, so an element no kernel writes fails a comparison; in a cached case
+ * so do the cache rows that no query may see (past + queries onwards), which a kernel reading past the
+ * lengths would spread.
  */
-double AttentionErrorAgainstTheCpu(CudaBackend& gpu,
-                                   CpuBackend& cpu,
-                                   const AttentionCase& c,
-                                   DType kv_dtype = DType::kF32) {
-  const AttentionOnTheCpu expected = RunAttentionOnTheCpu(cpu, c, kv_dtype);
-  const int* lengths = c.cached ? expected.past.data() : nullptr;
+std::vector<float> AttentionOnTheGpu(CudaBackend& gpu,
+                                     const AttentionCase& c,
+                                     const AttentionOnTheCpu& inputs,
+                                     DType kv_dtype) {
+  const int* lengths = c.cached ? inputs.past.data() : nullptr;
   auto to_gpu = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
     Tensor tensor = gpu.Allocate(shape);
     gpu.Upload(host.data(), tensor);
     return tensor;
   };
-  auto cache_on_gpu = [&](const std::vector<float>& host) {
+  auto cache_on_gpu = [&](std::vector<float> host) {
+    for (int64_t b = 0; c.cached && b < c.batch; ++b) {
+      const int64_t unseen = (b * c.keys + inputs.past[b] + c.queries) * c.d_model;
+      std::fill(host.begin() + unseen, host.begin() + (b + 1) * c.keys * c.d_model,
+                std::numeric_limits<float>::quiet_NaN());
+    }
     Tensor cache = gpu.Allocate({c.batch, c.keys, c.d_model}, kv_dtype);
     gpu.CopyRows(to_gpu(cache.shape(), host), nullptr, static_cast<int>(c.keys), nullptr, cache);
     return cache;
   };
-  Tensor gpu_out = gpu.Allocate({c.batch, c.queries, c.d_model});
-  gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, expected.q), cache_on_gpu(expected.k),
-                cache_on_gpu(expected.v), c.heads, lengths, gpu_out);
-  std::vector<float> host(expected.q.size());
+  Tensor gpu_out = to_gpu({c.batch, c.queries, c.d_model},
+                          std::vector<float>(inputs.q.size(), std::numeric_limits<float>::quiet_NaN()));
+  gpu.Attention(to_gpu({c.batch, c.queries, c.d_model}, inputs.q), cache_on_gpu(inputs.k),
+                cache_on_gpu(inputs.v), c.heads, lengths, gpu_out);
+  std::vector<float> host(inputs.q.size());
   gpu.Download(gpu_out, host.data());
-  return RelativeL2(host, expected.out);
+  return host;
+}
+
+/**
+ * Relative L2 distance of `gpu`'s attention from the CPU backend's on the case's seeded data (queries in
+ * ±2 · `q_scale`), with k and v in `kv_dtype` on the GPU; the CPU gets the same rounded values in f32.
+ */
+double AttentionErrorAgainstTheCpu(CudaBackend& gpu,
+                                   CpuBackend& cpu,
+                                   const AttentionCase& c,
+                                   DType kv_dtype = DType::kF32,
+                                   float q_scale = 1.0f) {
+  const AttentionOnTheCpu expected = RunAttentionOnTheCpu(cpu, c, kv_dtype, DType::kF32, q_scale);
+  return RelativeL2(AttentionOnTheGpu(gpu, c, expected, kv_dtype), expected.out);
 }
 
 /** `gpu`'s attention on seeded data against the CPU backend's, for every case (relative L2 ≤ 1e-5). */
@@ -727,6 +749,57 @@ TEST_F(CudaBackendTest, AttentionReadsF16KeysAndValues) {
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ErrorCode::kInternal);
     EXPECT_STREQ(error.what(), "[CudaBackend::Attention] k is f16 but v is f32");
+  }
+}
+
+TEST_F(CudaBackendTest, BothDecodeAttentionKernelsMatchTheCpuOnF16Caches) {
+  // Decoder steps over f16 caches (SplitAttention): the decode kernel, and the first kernel
+  // (VERBATIM_CUDA_DECODE_ATTENTION=old). Cross-attention (no mask) at key counts around the 32-key tiles
+  // and 128-key shares (1, 7, 63, 64, 65, 128, 700 and the audio's 1500), with 1, 2, 3 and 15 queries (query
+  // groups of 1, 2 and 4, the last one partial), 6 and 20 heads, batches of 1 to 45: one share per head (a
+  // batch that fills the GPU) or several merged (a small batch).
+  const std::vector<AttentionCase> cross{
+      {1, 1, 1, 384, 6, false},      {2, 1, 7, 384, 6, false},     {1, 3, 63, 1280, 20, false},
+      {17, 1, 64, 384, 6, false},    {2, 15, 65, 384, 6, false},   {17, 3, 128, 1280, 20, false},
+      {1, 1, 1500, 1280, 20, false}, {17, 1, 1500, 384, 6, false}, {2, 15, 1500, 384, 6, false},
+      {48, 2, 700, 384, 6, false},   {45, 1, 1500, 384, 6, false}, {3, 5, 1500, 1280, 20, false}};
+  // Causal self-attention over a cache: lengths 0 (a query sees its own key alone), up to the capacity
+  // (the last query sees every key), in one share or several (some of them past every query's prefix);
+  // 300 sequences carry their lengths in device memory rather than inline.
+  const std::vector<AttentionCase> causal{
+      {1, 1, 1, 384, 6, true, {0}},
+      {17, 1, 128, 1280, 20, true, {0, 127, 1, 64, 126, 31, 32, 33, 95, 96, 97, 100, 5, 0, 127, 63, 65}},
+      {3, 3, 448, 384, 6, true, {0, 445, 200}},
+      {2, 15, 448, 1280, 20, true, {0, 433}},
+      {17, 4, 64, 384, 6, true},
+      {2, 1, 448, 1280, 20, true, {5, 447}},
+      {2, 7, 1500, 384, 6, true, {0, 1493}},
+      {300, 1, 65, 64, 1, true}};
+  const std::unique_ptr<CudaBackend> old = BackendWith("VERBATIM_CUDA_DECODE_ATTENTION", "old");
+  for (CudaBackend* gpu : {cuda_.get(), old.get()}) {
+    const char* name = gpu == old.get() ? "old" : "decode";
+    for (const std::vector<AttentionCase>* cases : {&cross, &causal}) {
+      for (const AttentionCase& c : *cases) {
+        EXPECT_LE(AttentionErrorAgainstTheCpu(*gpu, *cpu_, c, DType::kF16), 1e-5)
+            << name << " " << c.batch << "×" << c.queries << "×" << c.keys << " d " << c.d_model << " cached "
+            << c.cached;
+      }
+    }
+    // Scores of a few hundred (queries 32 times larger): exp of the raw scores would overflow f32, so this
+    // passes only if every tile, warp and share is taken relative to its running max.
+    for (const AttentionCase& c :
+         {AttentionCase{1, 1, 1500, 1280, 20, false}, AttentionCase{45, 1, 1500, 384, 6, false},
+          AttentionCase{2, 3, 448, 384, 6, true, {0, 445}}}) {
+      EXPECT_LE(AttentionErrorAgainstTheCpu(*gpu, *cpu_, c, DType::kF16, 32.0f), 1e-5)
+          << name << " large scores " << c.batch << "×" << c.queries << "×" << c.keys;
+    }
+  }
+  // The shares and warps merge in a fixed order, without atomics: the same inputs give the same bits.
+  for (const AttentionCase& c : {cross[6], causal[6]}) {
+    const AttentionOnTheCpu inputs = RunAttentionOnTheCpu(*cpu_, c, DType::kF16);
+    const bool same = AttentionOnTheGpu(*cuda_, c, inputs, DType::kF16) ==
+                      AttentionOnTheGpu(*cuda_, c, inputs, DType::kF16);
+    EXPECT_TRUE(same) << c.batch << "×" << c.queries << "×" << c.keys;
   }
 }
 
