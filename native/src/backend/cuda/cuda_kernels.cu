@@ -474,12 +474,18 @@ constexpr int kDecodeSteps = 8;  // loads of a tile before any use: 8 K + 8 V, 1
 constexpr int kDecodeTileKeys = kDecodeKeysPerLoad * kDecodeSteps;  // a warp's keys per tile
 constexpr int kDecodeWarps = 4;
 constexpr int kDecodeMostQueriesPerBlock = 4;
-// Enough blocks to fill the GPU in one wave (132 SMs of an H100 or H200 × 4 blocks of the register use
-// below): a shape with fewer (sequence, head, query group) units than this splits its keys so that it has
-// about as many, while a batch that fills the GPU on its own reads each head's keys in one block, so that
-// no merge kernel runs.
-constexpr int64_t kDecodeTargetBlocks = 528;
+// Blocks enough to keep HBM busy: 2 an SM (132 SMs on an H100 or H200) have 8 warps × 8 KB in flight
+// there, about 3 times what Little's law asks for at 4.8 TB/s. A shape with fewer (sequence, head, query
+// group) units splits its keys into shares to have about as many blocks; one with more (a decoder batch of
+// 8 or more at large-v3's 20 heads) reads each head's keys in one block, and no merge kernel runs.
+constexpr int64_t kDecodeTargetBlocks = 264;
 constexpr int64_t kDecodeMinKeysPerSplit = 128;
+// Blocks an SM at the most registers that hold each variant without spilling (96, 128, 168 registers a
+// thread): with one query, a batch of 640 units (turbo's 32 sequences × 20 heads) runs in one wave.
+template <int kQueries>
+constexpr int kDecodeMinBlocksPerSM = kQueries == 1   ? 5
+                                      : kQueries == 2 ? 4
+                                                      : 3;
 // log2(e): the kernel scores in base 2 (exp2f is one instruction), partials keep the max in that base.
 constexpr float kLog2E = 1.4426950408889634f;
 
@@ -502,10 +508,10 @@ DecodeLayout DecodeLayoutOf(const AttentionShape& shape) {
   const int64_t most = std::max<int64_t>(1, shape.n_keys / kDecodeMinKeysPerSplit);
   const int64_t wanted =
       std::max<int64_t>(1, std::min(kDecodeTargetBlocks / std::max<int64_t>(1, n_units), most));
-  // Shares of whole tiles, and no share left empty by the rounding.
-  const int64_t tiles = (shape.n_keys + kDecodeTileKeys - 1) / kDecodeTileKeys;
+  // Shares of whole tiles, and no share left empty by the rounding (one, of no keys, when there are none).
+  const int64_t tiles = std::max<int64_t>(1, (shape.n_keys + kDecodeTileKeys - 1) / kDecodeTileKeys);
   layout.keys_per_split = (tiles + wanted - 1) / wanted * kDecodeTileKeys;
-  layout.n_splits = (shape.n_keys + layout.keys_per_split - 1) / layout.keys_per_split;
+  layout.n_splits = std::max<int64_t>(1, (shape.n_keys + layout.keys_per_split - 1) / layout.keys_per_split);
   return layout;
 }
 
@@ -531,7 +537,7 @@ __device__ float FiniteBase(float m) {
 }
 
 template <int kQueries>
-__global__ void __launch_bounds__(kDecodeWarps* kWarp)
+__global__ void __launch_bounds__(kDecodeWarps* kWarp, kDecodeMinBlocksPerSM<kQueries>)
     DecodeAttentionKernel(const float* __restrict__ q,
                           const __half* __restrict__ k,
                           const __half* __restrict__ v,
@@ -600,16 +606,14 @@ __global__ void __launch_bounds__(kDecodeWarps* kWarp)
   }
 
   for (int tile = begin + warp * kDecodeTileKeys; tile < end; tile += kDecodeWarps * kDecodeTileKeys) {
-    // Every load of the tile first; keys past `end` stay zero (a cache past its length may hold anything).
+    // Every load of the tile first, without branches: a key past `end` reads key end − 1 again (a cache
+    // row past the lengths may hold anything, even NaN) and gets a weight of exactly 0 below.
     uint4 k_bits[kDecodeSteps], v_bits[kDecodeSteps];
 #pragma unroll
     for (int t = 0; t < kDecodeSteps; ++t) {
-      const int key = tile + t * kDecodeKeysPerLoad + subgroup;
-      k_bits[t] = v_bits[t] = make_uint4(0, 0, 0, 0);
-      if (key < end) {
-        k_bits[t] = *reinterpret_cast<const uint4*>(k_lane + static_cast<int64_t>(key) * d_model);
-        v_bits[t] = *reinterpret_cast<const uint4*>(v_lane + static_cast<int64_t>(key) * d_model);
-      }
+      const int64_t key = min(tile + t * kDecodeKeysPerLoad + subgroup, end - 1);
+      k_bits[t] = *reinterpret_cast<const uint4*>(k_lane + key * d_model);
+      v_bits[t] = *reinterpret_cast<const uint4*>(v_lane + key * d_model);
     }
     // Scores, base 2: each key widened once for all the queries, the 8 lanes' partial dot products summed.
     float score[kQueries][kDecodeSteps];
