@@ -4,11 +4,11 @@
 # fixed-length protocol (112 new tokens per 30 s window, model only). Needs .carry/cuda-test (tools/cuda/pack.sh) and
 # .carry/shared (shared/assets: tokenizer files for the weights' folders).
 #   [PAIRS=2] [COMPARE_ENV="VAR=value …"] bash tools/cuda/gpu_check.sh [tiny:64,large-v3-turbo:32,large-v3:16] [rounds]
-# $OUT gets parity.log, profile-*.log (GPU time per operation over a warm-up and one round), gpu-run.json (ours and
-# transformers' records, for benchmarks/results) and run.log; the table comes last. COMPARE_ENV (default
-# VERBATIM_CUDA_F16_ENCODER=0, the f32 intermediates of before; VERBATIM_CUDA_FLASH=old, the WMMA FlashAttention; empty:
-# none) times and profiles each model once more with that older path, a "VAR=value: {record}" line and
-# profile-*-VAR_value.log, so that both paths are compared in one call.
+# $OUT gets parity.log, decode-attention.log (tools/decode_attention_bench.cc), profile-*.log (GPU time per operation
+# over a warm-up and one round), gpu-run.json (ours and transformers' records, for benchmarks/results) and run.log; the
+# table comes last. COMPARE_ENV (default VERBATIM_CUDA_F16_ENCODER=0, the f32 intermediates of before;
+# VERBATIM_CUDA_FLASH=old, the WMMA FlashAttention; empty: none) times and profiles each model once more with that older
+# path, a "VAR=value: {record}" line and profile-*-VAR_value.log, so that both paths are compared in one call.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/verbatim-gpu-check}
@@ -29,6 +29,11 @@ echo "binaries built at $(cat .carry/cuda-test/commit 2>/dev/null), tree at $(gi
 
 "$W/tests" --gtest_filter='CreateBackend*:CudaBackend*' >"$OUT/parity.log" 2>&1
 echo "parity tests: exit $? — $(grep -E '^\[  (PASSED|FAILED)' "$OUT/parity.log" | tr '\n' ' ')"
+# SplitAttention's two kernels on decoder-step shapes, GPU time per call (tools/decode_attention_bench.cc).
+if xz -dc .carry/cuda-test/verbatim_decode_attention_bench.xz >"$W/attention" 2>/dev/null; then
+  chmod +x "$W/attention" && "$W/attention" >"$OUT/decode-attention.log" 2>&1
+  cat "$OUT/decode-attention.log"
+fi
 
 for spec in ${SPECS//,/ }; do
   name=${spec%%:*} batch=${spec##*:}

@@ -6,11 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${1:-build/native-cuda}"
 cmake -S native -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVERBATIM_CUDA=ON >/dev/null
-cmake --build "$build" -j2 --target verbatim_engine_tests verbatim_engine_bench
+cmake --build "$build" -j2 --target verbatim_engine_tests verbatim_engine_bench verbatim_decode_attention_bench
 out=.carry/cuda-test
 rm -rf "$out" && mkdir -p "$out/lib"
 xz -T2 -6 -c "$build/verbatim_engine_tests" >"$out/verbatim_engine_tests.xz"
 xz -T2 -6 -c "$build/verbatim_engine_bench" >"$out/verbatim_engine_bench.xz"
+xz -T2 -6 -c "$build/verbatim_decode_attention_bench" >"$out/verbatim_decode_attention_bench.xz"
 for lib in libopenblas.so.0 libgfortran.so.5 libquadmath.so.0; do cp -L "/usr/lib/x86_64-linux-gnu/$lib" "$out/lib/"; done
 tar -C "$out" -cJf "$out/libs.tar.xz" lib && rm -rf "$out/lib"
 git rev-parse --short=12 HEAD >"$out/commit"

@@ -1,0 +1,211 @@
+// GPU time per call of SplitAttention's two kernels (cuda_kernels.h, SplitKernel) on a decoder step's shapes
+// over f16 caches: cross-attention over 1,500 audio frames at tiny's, turbo's and large-v3's widths and
+// batches, with beams, and causal self-attention over caches of 128 and 448 rows. Each kernel's calls are
+// captured in a CUDA graph and replayed, so host launch costs do not count; the keys and values rotate over
+// enough copies to leave the L2 cache cold, as in a step where every layer reads its own caches. Prints a
+// line per shape: µs per call of each kernel, the decode kernel's effective bandwidth (visible keys and
+// values read once), its relative L2 distance from the first kernel (exact f32 arithmetic as well), and
+// whether it gives the same bits twice.
+//
+//   verbatim_decode_attention_bench [--calls 100]
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/cuda/cuda_kernels.h"
+
+namespace {
+
+namespace kernels = verbatim::cuda_kernels;
+
+constexpr std::size_t kColdBytes = 256u << 20;  // several times an H200's 60 MB L2
+
+void Check(cudaError_t status, const char* what) {
+  if (status != cudaSuccess) {
+    std::fprintf(stderr, "verbatim_decode_attention_bench: %s: %s\n", what, cudaGetErrorString(status));
+    std::exit(1);
+  }
+}
+
+struct Shape {
+  const char* name;
+  kernels::AttentionShape extents;
+  int past;  // causal: sequence b's cache length is past + b mod 7 (capped); < 0: no mask
+};
+
+/** Device memory of `n` elements of T, freed with the object. */
+template <typename T>
+struct DeviceArray {
+  explicit DeviceArray(std::size_t n) { Check(cudaMalloc(&data, n * sizeof(T)), "cudaMalloc"); }
+  ~DeviceArray() { cudaFree(data); }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+  T* data = nullptr;
+};
+
+/** `n` f16 values uniform in [low, high), made on the host in f32 and narrowed on the GPU. */
+void FillHalves(
+    kernels::Half* out, std::size_t n, uint32_t seed, float low, float high, cudaStream_t stream) {
+  std::mt19937 generator(seed);
+  std::uniform_real_distribution<float> uniform(low, high);
+  std::vector<float> host(n);
+  for (float& value : host)
+    value = uniform(generator);
+  DeviceArray<float> wide(n);
+  Check(cudaMemcpy(wide.data, host.data(), n * sizeof(float), cudaMemcpyHostToDevice), "upload");
+  kernels::F32ToF16(wide.data, out, static_cast<int64_t>(n), stream);
+  Check(cudaStreamSynchronize(stream), "narrowing");
+}
+
+struct Timed {
+  double us_per_call;
+  std::vector<float> out;
+};
+
+/** `calls` calls of one kernel, rotating over the key/value copies, as one graph; µs per call. */
+Timed Time(const Shape& shape,
+           kernels::SplitKernel kernel,
+           const float* q,
+           const std::vector<kernels::Half*>& k,
+           const std::vector<kernels::Half*>& v,
+           const kernels::IntArray& lengths,
+           float* partials,
+           float* out,
+           int calls,
+           cudaStream_t stream) {
+  auto call = [&](std::size_t copy) {
+    kernels::SplitAttention(shape.extents, q, k[copy], v[copy], lengths, partials, out, stream, kernel);
+  };
+  for (std::size_t copy = 0; copy < k.size(); ++copy)
+    call(copy);  // warm-up, and the result of every copy's inputs is the same
+  Check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
+  for (int i = 0; i < calls; ++i)
+    call(static_cast<std::size_t>(i) % k.size());
+  cudaGraph_t graph;
+  Check(cudaStreamEndCapture(stream, &graph), "capture");
+  cudaGraphExec_t exec;
+  Check(cudaGraphInstantiate(&exec, graph, 0), "instantiating");
+  Check(cudaGraphLaunch(exec, stream), "warm-up replay");
+  cudaEvent_t start, stop;
+  Check(cudaEventCreate(&start), "event");
+  Check(cudaEventCreate(&stop), "event");
+  Check(cudaEventRecord(start, stream), "event");
+  Check(cudaGraphLaunch(exec, stream), "replay");
+  Check(cudaEventRecord(stop, stream), "event");
+  Check(cudaEventSynchronize(stop), "replay");
+  float ms = 0.0f;
+  Check(cudaEventElapsedTime(&ms, start, stop), "event");
+  const int64_t n_out = shape.extents.n_batch * shape.extents.n_queries * shape.extents.d_model;
+  Timed timed{1000.0 * ms / calls, std::vector<float>(static_cast<std::size_t>(n_out))};
+  Check(cudaMemcpy(timed.out.data(), out, timed.out.size() * sizeof(float), cudaMemcpyDeviceToHost),
+        "download");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  return timed;
+}
+
+double RelativeL2(const std::vector<float>& actual, const std::vector<float>& expected) {
+  double difference = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    difference += (actual[i] - expected[i]) * static_cast<double>(actual[i] - expected[i]);
+    norm += expected[i] * static_cast<double>(expected[i]);
+  }
+  return std::sqrt(difference / norm);
+}
+
+void Run(const Shape& shape, int calls, cudaStream_t stream) {
+  const auto [n_batch, n_queries, n_keys, d_model, n_heads] = shape.extents;
+  const std::size_t n_q = static_cast<std::size_t>(n_batch * n_queries * d_model);
+  const std::size_t n_kv = static_cast<std::size_t>(n_batch * n_keys * d_model);
+  const std::size_t copies = std::max<std::size_t>(1, kColdBytes / (2 * n_kv * sizeof(kernels::Half)));
+  DeviceArray<float> q(n_q), out(n_q),
+      partials(static_cast<std::size_t>(kernels::SplitAttentionScratchFloats(shape.extents)) + 1);
+  std::vector<float> host_q(n_q);
+  std::mt19937 generator(41);
+  std::uniform_real_distribution<float> uniform(-2.0f, 2.0f);
+  for (float& value : host_q)
+    value = uniform(generator);
+  Check(cudaMemcpy(q.data, host_q.data(), n_q * sizeof(float), cudaMemcpyHostToDevice), "upload");
+  DeviceArray<kernels::Half> k_memory(n_kv * copies), v_memory(n_kv * copies);
+  FillHalves(k_memory.data, n_kv, 42, -2.0f, 2.0f, stream);
+  FillHalves(v_memory.data, n_kv, 43, -1.0f, 1.0f, stream);
+  std::vector<kernels::Half*> k(copies), v(copies);
+  k[0] = k_memory.data;
+  v[0] = v_memory.data;
+  for (std::size_t copy = 1; copy < copies; ++copy) {
+    k[copy] = k_memory.data + copy * n_kv;
+    v[copy] = v_memory.data + copy * n_kv;
+    Check(cudaMemcpy(k[copy], k_memory.data, n_kv * sizeof(kernels::Half), cudaMemcpyDeviceToDevice), "copy");
+    Check(cudaMemcpy(v[copy], v_memory.data, n_kv * sizeof(kernels::Half), cudaMemcpyDeviceToDevice), "copy");
+  }
+  const bool causal = shape.past >= 0;
+  std::vector<int> past(static_cast<std::size_t>(n_batch));
+  double visible_keys = 0.0;  // over the batch and the queries' union
+  for (int64_t b = 0; b < n_batch; ++b) {
+    past[b] = causal ? static_cast<int>(std::min<int64_t>(shape.past + b % 7, n_keys - n_queries)) : 0;
+    visible_keys += causal ? past[b] + n_queries : n_keys;
+  }
+  const kernels::IntArray lengths = kernels::InlineInts(causal ? past.data() : nullptr, n_batch);
+
+  const Timed decode = Time(shape, kernels::SplitKernel::kDecode, q.data, k, v, lengths, partials.data,
+                            out.data, calls, stream);
+  const Timed again = Time(shape, kernels::SplitKernel::kDecode, q.data, k, v, lengths, partials.data,
+                           out.data, calls, stream);
+  const Timed old = Time(shape, kernels::SplitKernel::kWarpShares, q.data, k, v, lengths, partials.data,
+                         out.data, calls, stream);
+  const double bytes = visible_keys * static_cast<double>(d_model) * 2 * sizeof(kernels::Half);
+  std::printf("%-34s decode %7.2f µs (%4.2f TB/s)  old %7.2f µs  %5.2fx  rel L2 %.1e  %s\n", shape.name,
+              decode.us_per_call, bytes / decode.us_per_call / 1e6, old.us_per_call,
+              old.us_per_call / decode.us_per_call, RelativeL2(decode.out, old.out),
+              std::memcmp(decode.out.data(), again.out.data(), decode.out.size() * sizeof(float)) == 0
+                  ? "same bits"
+                  : "BITS DIFFER");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int calls = 100;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--calls") == 0 && i + 1 < argc) {
+      calls = std::atoi(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: verbatim_decode_attention_bench [--calls N]\n");
+      return 2;
+    }
+  }
+  cudaStream_t stream;
+  Check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "creating a stream");
+  cudaDeviceProp properties{};
+  Check(cudaGetDeviceProperties(&properties, 0), "reading the GPU's properties");
+  std::printf("%s, %d calls a kernel and shape\n", properties.name, calls);
+  // {batch, queries, keys, d_model, heads}, past (−1: cross-attention, no mask)
+  const Shape shapes[] = {
+      {"cross large-v3 b16", {16, 1, 1500, 1280, 20}, -1},
+      {"cross large-v3-turbo b32", {32, 1, 1500, 1280, 20}, -1},
+      {"cross tiny b64", {64, 1, 1500, 384, 6}, -1},
+      {"cross large-v3 b1", {1, 1, 1500, 1280, 20}, -1},
+      {"cross large-v3 b4", {4, 1, 1500, 1280, 20}, -1},
+      {"cross large-v3 16 windows × 5 beams", {16, 5, 1500, 1280, 20}, -1},
+      {"cross tiny 8 windows × 15 rows", {8, 15, 1500, 384, 6}, -1},
+      {"self large-v3 b16 k128", {16, 1, 128, 1280, 20}, 100},
+      {"self large-v3-turbo b32 k128", {32, 1, 128, 1280, 20}, 100},
+      {"self tiny b64 k128", {64, 1, 128, 384, 6}, 100},
+      {"self large-v3 b16 k448", {16, 1, 448, 1280, 20}, 400},
+      {"self large-v3 b16 k448, 20 visible", {16, 1, 448, 1280, 20}, 20},
+      {"self large-v3 b16 k448 start of 4", {16, 4, 448, 1280, 20}, 0},
+  };
+  for (const Shape& shape : shapes)
+    Run(shape, calls, stream);
+  cudaStreamDestroy(stream);
+  return 0;
+}
