@@ -391,8 +391,8 @@ TEST_F(CudaBackendTest, TheSmallRowsGemmMatchesTheCpuAndCublas) {
             auto run = [&](CudaBackend& gpu) {
               Tensor out = out_dtype == DType::kF16 ? gpu.Allocate({c.m, c.n}, DType::kF16)
                                                     : UploadF32(gpu, {c.m, c.n}, start);
-              const Tensor gpu_x =
-                  x_dtype == DType::kF16 ? UploadAsHalf(gpu, {c.m, c.k}, x) : UploadF32(gpu, {c.m, c.k}, x);
+              const Tensor gpu_x = x_dtype == DType::kF16 ? UploadAsHalf(gpu, {1, c.m, c.k}, x)
+                                                          : UploadF32(gpu, {c.m, c.k}, x);
               gpu.Linear(gpu_x, gpu.PrepareWeight(weights.tensor, WeightUse::kMatrix),
                          with_bias ? gpu.PrepareWeight(F32Tensor({c.n}, bias), WeightUse::kVector) : Tensor(),
                          epilogue, out);

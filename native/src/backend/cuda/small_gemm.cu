@@ -76,11 +76,13 @@ __device__ __half FromFloat<__half>(float value) {
 }
 
 /**
- * Block b: columns 8b … 8b+7 of every row. Warp w sums chunks [w · per_warp, (w + 1) · per_warp) of K for
- * kTiles tiles of 16 rows (each weight load serves all of them), into shared memory; then the block's
- * threads add the warps' sums in warp order, apply the epilogue and store.
+ * Block b: columns 8·kNTiles·b onwards, kNTiles mma n-tiles of 8. Warp w sums chunks [w · per_warp,
+ * (w + 1) · per_warp) of K for kTiles tiles of 16 rows: each weight load serves every row tile, and each
+ * load of x every n-tile — a block of 32 columns reads x once for all of them, where a block of 8 would
+ * read it four times over (x's re-reads, not the weights, bounded the logits' GEMM). The warps' sums meet
+ * in shared memory; the block's threads add them in warp order, apply the epilogue and store.
  */
-template <typename X, typename Out, int kTiles>
+template <typename X, typename Out, int kTiles, int kNTiles>
 // 16 warps a block at most: ≤ 128 registers a thread, so that a whole block fits an SM's 64 K registers.
 __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
                                                                      const __half* weight,
@@ -91,27 +93,37 @@ __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
                                                                      SmallGemmEpilogue epilogue,
                                                                      int per_warp,
                                                                      Out* out) {
-  constexpr int kUnroll = kTiles >= 4 ? 2 : 4;  // loads in flight a lane, within its registers
-  extern __shared__ float partials[];           // [warp][tile][16 rows][8 columns]
+  // Chunks a lane loads ahead, within its registers: 4·kNTiles for weights, 8·kTiles for x, per chunk.
+  constexpr int kUnroll = kTiles * 2 + kNTiles <= 4 ? 4 : kTiles * 2 + kNTiles <= 8 ? 2 : 1;
+  constexpr int kBlockColumns = kColumns * kNTiles;
+  extern __shared__ float partials[];  // [warp][tile][n-tile][16 rows][8 columns]
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int g = lane / 4, t = lane % 4;
-  const int first_column = blockIdx.x * kColumns;
-  const int column = first_column + g;
-  const bool column_valid = column < n;
+  const int first_column = blockIdx.x * kBlockColumns;
   const int n_chunks = k / kChunk;
   const int first = warp * per_warp, last = min(first + per_warp, n_chunks);
-  const __half* weight_row = weight + static_cast<int64_t>(column_valid ? column : 0) * k + t * 8;
+  const __half* weight_rows[kNTiles];
+  bool column_valid[kNTiles];
+#pragma unroll
+  for (int nt = 0; nt < kNTiles; ++nt) {
+    const int column = first_column + nt * kColumns + g;
+    column_valid[nt] = column < n;
+    weight_rows[nt] = weight + static_cast<int64_t>(column_valid[nt] ? column : 0) * k + t * 8;
+  }
   const X* x_lane = x + t * 8;
 
-  float sums[kTiles][4] = {};
+  float sums[kTiles][kNTiles][4] = {};
   for (int chunk = first; chunk < last; chunk += kUnroll) {
-    uint4 w[kUnroll], upper[kUnroll][kTiles], lower[kUnroll][kTiles];
+    uint4 w[kUnroll][kNTiles], upper[kUnroll][kTiles], lower[kUnroll][kTiles];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const bool in_share = chunk + u < last;
       const int64_t at = static_cast<int64_t>(chunk + u) * kChunk;
-      w[u] = in_share && column_valid ? *reinterpret_cast<const uint4*>(weight_row + at)
-                                      : make_uint4(0, 0, 0, 0);
+#pragma unroll
+      for (int nt = 0; nt < kNTiles; ++nt) {
+        w[u][nt] = in_share && column_valid[nt] ? *reinterpret_cast<const uint4*>(weight_rows[nt] + at)
+                                                : make_uint4(0, 0, 0, 0);
+      }
 #pragma unroll
       for (int tile = 0; tile < kTiles; ++tile) {
         const int row = tile * kTileRows + g;  // and row + 8
@@ -124,31 +136,39 @@ __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
 #pragma unroll
       for (int tile = 0; tile < kTiles; ++tile) {
         const uint4 a = upper[u][tile], b = lower[u][tile];
-        // Physical k t·8 + 0…3, then t·8 + 4…7, as the two k-steps' logical 2t, 2t+1, 2t+8, 2t+9.
-        Mma(sums[tile], a.x, b.x, a.y, b.y, w[u].x, w[u].y);
-        Mma(sums[tile], a.z, b.z, a.w, b.w, w[u].z, w[u].w);
+#pragma unroll
+        for (int nt = 0; nt < kNTiles; ++nt) {
+          // Physical k t·8 + 0…3, then t·8 + 4…7, as the two k-steps' logical 2t, 2t+1, 2t+8, 2t+9.
+          Mma(sums[tile][nt], a.x, b.x, a.y, b.y, w[u][nt].x, w[u][nt].y);
+          Mma(sums[tile][nt], a.z, b.z, a.w, b.w, w[u][nt].z, w[u][nt].w);
+        }
       }
     }
   }
 
 #pragma unroll
   for (int tile = 0; tile < kTiles; ++tile) {
-    float* mine = partials + (warp * kTiles + tile) * kTileOutputs;
-    mine[g * kColumns + 2 * t] = sums[tile][0];  // row g, columns 2t and 2t + 1
-    mine[g * kColumns + 2 * t + 1] = sums[tile][1];
-    mine[(g + 8) * kColumns + 2 * t] = sums[tile][2];  // row g + 8
-    mine[(g + 8) * kColumns + 2 * t + 1] = sums[tile][3];
+#pragma unroll
+    for (int nt = 0; nt < kNTiles; ++nt) {
+      float* mine = partials + ((warp * kTiles + tile) * kNTiles + nt) * kTileOutputs;
+      mine[g * kColumns + 2 * t] = sums[tile][nt][0];  // row g, columns 2t and 2t + 1
+      mine[g * kColumns + 2 * t + 1] = sums[tile][nt][1];
+      mine[(g + 8) * kColumns + 2 * t] = sums[tile][nt][2];  // row g + 8
+      mine[(g + 8) * kColumns + 2 * t + 1] = sums[tile][nt][3];
+    }
   }
   __syncthreads();
   const int n_warps = blockDim.x / kWarp;
-  for (int i = threadIdx.x; i < kTiles * kTileOutputs; i += blockDim.x) {
-    const int tile = i / kTileOutputs, within = i % kTileOutputs;
-    const int row = tile * kTileRows + within / kColumns, col = first_column + within % kColumns;
+  constexpr int kWarpOutputs = kTiles * kNTiles * kTileOutputs;
+  for (int i = threadIdx.x; i < kWarpOutputs; i += blockDim.x) {
+    const int tile = i / (kNTiles * kTileOutputs), nt = i / kTileOutputs % kNTiles, within = i % kTileOutputs;
+    const int row = tile * kTileRows + within / kColumns;
+    const int col = first_column + nt * kColumns + within % kColumns;
     if (row >= m || col >= n)
       continue;
     float sum = 0.0f;
     for (int w = 0; w < n_warps; ++w)  // in warp order: the same sums every run
-      sum += partials[(w * kTiles + tile) * kTileOutputs + within];
+      sum += partials[w * kWarpOutputs + i];
     if (bias != nullptr)
       sum += bias[col];
     Out* target = out + static_cast<int64_t>(row) * n + col;
@@ -160,6 +180,11 @@ __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
   }
 }
 
+/**
+ * Warps a block (splitting K, at most 16 / kTiles so that their sums fit 32 KB of shared memory) and n-tiles
+ * a block: the widest blocks that still give the GPU ~4 warps an SM (x is read once a block, so wider is
+ * fewer reads of it; but fewer blocks have fewer loads in flight).
+ */
 template <typename X, typename Out, int kTiles>
 void Launch(const X* x,
             const __half* weight,
@@ -170,14 +195,27 @@ void Launch(const X* x,
             SmallGemmEpilogue epilogue,
             Out* out,
             cudaStream_t stream) {
+  constexpr int kTargetWarps = 132 * 4;  // an H100's or H200's SMs, 4 warps each
   const int n_chunks = static_cast<int>(k / kChunk);
-  const int per_warp = std::max(kLeastChunks, (n_chunks + kMostWarps - 1) / kMostWarps);
+  const int most_warps = kMostWarps / kTiles;
+  const int per_warp = std::max(kLeastChunks, (n_chunks + most_warps - 1) / most_warps);
   const int n_warps = (n_chunks + per_warp - 1) / per_warp;
-  const std::size_t shared = static_cast<std::size_t>(n_warps) * kTiles * kTileOutputs * sizeof(float);
-  const unsigned blocks = static_cast<unsigned>((n + kColumns - 1) / kColumns);
-  SmallGemmKernel<X, Out, kTiles>
-      <<<blocks, n_warps * kWarp, shared, stream>>>(x, weight, bias, static_cast<int>(m), static_cast<int>(n),
-                                                    static_cast<int>(k), epilogue, per_warp, out);
+  auto blocks = [&](int n_tiles) { return (n + kColumns * n_tiles - 1) / (kColumns * n_tiles); };
+  const int n_tiles = blocks(4) * n_warps >= kTargetWarps ? 4 : blocks(2) * n_warps >= kTargetWarps ? 2 : 1;
+  const std::size_t shared =
+      static_cast<std::size_t>(n_warps) * kTiles * n_tiles * kTileOutputs * sizeof(float);
+  const dim3 grid(static_cast<unsigned>(blocks(n_tiles)));
+  const int threads = n_warps * kWarp;
+  const int m32 = static_cast<int>(m), n32 = static_cast<int>(n), k32 = static_cast<int>(k);
+  if (n_tiles == 4)
+    SmallGemmKernel<X, Out, kTiles, 4>
+        <<<grid, threads, shared, stream>>>(x, weight, bias, m32, n32, k32, epilogue, per_warp, out);
+  else if (n_tiles == 2)
+    SmallGemmKernel<X, Out, kTiles, 2>
+        <<<grid, threads, shared, stream>>>(x, weight, bias, m32, n32, k32, epilogue, per_warp, out);
+  else
+    SmallGemmKernel<X, Out, kTiles, 1>
+        <<<grid, threads, shared, stream>>>(x, weight, bias, m32, n32, k32, epilogue, per_warp, out);
 }
 
 /** The kernel for x's rows: one, two or four 16-row tiles. */

@@ -1,10 +1,10 @@
 // A GEMM for the decoder step's few rows: out[M, N] (= or +=) x[M, K] · W[N, K]ᵀ (+ bias, GELU) for M ≤ 64,
 // f16 weights. Such a product is a pass over the weights — large-v3's 16-row step reads 46 MB of them a
 // layer — and cuBLAS spreads an M = 16 GEMM over too few blocks to stream them at the GPU's bandwidth (~8 µs
-// for a 1280 × 1280 matrix that takes < 1 µs to read). Here every block owns 8 output columns and its warps
-// split K, so a 1280-column GEMM has 160 blocks and every SM many loads in flight; each weight element is
-// read once for all M rows (tensor cores, mma.sync m16n8k16), and bias, exact GELU and the residual add
-// happen before the single store.
+// for a 1280 × 1280 matrix that takes < 1 µs to read). Here a block owns 8, 16 or 32 output columns and its
+// warps split K, so that even a 1280-column GEMM has many blocks and every SM loads in flight; each weight
+// element is read once for all M rows (tensor cores, mma.sync m16n8k16), x once a block, and bias, exact GELU
+// and the residual add happen before the single store.
 #pragma once
 
 #include <cstdint>
