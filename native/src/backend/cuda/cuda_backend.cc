@@ -864,7 +864,9 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
   const ProfileScope profile(profile_.get(), [&] { return "ArgMaxRows " + Dims({n_rows, n_columns}); });
   void* columns =
       Reused(Reuse::kArgMaxColumns, static_cast<std::size_t>(n_rows) * sizeof(int32_t), kOperation);
-  cuda_kernels::ArgMaxRows(x.data<float>(), n_rows, n_columns, static_cast<int32_t*>(columns),
+  void* shares =
+      Reused(Reuse::kArgMaxShares, cuda_kernels::ArgMaxScratchBytes(n_rows, n_columns), kOperation);
+  cuda_kernels::ArgMaxRows(x.data<float>(), n_rows, n_columns, shares, static_cast<int32_t*>(columns),
                            state_->stream);
   CheckLaunch(kOperation);
   CheckCuda(cudaMemcpyAsync(host_out, columns, static_cast<std::size_t>(n_rows) * sizeof(int32_t),

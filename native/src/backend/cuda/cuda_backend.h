@@ -11,9 +11,9 @@
 // a misaligned bias), and for the MLP's exact GELU, a cuBLAS GEMM is followed by one bias(+GELU) kernel.
 //
 // Attention: FlashAttention on tensor cores for the encoder (flash_attention.h, 16-bit models), split-key
-// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. A decoder step's Linears (≤ 64
-// rows) run on a small-M tensor-core kernel (small_gemm.h), and the whole step is replayed from a CUDA graph
-// (step_graph.h). Still to come: logit rules on the GPU.
+// "flash decoding" for decoder steps, an exact warp-per-query kernel otherwise. A decoder step's Linears (≤
+// 64 rows) run on a small-M tensor-core kernel (small_gemm.h), and the whole step is replayed from a CUDA
+// graph (step_graph.h). Still to come: logit rules on the GPU.
 //
 // Environment, read when a backend is made: VERBATIM_CUDA_ATTENTION=exact (exact attention, f32 caches and
 // intermediates for every model); VERBATIM_CUDA_F16_ENCODER=0 (f32 intermediates: every GEMM converts its
@@ -203,6 +203,7 @@ class CudaBackend final : public Backend {
     kNarrowActivations,
     kAttentionPartials,
     kArgMaxColumns,
+    kArgMaxShares,
     kLtWorkspace,
     kNarrowBias,
     kCount

@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <type_traits>
 
@@ -798,13 +799,20 @@ __device__ void KeepBetter(float& value, int& column, float other_value, int oth
   }
 }
 
-__global__ void ArgMaxRowsKernel(const float* x, int64_t n_columns, int32_t* out) {
-  __shared__ float best_values[kArgMaxThreads / kWarp];
-  __shared__ int best_columns[kArgMaxThreads / kWarp];
-  const float* row = x + blockIdx.x * n_columns;
+/**
+ * Block (share s, row r): the best of row r's columns [s · per_share, (s + 1) · per_share), into the
+ * partials; a row of 51,866 logits is several blocks' work, so that a batch of 16 or 64 rows fills the GPU.
+ */
+__global__ void ArgMaxSharesKernel(
+    const float* x, int64_t n_columns, int64_t per_share, float* best_values, int32_t* best_columns) {
+  __shared__ float warp_values[kArgMaxThreads / kWarp];
+  __shared__ int warp_columns[kArgMaxThreads / kWarp];
+  const int64_t share = blockIdx.x, n_shares = gridDim.x, row_index = blockIdx.y;
+  const float* row = x + row_index * n_columns;
+  const int64_t begin = share * per_share, end = min(begin + per_share, n_columns);
   float value = -INFINITY;
-  int column = 0;
-  for (int64_t c = threadIdx.x; c < n_columns; c += blockDim.x)
+  int column = static_cast<int>(begin);  // an empty share (never chosen: −∞ loses to any logit)
+  for (int64_t c = begin + threadIdx.x; c < end; c += blockDim.x)
     KeepBetter(value, column, row[c], static_cast<int>(c));
   for (int offset = kWarp / 2; offset > 0; offset /= 2) {
     const float other_value = __shfl_xor_sync(0xffffffffu, value, offset);
@@ -813,15 +821,36 @@ __global__ void ArgMaxRowsKernel(const float* x, int64_t n_columns, int32_t* out
   }
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   if (lane == 0) {
-    best_values[warp] = value;
-    best_columns[warp] = column;
+    warp_values[warp] = value;
+    warp_columns[warp] = column;
   }
   __syncthreads();
   if (threadIdx.x == 0) {
     for (int w = 1; w < kArgMaxThreads / kWarp; ++w)
-      KeepBetter(value, column, best_values[w], best_columns[w]);
-    out[blockIdx.x] = column;
+      KeepBetter(value, column, warp_values[w], warp_columns[w]);
+    best_values[row_index * n_shares + share] = value;
+    best_columns[row_index * n_shares + share] = column;
   }
+}
+
+/** One warp a row: the best of its shares' bests (ties: the smaller column, as within a share). */
+__global__ void ArgMaxMergeKernel(
+    const float* best_values, const int32_t* best_columns, int64_t n_rows, int64_t n_shares, int32_t* out) {
+  const int64_t row = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) / kWarp;
+  const int lane = threadIdx.x % kWarp;
+  if (row >= n_rows)
+    return;
+  float value = -INFINITY;
+  int column = INT_MAX;
+  for (int64_t s = lane; s < n_shares; s += kWarp)
+    KeepBetter(value, column, best_values[row * n_shares + s], best_columns[row * n_shares + s]);
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+    const float other_value = __shfl_xor_sync(0xffffffffu, value, offset);
+    const int other_column = __shfl_xor_sync(0xffffffffu, column, offset);
+    KeepBetter(value, column, other_value, other_column);
+  }
+  if (lane == 0)
+    out[row] = column;
 }
 
 }  // namespace
@@ -1038,10 +1067,37 @@ void Attention(const AttentionShape& shape,
       q, OnDevice(k), OnDevice(v), n_queries, n_keys, d_model, n_heads, past_lengths, scale, n_rows, out);
 }
 
-void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out, Stream stream) {
-  if (n_rows > 0)
-    ArgMaxRowsKernel<<<static_cast<unsigned>(n_rows), kArgMaxThreads, 0, AsStream(stream)>>>(x, n_columns,
-                                                                                             out);
+namespace {
+
+constexpr int64_t kArgMaxTargetBlocks = 264;   // two blocks an SM of an H100 or H200
+constexpr int64_t kArgMaxLeastColumns = 2048;  // a share's columns, at least: 8 a thread
+
+int64_t ArgMaxShares(int64_t n_rows, int64_t n_columns) {
+  const int64_t wanted = (kArgMaxTargetBlocks + n_rows - 1) / n_rows;
+  const int64_t most = (n_columns + kArgMaxLeastColumns - 1) / kArgMaxLeastColumns;
+  return std::max<int64_t>(1, std::min(wanted, most));
+}
+
+}  // namespace
+
+std::size_t ArgMaxScratchBytes(int64_t n_rows, int64_t n_columns) {
+  return static_cast<std::size_t>(n_rows * ArgMaxShares(n_rows, n_columns)) *
+         (sizeof(float) + sizeof(int32_t));
+}
+
+void ArgMaxRows(
+    const float* x, int64_t n_rows, int64_t n_columns, void* scratch, int32_t* out, Stream stream) {
+  if (n_rows == 0)
+    return;
+  const int64_t n_shares = ArgMaxShares(n_rows, n_columns);
+  const int64_t per_share = (n_columns + n_shares - 1) / n_shares;
+  float* best_values = static_cast<float*>(scratch);
+  int32_t* best_columns = reinterpret_cast<int32_t*>(best_values + n_rows * n_shares);
+  const dim3 grid(static_cast<unsigned>(n_shares), static_cast<unsigned>(n_rows));
+  ArgMaxSharesKernel<<<grid, kArgMaxThreads, 0, AsStream(stream)>>>(x, n_columns, per_share, best_values,
+                                                                    best_columns);
+  ArgMaxMergeKernel<<<Blocks(n_rows * kWarp), kThreads, 0, AsStream(stream)>>>(best_values, best_columns,
+                                                                               n_rows, n_shares, out);
 }
 
 // The element types the backend launches with: f32 activations and caches, f16 (Half) caches and a 16-bit

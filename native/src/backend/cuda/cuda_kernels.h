@@ -3,6 +3,7 @@
 // name says host. Errors of a launch surface at the next CUDA call the backend checks.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace verbatim::cuda_kernels {
@@ -177,7 +178,13 @@ void CopyRows(const Source* src,
               int64_t width,
               Stream stream);
 
-/** out[r] = the first column holding row r's largest value, for x [n_rows, n_columns] (one block a row). */
-void ArgMaxRows(const float* x, int64_t n_rows, int64_t n_columns, int32_t* out, Stream stream);
+/** Device scratch ArgMaxRows needs for this shape (each row's shares' bests). */
+std::size_t ArgMaxScratchBytes(int64_t n_rows, int64_t n_columns);
+/**
+ * out[r] = the first column holding row r's largest value, for x [n_rows, n_columns]: each row split into
+ * shares over enough blocks to fill the GPU, then the shares' bests merged (ties: the smaller column).
+ */
+void ArgMaxRows(
+    const float* x, int64_t n_rows, int64_t n_columns, void* scratch, int32_t* out, Stream stream);
 
 }  // namespace verbatim::cuda_kernels
