@@ -11,6 +11,9 @@ cd "$(dirname "$0")/../.."
 # The GPU machine exports the demo model from its checkpoint (gpu_run.sh eval-hf --ckpt); no device command reads
 # the CTC aligner (8.8 MB), and leaving it out lets the parity run's two carries fit beside the tree.
 LEFT_OUT=('/models/verbatim-demo-tiny/' '/models/verbatim-demo-ctc/')
+# A call that needs fewer files may leave out more: LEAVE_OUT_ALSO="/tools/reference/fixtures/ …" (sparse patterns).
+read -r -a ALSO <<<"${LEAVE_OUT_ALSO:-}"
+LEFT_OUT+=("${ALSO[@]}")
 
 travelling_mib() {  # tracked files present in the working tree plus untracked, not ignored ones
   { git ls-files -z; git ls-files -z --others --exclude-standard; } |

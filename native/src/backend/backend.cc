@@ -7,6 +7,10 @@
 
 namespace verbatim {
 
+std::shared_ptr<float> Backend::AllocateHostFloats(std::size_t n) {
+  return std::shared_ptr<float>(new float[n == 0 ? 1 : n](), std::default_delete<float[]>());
+}
+
 void Backend::FailUnsupported(const char* operation) const {
   Fail(ErrorCode::kBackend, operation, "not supported by the ", name(), " backend");
 }

@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -184,6 +185,13 @@ class Backend {
    * called more than once. Its results are ready for the operations after it, as always. This one calls it.
    */
   virtual void RunRepeatedStep(const std::function<void()>& step) { step(); }
+
+  /**
+   * Host memory for `n` floats that Download fills fastest, for a buffer the caller downloads into step after
+   * step (a decoding loop's logits): page-locked on a GPU (a copy straight from the device, several times
+   * faster than into pageable memory), ordinary memory here. Freed when the last owner goes.
+   */
+  virtual std::shared_ptr<float> AllocateHostFloats(std::size_t n);
 
  protected:
   /** Throws Error kBackend for an operation this backend lacks. */

@@ -991,6 +991,21 @@ std::vector<int32_t> Greedy(const Model& model,
   return tokens;
 }
 
+TEST_F(CudaBackendTest, HostFloatsForDownloadsArePageLocked) {
+  // The decoding loop's logits buffer: page-locked, so that a step's download runs at the bus's speed.
+  const auto values = RandomFloats(3 * 51866, 111);
+  const std::shared_ptr<float> host = cuda_->AllocateHostFloats(values.size());
+  cudaPointerAttributes attributes{};
+  ASSERT_EQ(cudaPointerGetAttributes(&attributes, host.get()), cudaSuccess);
+  EXPECT_EQ(attributes.type, cudaMemoryTypeHost);
+  cuda_->Download(ToGpu({3, 1, 51866}, values), host.get());
+  EXPECT_TRUE(std::equal(values.begin(), values.end(), host.get()));
+  // The CPU backend's is ordinary memory, zeroed.
+  const std::shared_ptr<float> plain = cpu_->AllocateHostFloats(4);
+  EXPECT_EQ(plain.get()[0], 0.0f);
+  EXPECT_EQ(plain.get()[3], 0.0f);
+}
+
 TEST_F(CudaBackendTest, ArgMaxRowsMatchesTheHostSearchIncludingTies) {
   for (const int64_t n_columns : {int64_t{1}, int64_t{7}, int64_t{300}, int64_t{51866}}) {
     auto values = RandomFloats(static_cast<std::size_t>(5 * n_columns), 61, -3.0f, 3.0f);

@@ -875,6 +875,17 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "waiting for the GPU");
 }
 
+std::shared_ptr<float> CudaBackend::AllocateHostFloats(std::size_t n) {
+  constexpr const char* kOperation = "CudaBackend::AllocateHostFloats";
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps(kOperation);
+  cudaSetDevice(state_->device);
+  void* pointer = nullptr;
+  CheckCuda(cudaMallocHost(&pointer, (n == 0 ? 1 : n) * sizeof(float)), kOperation,
+            "page-locked host memory");
+  return std::shared_ptr<float>(static_cast<float*>(pointer), [](float* p) { cudaFreeHost(p); });
+}
+
 bool CudaBackend::Replaying(std::initializer_list<uint64_t> parts) {
   if (step_graph_ == nullptr || step_graph_->mode() == StepGraph::Mode::kOff)
     return false;

@@ -126,6 +126,8 @@ class CudaBackend final : public Backend {
    * times each operation).
    */
   void RunRepeatedStep(const std::function<void()>& step) override;
+  /** Page-locked (cudaMallocHost): a logits download into it runs at the bus's speed. */
+  std::shared_ptr<float> AllocateHostFloats(std::size_t n) override;
   /** Step graphs captured and launched so far, and why graphs are off (empty when on). For tests. */
   struct StepGraphCounts {
     int64_t captures = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "model/decoding/beam_search.h"
 #include "model/decoding/greedy.h"
@@ -66,13 +67,18 @@ class PassRows {
     const Tensor& selected = decoder_.AppendSelected(tokens.data(), n_new, positions.data(), 2);
     std::vector<float> both(static_cast<std::size_t>(selected.numel()));
     backend_.Download(selected, both.data());
-    logits_.resize(static_cast<std::size_t>(n_rows) * n_vocab_);
+    // Every later step downloads into this one buffer: page-locked on a GPU, where a pageable copy of 16 rows
+    // of logits (3.3 MB) took longer than the step itself.
+    const std::size_t n_logits = static_cast<std::size_t>(n_rows) * n_vocab_;
+    if (n_logits > logits_size_) {
+      logits_ = backend_.AllocateHostFloats(n_logits);
+      logits_size_ = n_logits;
+    }
     std::vector<float> no_speech_probs(jobs.size());
     for (int row = 0; row < n_rows; ++row) {
       decoder_.Truncate(row, static_cast<int>(jobs[row / rows_per_job].start.tokens.size()));
       const float* at_start = both.data() + static_cast<std::size_t>(row) * 2 * n_vocab_;
-      std::copy(at_start + n_vocab_, at_start + 2 * n_vocab_,
-                logits_.begin() + static_cast<std::ptrdiff_t>(row) * n_vocab_);
+      std::copy(at_start + n_vocab_, at_start + 2 * n_vocab_, logits(row));
       if (row % rows_per_job == 0)
         no_speech_probs[row / rows_per_job] = Probability(at_start, n_vocab_, no_speech);
     }
@@ -80,7 +86,7 @@ class PassRows {
   }
 
   /** Row `row`'s logits for its next token, on the host (the rules change them in place). */
-  float* logits(int row) { return logits_.data() + static_cast<std::size_t>(row) * n_vocab_; }
+  float* logits(int row) { return logits_.get() + static_cast<std::size_t>(row) * n_vocab_; }
 
   /** Appends next[row] to the rows where active[row], a dummy elsewhere, and reads the new logits. */
   void Advance(const std::vector<int32_t>& next, const std::vector<bool>& active) {
@@ -89,14 +95,15 @@ class PassRows {
         decoder_.Truncate(row, decoder_.length(row) - 1);
     }
     const Tensor& logits = decoder_.Append(next.data(), 1, false);
-    backend_.Download(logits, logits_.data());
+    backend_.Download(logits, logits_.get());
   }
 
  private:
   WhisperDecoder& decoder_;
   Backend& backend_;
   int n_vocab_;
-  std::vector<float> logits_;
+  std::shared_ptr<float> logits_;  // [n_rows, n_vocab]: backend_.AllocateHostFloats
+  std::size_t logits_size_ = 0;
 };
 
 /** How many tokens a window may add: OpenAI stops at sample_len new tokens or n_text_ctx + 1 in all. */
