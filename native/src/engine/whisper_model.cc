@@ -1,5 +1,6 @@
 #include "engine/whisper_model.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "audio/log_mel.h"
@@ -13,6 +14,9 @@
 
 namespace verbatim {
 namespace {
+
+/** Host threads for a GPU model's decoding rows at most: a batch has 16 to 64 rows, each ~0.1 ms of work. */
+constexpr int kMostDecodingThreads = 16;
 
 class WhisperModel final : public Model {
  public:
@@ -68,7 +72,7 @@ class WhisperModel final : public Model {
     const std::shared_ptr<const TokenBytes> token_bytes = CurrentTokenBytes();
     CheckDecodeParams(params, info_.dims, special, output.n_batch(), token_bytes != nullptr);
     return DecodeWindows(*runtime_->backend, runtime_->weights, output.frames(), special, params,
-                         token_bytes.get());
+                         token_bytes.get(), runtime_->decoding_threads.get());
   }
 
   void SetTokenBytes(const uint8_t* bytes,
@@ -120,6 +124,10 @@ std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, co
   BackendChoice choice = CreateBackend(params.device, params.n_threads);
   runtime->backend = std::move(choice.backend);
   runtime->weights = LoadWhisperWeights(*store, *runtime->backend);
+  if (runtime->backend->device() != Device::kCpu) {
+    const int asked = params.n_threads == 0 ? AvailableHardwareThreads() : params.n_threads;
+    runtime->decoding_threads = std::make_unique<ThreadPool>(std::clamp(asked, 1, kMostDecodingThreads));
+  }
   ModelInfo info;
   info.dims = runtime->weights.dims;
   info.special_tokens = WhisperSpecialTokens(info.dims.n_vocab);

@@ -197,31 +197,36 @@ std::vector<PassResult> RunSampling(PassRows& rows,
     sequences[row].stopped = SampleLimit(settings, job) <= 0;
   }
   std::vector<int32_t> next(static_cast<std::size_t>(n_rows), end_of_text);
-  std::vector<bool> active(static_cast<std::size_t>(n_rows), false);
-  while (true) {
-    bool any_active = false;
-    for (int row = 0; row < n_rows; ++row) {
-      SampledRow& sequence = sequences[row];
-      if (!sequence.active()) {
-        active[row] = false;
-        continue;
-      }
-      float* logits = rows.logits(row);
-      rules.Apply(sequence.tokens.data(), static_cast<int>(sequence.tokens.size()), logits, settings.n_vocab);
-      const int32_t token = settings.temperature > 0.0f
-                                ? samplers[row].Sample(logits, settings.n_vocab, settings.temperature)
-                                : ArgmaxToken(logits, settings.n_vocab);
-      sequence.sum_logprob += TokenLogProb(logits, token, LogSumExp(logits, settings.n_vocab));
-      sequence.tokens.push_back(token);
-      sequence.finished = token == end_of_text;
-      sequence.stopped = static_cast<int>(sequence.tokens.size()) >= SampleLimit(settings, jobs[row / group]);
-      next[row] = token;
-      active[row] = sequence.active();
-      any_active |= active[row];
+  std::vector<char> still(static_cast<std::size_t>(n_rows), 0);  // bytes: rows are written from threads
+  // One row's share of a step: it reads and writes only its own sequence, sampler, logits and slots.
+  const auto choose = [&](int64_t row, int /*worker*/) {
+    SampledRow& sequence = sequences[row];
+    if (!sequence.active()) {
+      still[row] = 0;
+      return;
     }
-    if (!any_active)
+    float* logits = rows.logits(static_cast<int>(row));
+    rules.Apply(sequence.tokens.data(), static_cast<int>(sequence.tokens.size()), logits, settings.n_vocab);
+    const int32_t token = settings.temperature > 0.0f
+                              ? samplers[row].Sample(logits, settings.n_vocab, settings.temperature)
+                              : ArgmaxToken(logits, settings.n_vocab);
+    sequence.sum_logprob += TokenLogProb(logits, token, LogSumExp(logits, settings.n_vocab));
+    sequence.tokens.push_back(token);
+    sequence.finished = token == end_of_text;
+    sequence.stopped = static_cast<int>(sequence.tokens.size()) >= SampleLimit(settings, jobs[row / group]);
+    next[row] = token;
+    still[row] = sequence.active() ? 1 : 0;
+  };
+  while (true) {
+    if (settings.row_threads != nullptr && n_rows > 1) {
+      settings.row_threads->ParallelFor(n_rows, choose);
+    } else {
+      for (int row = 0; row < n_rows; ++row)
+        choose(row, 0);
+    }
+    if (std::none_of(still.begin(), still.end(), [](char s) { return s != 0; }))
       break;
-    rows.Advance(next, active);
+    rows.Advance(next, std::vector<bool>(still.begin(), still.end()));
   }
 
   std::vector<PassResult> results(jobs.size());

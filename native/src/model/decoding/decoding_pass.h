@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/cpu/thread_pool.h"
 #include "model/decoding/logit_rules.h"
 #include "model/decoding/start_sequence.h"
 #include "model/whisper_decoder.h"
@@ -39,6 +40,11 @@ struct PassSettings {
   int n_samples = 1;
   std::optional<float> length_penalty;
   uint64_t seed = 0;
+  /**
+   * Greedy and sampled rows are independent within a step: their logit rules, choice and log-probability run
+   * on these threads when given (the same results: each row's work is its own). nullptr: one after another.
+   */
+  ThreadPool* row_threads = nullptr;
 };
 
 /** A window's best sequence in a pass. */

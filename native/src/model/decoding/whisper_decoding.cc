@@ -138,7 +138,8 @@ std::vector<DecodeResult> DecodeWindows(Backend& backend,
                                         const Tensor& frames,
                                         const SpecialTokens& special,
                                         const DecodeParams& params,
-                                        const TokenBytes* token_bytes) {
+                                        const TokenBytes* token_bytes,
+                                        ThreadPool* row_threads) {
   const ModelDims& dims = weights.dims;
   WhisperDecoder decoder(backend, weights, frames);
   const int n_windows = decoder.n_windows();
@@ -188,6 +189,7 @@ std::vector<DecodeResult> DecodeWindows(Backend& backend,
   settings.patience = params.patience;
   settings.length_penalty = params.length_penalty;
   settings.seed = params.seed;
+  settings.row_threads = row_threads;
   for (std::size_t t = 0; t < params.temperatures.size() && !pending.empty(); ++t) {
     // As transcribe() does: beam search only at temperature 0, best_of only above it.
     settings.temperature = params.temperatures[t];

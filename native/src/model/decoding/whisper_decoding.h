@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/cpu/thread_pool.h"
 #include "model/decoding/compression_ratio.h"
 #include "model/whisper_weights.h"
 #include "tensor/tensor.h"
@@ -26,13 +27,15 @@ void CheckDecodeParams(const DecodeParams& params,
 /**
  * Decodes every window of `frames` ([n_windows, n_audio_ctx, d] on the backend) with checked `params`.
  * @param token_bytes for the compression ratio; nullptr: ratios are NaN.
+ * @param row_threads where a step's rows may be worked on in parallel (see PassSettings); nullptr: in turn.
  */
 std::vector<DecodeResult> DecodeWindows(Backend& backend,
                                         const WhisperWeights& weights,
                                         const Tensor& frames,
                                         const SpecialTokens& special,
                                         const DecodeParams& params,
-                                        const TokenBytes* token_bytes);
+                                        const TokenBytes* token_bytes,
+                                        ThreadPool* row_threads = nullptr);
 
 /** The language probabilities of every window of `frames` (multilingual models). */
 std::vector<std::vector<float>> DetectWindowLanguages(Backend& backend,

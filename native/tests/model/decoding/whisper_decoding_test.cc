@@ -3,18 +3,25 @@
 // cache rows followed their beams), sampling repeats itself for a seed, the fallback walks the temperatures,
 // language detection, and bad parameters fail naming themselves. (Token parity with transformers:
 // packages/mlx-engine.)
+#include "model/decoding/whisper_decoding.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <string>
 
+#include "backend/cpu/thread_pool.h"
+#include "backend/create_backend.h"
 #include "backend/test_data.h"
 #include "engine/whisper_model.h"
 #include "model/decoding/compression_ratio.h"
 #include "model/decoding/greedy.h"
 #include "model/decoding/logit_rules.h"
+#include "model/decoding/special_tokens.h"
 #include "model/in_memory_weight_store.h"
+#include "model/whisper_encoder.h"
+#include "model/whisper_weights.h"
 
 namespace verbatim {
 namespace {
@@ -269,6 +276,47 @@ TEST_F(WhisperDecodingTest, BadParametersFailNamingThemselves) {
       EXPECT_EQ(error.code(), ErrorCode::kInvalidArg);
       EXPECT_NE(std::string(error.what()).find("[Model::Decode] " + message), std::string::npos)
           << error.what();
+    }
+  }
+}
+
+TEST(WhisperDecoding, RowsWorkedOnInParallelChooseWhatRowsInTurnChoose) {
+  // A GPU model works on a step's rows (logit rules, choice, log-probability) on host threads: every row's
+  // work is its own, so greedy and sampled sequences, their sums and the fallback's choices are the same as
+  // one row after another.
+  ModelDims dims;
+  dims.n_audio_layer = 1;
+  dims.n_text_layer = 1;
+  const auto store = InMemoryWeightStore::RandomWhisper(dims, 97);
+  const auto backend = CreateBackend("cpu", 2).backend;
+  const WhisperWeights weights = LoadWhisperWeights(*store, *backend);
+  const std::vector<float> mel = RandomFloats(3 * kMels * kFrames, 98, -1.0f, 1.5f);
+  Tensor device_mel = backend->Allocate({3, kMels, kFrames});
+  backend->Upload(mel.data(), device_mel);
+  const Tensor frames = RunWhisperEncoder(*backend, weights, device_mel);
+  const SpecialTokens special = *WhisperSpecialTokens(dims.n_vocab);
+  ThreadPool threads(3);
+  for (const bool sampled : {false, true}) {
+    DecodeParams params;
+    params.timestamps = true;
+    params.n_max_new_tokens = 16;
+    params.temperatures = sampled ? std::vector<float>{0.8f, 1.0f} : std::vector<float>{0.0f};
+    params.n_best_of = sampled ? 3 : 1;
+    params.seed = 5;
+    params.compression_ratio_threshold.reset();
+    params.logprob_threshold = -0.5f;  // most windows fail it: the fallback runs
+    params.no_speech_threshold.reset();
+    params.windows.resize(3);
+    for (DecodeWindow& window : params.windows)
+      window.language_token = special.first_language;
+    const auto in_turn = DecodeWindows(*backend, weights, frames, special, params, nullptr, nullptr);
+    const auto parallel = DecodeWindows(*backend, weights, frames, special, params, nullptr, &threads);
+    ASSERT_EQ(parallel.size(), in_turn.size());
+    for (std::size_t w = 0; w < in_turn.size(); ++w) {
+      EXPECT_FALSE(in_turn[w].tokens.empty());
+      EXPECT_EQ(parallel[w].tokens, in_turn[w].tokens) << "sampled " << sampled << " window " << w;
+      EXPECT_EQ(parallel[w].sum_logprob, in_turn[w].sum_logprob) << "sampled " << sampled << " window " << w;
+      EXPECT_EQ(parallel[w].temperature, in_turn[w].temperature) << "sampled " << sampled << " window " << w;
     }
   }
 }
