@@ -47,6 +47,29 @@ describe('speechProbabilities', () => {
     );
   });
 
+  it('shares the pieces among worker threads with the same bits, progress and pieces as one thread', async () => {
+    const one = await speechProbabilities(long, { model: models.v6 });
+    for (const threads of [2, 3, 8]) {
+      const reported: number[] = [];
+      const shared = await speechProbabilities(long, {
+        model: models.v6,
+        threads,
+        maxParallelPieces: 2,
+        onProgress: (windowsDone, windowsTotal) => {
+          reported.push(windowsDone);
+          expect(windowsTotal).toBe(one.probabilities.length);
+        },
+      });
+      expect(shared.pieceStartWindows).toEqual(one.pieceStartWindows);
+      expect(Array.from(shared.probabilities)).toEqual(Array.from(one.probabilities));
+      expect(reported.at(-1)).toBe(one.probabilities.length);
+      expect(reported.every((done, i) => i === 0 || done >= reported[i - 1]!)).toBe(true);
+    }
+    // A shipped version by name, loaded by each worker from its file.
+    const byName = await speechProbabilities(long, { model: 'v6', threads: 2 });
+    expect(Array.from(byName.probabilities)).toEqual(Array.from(one.probabilities));
+  });
+
   it('runs the whole signal as one stream with pieceS Infinity', async () => {
     const whole = await speechProbabilities(long, { model: models.v6, pieceS: Number.POSITIVE_INFINITY });
     expect(whole.pieceStartWindows).toEqual([0]);
@@ -91,5 +114,10 @@ describe('speechProbabilities', () => {
       InvalidArgumentError,
     );
     await expect(speechProbabilities(long, { intraOpThreads: 0 })).rejects.toThrow(/intraOpThreads/);
+    for (const threads of [0, 1.5]) {
+      await expect(speechProbabilities(long, { model: models.v6, threads })).rejects.toThrow(
+        new RegExp(`threads must be a positive integer: ${threads}`),
+      );
+    }
   });
 });

@@ -11,17 +11,16 @@
  * windows after a cut can differ from one uncut stream's (`pieceS: Infinity` gives the uncut stream).
  */
 
-import { InvalidArgumentError } from '@verbatim/core';
-import {
-  INPUT_SAMPLES,
-  STATE_FLOATS_PER_ROW,
-  STATE_WIDTH,
-  VAD_SAMPLE_RATE_HZ,
-  WINDOW_SAMPLES,
-} from './constants.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EngineError, InvalidArgumentError } from '@verbatim/core';
+import { VAD_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from './constants.js';
 import { pieceStartWindows } from './internal/piece-plan.js';
+import type { PieceWorkerJob } from './internal/piece-worker.js';
+import { type Piece, type Progress, runPiecesTogether } from './internal/run-pieces.js';
 import { type VadAudioInput, vadSamples } from './internal/vad-input.js';
-import { fillWindowRow, windowCount } from './internal/window-rows.js';
+import { windowCount } from './internal/window-rows.js';
 import { SileroModel, type SileroModelOptions, type SileroModelSource } from './silero-model.js';
 
 /**
@@ -41,6 +40,12 @@ export interface SpeechProbabilityOptions extends SileroModelOptions {
   pieceS?: number;
   /** Most pieces advanced together in one model call (default 32); 1 runs them one after another. */
   maxParallelPieces?: number;
+  /**
+   * Threads the pieces are shared among (default 1: this one). Above 1, up to that many worker threads each load
+   * their own session of the model's file and advance a contiguous share of the pieces; the probabilities are the
+   * same bits (a row's result does not depend on the rows beside it), sooner on a machine with the cores.
+   */
+  threads?: number;
   /** Called after every model call with the windows finished so far and in all. */
   onProgress?: (windowsDone: number, windowsTotal: number) => void;
 }
@@ -67,6 +72,7 @@ export async function speechProbabilities(
     model: source = 'v6',
     pieceS = DEFAULT_PIECE_S,
     maxParallelPieces = DEFAULT_MAX_PARALLEL_PIECES,
+    threads = 1,
     onProgress,
     ...modelOptions
   } = options;
@@ -79,6 +85,9 @@ export async function speechProbabilities(
     throw new InvalidArgumentError(
       `[speechProbabilities] maxParallelPieces must be a positive integer: ${maxParallelPieces}`,
     );
+  }
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new InvalidArgumentError(`[speechProbabilities] threads must be a positive integer: ${threads}`);
   }
   const windows = windowCount(samples.length);
   const pieceWindows = Math.round((pieceS * VAD_SAMPLE_RATE_HZ) / WINDOW_SAMPLES);
@@ -93,12 +102,25 @@ export async function speechProbabilities(
   const model = source instanceof SileroModel ? source : await SileroModel.load(source, modelOptions);
   try {
     const progress = { done: 0, total: windows, onProgress };
-    for (let first = 0; first < starts.length; first += maxParallelPieces) {
-      const pieces = starts.slice(first, first + maxParallelPieces).map((start, i) => ({
-        start,
-        end: starts[first + i + 1] ?? windows,
-      }));
-      await runPiecesTogether(model, samples, pieces, probabilities, progress);
+    const pieces = starts.map((start, i) => ({ start, end: starts[i + 1] ?? windows }));
+    const shares = Math.min(threads, pieces.length);
+    if (shares > 1) {
+      const job = {
+        modelPath: model.path,
+        intraOpThreads: modelOptions.intraOpThreads ?? 1,
+        maxParallelPieces,
+      };
+      await runPiecesOnWorkers(job, samples, splitPieces(pieces, shares), probabilities, progress);
+    } else {
+      for (let first = 0; first < pieces.length; first += maxParallelPieces) {
+        await runPiecesTogether(
+          model,
+          samples,
+          pieces.slice(first, first + maxParallelPieces),
+          probabilities,
+          progress,
+        );
+      }
     }
   } finally {
     if (!(source instanceof SileroModel)) await model.dispose();
@@ -106,59 +128,104 @@ export async function speechProbabilities(
   return { probabilities, pieceStartWindows: starts, durationSamples: samples.length };
 }
 
-interface Piece {
-  readonly start: number;
-  readonly end: number;
+/** `pieces` in `n` contiguous shares of about the same number of windows (each share at least one piece). */
+function splitPieces(pieces: readonly Piece[], n: number): Piece[][] {
+  const windows = pieces.at(-1)!.end - pieces[0]!.start;
+  const shares: Piece[][] = [];
+  let share: Piece[] = [];
+  let done = 0;
+  pieces.forEach((piece, i) => {
+    share.push(piece);
+    done += piece.end - piece.start;
+    const left = pieces.length - i - 1;
+    const sharesLeft = n - shares.length - 1;
+    // Close the share once it holds its part of the windows, or when every later piece must start a share.
+    if (sharesLeft > 0 && (done >= (windows * (shares.length + 1)) / n || left === sharesLeft)) {
+      shares.push(share);
+      share = [];
+    }
+  });
+  shares.push(share);
+  return shares;
 }
 
-interface Progress {
-  done: number;
-  readonly total: number;
-  readonly onProgress: ((windowsDone: number, windowsTotal: number) => void) | undefined;
+/**
+ * dist/internal/piece-worker.js: beside this module once built; from src/ (the repository's own tests run the
+ * TypeScript sources, which a worker thread cannot load) the package's built one.
+ */
+function pieceWorkerUrl(): URL {
+  for (const candidate of ['./internal/piece-worker.js', '../dist/internal/piece-worker.js']) {
+    const url = new URL(candidate, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  throw new EngineError(
+    'E_BACKEND',
+    `[speechProbabilities] threads > 1 needs the package built (pnpm build): no ${fileURLToPath(new URL('../dist/internal/piece-worker.js', import.meta.url))}`,
+  );
 }
 
-/** Advances the pieces in lockstep, one window each per model call; a piece leaves the batch when it ends. */
-async function runPiecesTogether(
-  model: SileroModel,
+/**
+ * Runs each share of the pieces on a worker thread of its own (piece-worker.ts), the signal in shared memory, and
+ * writes their probabilities in place. Every worker is let finish — stopping one inside onnxruntime would take the
+ * process down — and the first failure is thrown once all have.
+ */
+async function runPiecesOnWorkers(
+  job: Pick<PieceWorkerJob, 'modelPath' | 'intraOpThreads' | 'maxParallelPieces'>,
   samples: Float32Array,
-  pieces: readonly Piece[],
+  shares: readonly (readonly Piece[])[],
   probabilities: Float32Array,
   progress: Progress,
 ): Promise<void> {
-  let active = pieces;
-  let state: Float32Array = new Float32Array(active.length * STATE_FLOATS_PER_ROW);
-  let input = new Float32Array(active.length * INPUT_SAMPLES);
-  for (let step = 0; active.length > 0; step++) {
-    const rows = active.length;
-    for (let row = 0; row < rows; row++) {
-      fillWindowRow(samples, active[row]!.start + step, step === 0, input, row * INPUT_SAMPLES);
-    }
-    const result = await model.run(input, state, rows);
-    for (let row = 0; row < rows; row++)
-      probabilities[active[row]!.start + step] = result.probabilities[row]!;
-    progress.done += rows;
-    progress.onProgress?.(progress.done, progress.total);
-
-    const next = active.filter((piece) => piece.start + step + 1 < piece.end);
-    state = next.length === rows ? result.state : keepRows(result.state, active, next);
-    if (next.length !== rows) input = new Float32Array(next.length * INPUT_SAMPLES);
-    active = next;
-  }
-}
-
-/** The [2, kept, 128] state of the pieces in `kept`, taken from the [2, rows, 128] state of `all`. */
-function keepRows(state: Float32Array, all: readonly Piece[], kept: readonly Piece[]): Float32Array {
-  const out = new Float32Array(kept.length * STATE_FLOATS_PER_ROW);
-  const layerIn = all.length * STATE_WIDTH;
-  const layerOut = kept.length * STATE_WIDTH;
-  kept.forEach((piece, to) => {
-    const from = all.indexOf(piece);
-    for (let layer = 0; layer < 2; layer++) {
-      out.set(
-        state.subarray(layer * layerIn + from * STATE_WIDTH, layer * layerIn + (from + 1) * STATE_WIDTH),
-        layer * layerOut + to * STATE_WIDTH,
-      );
-    }
-  });
-  return out;
+  const shared = new Float32Array(new SharedArrayBuffer(samples.length * Float32Array.BYTES_PER_ELEMENT));
+  shared.set(samples);
+  const url = pieceWorkerUrl();
+  const runs = shares.map(
+    (pieces) =>
+      new Promise<void>((resolve, reject) => {
+        const data: PieceWorkerJob = { ...job, samples: shared, windows: probabilities.length, pieces };
+        // No inherited flags: a test runner's `--conditions` would point the built worker's imports at sources.
+        const worker = new Worker(url, { workerData: data, execArgv: [] });
+        let reported = 0;
+        let received = false;
+        let failure: Error | undefined;
+        worker.on('message', (message: { done?: number; probabilities?: Float32Array }) => {
+          if (message.done !== undefined) {
+            progress.done += message.done - reported;
+            reported = message.done;
+            progress.onProgress?.(progress.done, progress.total);
+            return;
+          }
+          let at = 0;
+          for (const piece of pieces) {
+            probabilities.set(message.probabilities!.subarray(at, at + piece.end - piece.start), piece.start);
+            at += piece.end - piece.start;
+          }
+          received = true;
+        });
+        worker.on('error', (cause) => {
+          failure = new EngineError(
+            'E_BACKEND',
+            `[speechProbabilities] a VAD worker thread failed: ${cause.message}`,
+            {
+              cause,
+            },
+          );
+        });
+        // 'exit' comes last, after every message and error.
+        worker.on('exit', (code) => {
+          if (failure !== undefined) reject(failure);
+          else if (!received || code !== 0) {
+            reject(
+              new EngineError(
+                'E_BACKEND',
+                `[speechProbabilities] a VAD worker thread stopped (exit code ${code})`,
+              ),
+            );
+          } else resolve();
+        });
+      }),
+  );
+  const settled = await Promise.allSettled(runs);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }

@@ -39,11 +39,12 @@ export async function speechTimestamps(
   options: SpeechTimestampOptions & SpeechProbabilityOptions = {},
 ): Promise<SpeechTimestampsResult> {
   const resolved = resolveSpeechTimestampOptions(options);
-  const { model, pieceS, maxParallelPieces, onProgress, intraOpThreads } = options;
+  const { model, pieceS, maxParallelPieces, threads, onProgress, intraOpThreads } = options;
   const computed = await speechProbabilities(audio, {
     ...(model !== undefined && { model }),
     ...(pieceS !== undefined && { pieceS }),
     ...(maxParallelPieces !== undefined && { maxParallelPieces }),
+    ...(threads !== undefined && { threads }),
     ...(onProgress !== undefined && { onProgress }),
     ...(intraOpThreads !== undefined && { intraOpThreads }),
   });
