@@ -29,21 +29,7 @@ xz -dc "$NODE_XZ" >"$W/node" && chmod +x "$W/node"
 tar -C "$W" -xJf .carry/e2e-app/app.tar.xz && mkdir -p "$W/shared" && tar -C "$W/shared" -xJf .carry/e2e-app/assets.tar.xz
 export VERBATIM_SHARED=$W/shared
 echo "node $("$W/node" --version), app of commit $(cat .carry/e2e-app/commit), $(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)"
-python3 - "$W/long.wav" "$MINUTES" .carry/e2e-app/jfk.wav <<'PY'
-import sys, wave
-out, minutes, source = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-with wave.open(source) as w:
-    rate, width, channels, frames = w.getframerate(), w.getsampwidth(), w.getnchannels(), w.readframes(w.getnframes())
-pause = b"\0" * (int(1.5 * rate) * width * channels)
-need = int(minutes * 60 * rate) * width * channels
-with wave.open(out, "wb") as o:
-    o.setnchannels(channels); o.setsampwidth(width); o.setframerate(rate)
-    written = 0
-    while written < need:
-        piece = (frames + pause)[: need - written]
-        o.writeframes(piece); written += len(piece)
-print(f"{out}: {minutes} min of jfk.wav with 1.5 s pauses ({rate} Hz)")
-PY
+python3 tools/cuda/long_wav.py "$W/long.wav" "$MINUTES" .carry/e2e-app/jfk.wav
 for model in ${MODELS//,/ }; do
   weights=/tmp/weights/$model-hf-f16-seed1234
   python3 -c "import sys; sys.path.insert(0, 'tools/reference/python'); import whisper_layouts as w; \

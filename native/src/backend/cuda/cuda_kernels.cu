@@ -32,10 +32,6 @@ __device__ int32_t At(const IntArray& array, int64_t i) {
   return array.device != nullptr ? array.device[i] : array.values[i];
 }
 
-__device__ float Gelu(float x) {
-  return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-}
-
 __device__ float WarpSum(float value) {
   for (int offset = kWarp / 2; offset > 0; offset /= 2)
     value += __shfl_xor_sync(0xffffffffu, value, offset);
@@ -76,26 +72,6 @@ __global__ void F32ToBF16Kernel(const float* in, __nv_bfloat16* out, int64_t n) 
 /** The value of a stored 16-bit weight: bfloat16 is the top half of an f32, f16 is IEEE half precision. */
 __device__ float Widen(uint16_t bits, bool bf16) {
   return bf16 ? __uint_as_float(static_cast<unsigned>(bits) << 16) : __half2float(__ushort_as_half(bits));
-}
-
-/** A cache element's value: f32 as it is, f16 widened. */
-__device__ float AsFloat(float value) {
-  return value;
-}
-__device__ float AsFloat(__half value) {
-  return __half2float(value);
-}
-
-/** `value` stored as element type T: f32 as it is, f16 rounded to nearest. */
-template <typename T>
-__device__ T StoredAs(float value);
-template <>
-__device__ float StoredAs<float>(float value) {
-  return value;
-}
-template <>
-__device__ __half StoredAs<__half>(float value) {
-  return __float2half_rn(value);
 }
 
 __global__ void WidenKernel(const uint16_t* in, bool bf16, float* out, int64_t n) {

@@ -1,6 +1,7 @@
 #pragma once
 // For the .cu files only (nvcc): the launchers take Half (uint16_t bits, cuda_kernels.h) so that the C++ side
-// never sees CUDA's types; the kernels see the same memory as __half. One definition for every kernel file.
+// never sees CUDA's types; the kernels see the same memory as __half. One definition for every kernel file,
+// with the element conversions and the GELU that several kernel files use.
 
 #include <cuda_fp16.h>
 
@@ -20,6 +21,31 @@ inline const __half* OnDevice(const Half* elements) {
 }
 inline __half* OnDevice(Half* elements) {
   return reinterpret_cast<__half*>(elements);
+}
+
+/** An element's value: f32 as it is, f16 widened. */
+__device__ inline float AsFloat(float value) {
+  return value;
+}
+__device__ inline float AsFloat(__half value) {
+  return __half2float(value);
+}
+
+/** `value` stored as element type T: f32 as it is, f16 rounded to nearest. */
+template <typename T>
+__device__ T StoredAs(float value);
+template <>
+__device__ inline float StoredAs<float>(float value) {
+  return value;
+}
+template <>
+__device__ inline __half StoredAs<__half>(float value) {
+  return __float2half_rn(value);
+}
+
+/** Whisper's GELU, the exact one (erf), as torch.nn.functional.gelu computes it. */
+__device__ inline float Gelu(float x) {
+  return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
 }
 
 }  // namespace verbatim::cuda_kernels

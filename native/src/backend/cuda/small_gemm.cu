@@ -54,27 +54,6 @@ __device__ void Mma(
       : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
-__device__ float Gelu(float x) {
-  return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-}
-
-__device__ float ToFloat(float value) {
-  return value;
-}
-__device__ float ToFloat(__half value) {
-  return __half2float(value);
-}
-template <typename Out>
-__device__ Out FromFloat(float value);
-template <>
-__device__ float FromFloat<float>(float value) {
-  return value;
-}
-template <>
-__device__ __half FromFloat<__half>(float value) {
-  return __float2half_rn(value);
-}
-
 /**
  * Block b: columns 8·kNTiles·b onwards, kNTiles mma n-tiles of 8. Warp w sums chunks [w · per_warp,
  * (w + 1) · per_warp) of K for kTiles tiles of 16 rows: each weight load serves every row tile, and each
@@ -173,10 +152,10 @@ __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
       sum += bias[col];
     Out* target = out + static_cast<int64_t>(row) * n + col;
     if (epilogue == SmallGemmEpilogue::kAccumulate)
-      sum += ToFloat(*target);
+      sum += AsFloat(*target);
     else if (epilogue == SmallGemmEpilogue::kGelu)
       sum = Gelu(sum);
-    *target = FromFloat<Out>(sum);
+    *target = StoredAs<Out>(sum);
   }
 }
 
