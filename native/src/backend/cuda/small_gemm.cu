@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "backend/cuda/device_elements.cuh"
 #include "backend/cuda/small_gemm.h"
@@ -159,27 +160,30 @@ __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
   }
 }
 
+/** A GEMM's operands as the kernels see them. */
+template <typename X, typename Out>
+struct Operands {
+  const X* x;
+  const __half* weight;
+  const float* bias;
+  int m, n, k;
+  SmallGemmEpilogue epilogue;
+  Out* out;
+};
+
 /**
  * Warps a block (splitting K, at most 16 / kTiles so that their sums fit 32 KB of shared memory) and n-tiles
  * a block (x is read once a block: wider blocks read it fewer times, but fewer blocks have fewer loads in
  * flight).
  */
 template <typename X, typename Out, int kTiles>
-void Launch(const X* x,
-            const __half* weight,
-            const float* bias,
-            int64_t m,
-            int64_t n,
-            int64_t k,
-            SmallGemmEpilogue epilogue,
-            Out* out,
-            cudaStream_t stream) {
+void Launch(const Operands<X, Out>& g, cudaStream_t stream) {
   constexpr int kTargetWarps = 132 * 4;  // an H100's or H200's SMs, 4 warps each
-  const int n_chunks = static_cast<int>(k / kChunk);
+  const int n_chunks = g.k / kChunk;
   const int most_warps = kMostWarps / kTiles;
   const int per_warp = std::max(kLeastChunks, (n_chunks + most_warps - 1) / most_warps);
   const int n_warps = (n_chunks + per_warp - 1) / per_warp;
-  auto blocks = [&](int n_tiles) { return (n + kColumns * n_tiles - 1) / (kColumns * n_tiles); };
+  auto blocks = [&](int n_tiles) { return (g.n + kColumns * n_tiles - 1) / (kColumns * n_tiles); };
   // As wide as x's row tiles (measured on an H200: at 16 rows 8 columns a block beat 32 on every decoder
   // shape; at 32 rows 32 columns beat 8 on the logits' and the MLP's first layer), narrower where the GPU
   // would not be full.
@@ -190,36 +194,16 @@ void Launch(const X* x,
       static_cast<std::size_t>(n_warps) * kTiles * n_tiles * kTileOutputs * sizeof(float);
   const dim3 grid(static_cast<unsigned>(blocks(n_tiles)));
   const int threads = n_warps * kWarp;
-  const int m32 = static_cast<int>(m), n32 = static_cast<int>(n), k32 = static_cast<int>(k);
+  auto launch = [&](auto kernel) {
+    kernel<<<grid, threads, shared, stream>>>(g.x, g.weight, g.bias, g.m, g.n, g.k, g.epilogue, per_warp,
+                                              g.out);
+  };
   if (n_tiles == 4)
-    SmallGemmKernel<X, Out, kTiles, 4>
-        <<<grid, threads, shared, stream>>>(x, weight, bias, m32, n32, k32, epilogue, per_warp, out);
+    launch(SmallGemmKernel<X, Out, kTiles, 4>);
   else if (n_tiles == 2)
-    SmallGemmKernel<X, Out, kTiles, 2>
-        <<<grid, threads, shared, stream>>>(x, weight, bias, m32, n32, k32, epilogue, per_warp, out);
+    launch(SmallGemmKernel<X, Out, kTiles, 2>);
   else
-    SmallGemmKernel<X, Out, kTiles, 1>
-        <<<grid, threads, shared, stream>>>(x, weight, bias, m32, n32, k32, epilogue, per_warp, out);
-}
-
-/** The kernel for x's rows: one, two or four 16-row tiles. */
-template <typename X, typename Out>
-void Dispatch(const X* x,
-              const __half* weight,
-              const float* bias,
-              int64_t m,
-              int64_t n,
-              int64_t k,
-              SmallGemmEpilogue epilogue,
-              Out* out,
-              cudaStream_t stream) {
-  const int64_t tiles = (m + kTileRows - 1) / kTileRows;
-  if (tiles == 1)
-    Launch<X, Out, 1>(x, weight, bias, m, n, k, epilogue, out, stream);
-  else if (tiles == 2)
-    Launch<X, Out, 2>(x, weight, bias, m, n, k, epilogue, out, stream);
-  else
-    Launch<X, Out, 4>(x, weight, bias, m, n, k, epilogue, out, stream);
+    launch(SmallGemmKernel<X, Out, kTiles, 1>);
 }
 
 }  // namespace
@@ -240,8 +224,20 @@ void SmallGemm(const X* x,
                Stream stream) {
   if (m == 0 || n == 0)
     return;
-  Dispatch(OnDevice(x), OnDevice(weight), bias, m, n, k, epilogue, OnDevice(out),
-           static_cast<cudaStream_t>(stream));
+  using DeviceX = std::remove_const_t<std::remove_pointer_t<decltype(OnDevice(x))>>;
+  using DeviceOut = std::remove_pointer_t<decltype(OnDevice(out))>;
+  const Operands<DeviceX, DeviceOut> g{
+      OnDevice(x),         OnDevice(weight),    bias,     static_cast<int>(m),
+      static_cast<int>(n), static_cast<int>(k), epilogue, OnDevice(out)};
+  const cudaStream_t s = static_cast<cudaStream_t>(stream);
+  // The kernel for x's rows: one, two or four 16-row tiles.
+  const int64_t tiles = (m + kTileRows - 1) / kTileRows;
+  if (tiles == 1)
+    Launch<DeviceX, DeviceOut, 1>(g, s);
+  else if (tiles == 2)
+    Launch<DeviceX, DeviceOut, 2>(g, s);
+  else
+    Launch<DeviceX, DeviceOut, 4>(g, s);
 }
 
 template void SmallGemm<Half, float>(
