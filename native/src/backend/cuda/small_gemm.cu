@@ -23,11 +23,10 @@ namespace verbatim::cuda_kernels {
 namespace {
 
 constexpr int kWarp = 32;
-constexpr int kColumns = 8;      // a block's output columns: one mma n-tile
-constexpr int kChunk = 32;       // k a group of four lanes covers with one 16-byte load each
-constexpr int kTileRows = 16;    // an mma's m
-constexpr int kMostWarps = 16;   // a block's warps, each on its own share of K
-constexpr int kLeastChunks = 2;  // a warp's share, at least: fewer leave its loads little to overlap
+constexpr int kColumns = 8;     // a block's output columns: one mma n-tile
+constexpr int kChunk = 32;      // k a group of four lanes covers with one 16-byte load each
+constexpr int kTileRows = 16;   // an mma's m
+constexpr int kMostWarps = 16;  // a block's warps, each on its own share of K
 constexpr int kTileOutputs = kTileRows * kColumns;
 
 /** 8 elements of x from `row` (k consecutive) as 8 halves, or zeros when !`valid` (a row past M). */
@@ -172,24 +171,29 @@ struct Operands {
 };
 
 /**
- * Warps a block (splitting K, at most 16 / kTiles so that their sums fit 32 KB of shared memory) and n-tiles
- * a block (x is read once a block: wider blocks read it fewer times, but fewer blocks have fewer loads in
- * flight).
+ * Warps a block (splitting K, as many as keep their sums within 48 KB of shared memory, at most 16) and
+ * n-tiles a block (x is read once a block: wider blocks read it fewer times, but fewer blocks have fewer
+ * loads in flight). A warp's share of K is as short as the warps allow: its chunks are loaded one round after
+ * another, and at 64 rows a round is a single chunk (kUnroll 1), so a share of 12 chunks was 12 memory
+ * latencies.
  */
 template <typename X, typename Out, int kTiles>
 void Launch(const Operands<X, Out>& g, cudaStream_t stream) {
   constexpr int kTargetWarps = 132 * 4;  // an H100's or H200's SMs, 4 warps each
+  constexpr int kSharedFloats = 48 * 1024 / sizeof(float);
   const int n_chunks = g.k / kChunk;
-  const int most_warps = kMostWarps / kTiles;
-  const int per_warp = std::max(kLeastChunks, (n_chunks + most_warps - 1) / most_warps);
-  const int n_warps = (n_chunks + per_warp - 1) / per_warp;
   auto blocks = [&](int n_tiles) { return (g.n + kColumns * n_tiles - 1) / (kColumns * n_tiles); };
+  int n_tiles = kTiles, n_warps = 1, per_warp = n_chunks;
   // As wide as x's row tiles (measured on an H200: at 16 rows 8 columns a block beat 32 on every decoder
   // shape; at 32 rows 32 columns beat 8 on the logits' and the MLP's first layer), narrower where the GPU
   // would not be full.
-  int n_tiles = kTiles;
-  while (n_tiles > 1 && blocks(n_tiles) * n_warps < kTargetWarps)
-    n_tiles /= 2;
+  for (;; n_tiles /= 2) {
+    const int most_warps = std::min(kMostWarps, kSharedFloats / (kTiles * n_tiles * kTileOutputs));
+    per_warp = (n_chunks + most_warps - 1) / most_warps;
+    n_warps = (n_chunks + per_warp - 1) / per_warp;
+    if (n_tiles == 1 || blocks(n_tiles) * n_warps >= kTargetWarps)
+      break;
+  }
   const std::size_t shared =
       static_cast<std::size_t>(n_warps) * kTiles * n_tiles * kTileOutputs * sizeof(float);
   const dim3 grid(static_cast<unsigned>(blocks(n_tiles)));
