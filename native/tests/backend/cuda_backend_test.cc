@@ -1256,6 +1256,48 @@ TEST_F(CudaBackendTest, DecodeStepsReplayedFromAGraphComputeWhatUnrecordedStepsD
   EXPECT_EQ(off.why_off, "VERBATIM_CUDA_GRAPHS=0");
 }
 
+TEST_F(CudaBackendTest, StepsThatCannotBeGraphsRunAsTheyAreAndAFailedStepLeavesNoTrace) {
+  // A step with a copy to the host cannot be a graph: it runs as it is every time (its results right), is
+  // never captured, and graphs stay on for other steps. A step whose operation fails throws the operation's
+  // error, and the next steps record, capture and replay as if it had not happened.
+  const auto weights = RandomWeights(DType::kF16, {64, 96}, 121);
+  const Tensor weight = cuda_->PrepareWeight(weights.tensor, WeightUse::kMatrix);
+  const auto x_values = RandomFloats(16 * 96, 122);
+  const Tensor x = ToGpu({16, 96}, x_values);
+  Tensor out = cuda_->Allocate({16, 64});
+  const Tensor no_bias;
+  std::vector<float> downloaded(16 * 64), expected(16 * 64);
+  cuda_->Linear(x, weight, no_bias, LinearEpilogue::kStore, out);
+  cuda_->Download(out, expected.data());
+  const CudaBackend::StepGraphCounts before = cuda_->step_graph_counts();
+  for (int i = 0; i < 4; ++i) {
+    std::fill(downloaded.begin(), downloaded.end(), 0.0f);
+    cuda_->RunRepeatedStep([&] {
+      cuda_->Linear(x, weight, no_bias, LinearEpilogue::kStore, out);
+      cuda_->Download(out, downloaded.data());
+    });
+    EXPECT_EQ(downloaded, expected) << "call " << i;
+  }
+  CudaBackend::StepGraphCounts after = cuda_->step_graph_counts();
+  EXPECT_EQ(after.captures, before.captures);
+  EXPECT_EQ(after.launches, before.launches);
+  EXPECT_EQ(after.why_off, "");
+
+  Tensor wrong = cuda_->Allocate({16, 65});  // Linear's out must have the weight's 64 columns
+  EXPECT_THROW(
+      cuda_->RunRepeatedStep([&] { cuda_->Linear(x, weight, no_bias, LinearEpilogue::kStore, wrong); }),
+      Error);
+  for (int i = 0; i < 4; ++i) {
+    cuda_->RunRepeatedStep([&] { cuda_->Linear(x, weight, no_bias, LinearEpilogue::kStore, out); });
+    cuda_->Download(out, downloaded.data());
+    EXPECT_EQ(downloaded, expected) << "graph step " << i;
+  }
+  after = cuda_->step_graph_counts();
+  EXPECT_EQ(after.captures, before.captures + 1);  // recorded on the first, captured on the second
+  EXPECT_EQ(after.launches, before.launches + 3);  // launched once captured, replayed twice
+  EXPECT_EQ(after.why_off, "");
+}
+
 TEST_F(CudaBackendTest, NativeDecodingGivesTheCpusTokensGreedyAndWithBeams) {
   // The decoding loop (start sequence, timestamp rules, beams with their KV-cache reordering, fallback) runs
   // on the host over the backend's logits: on f32 weights both backends must choose the same tokens.
