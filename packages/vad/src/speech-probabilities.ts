@@ -18,7 +18,7 @@ import { EngineError, InvalidArgumentError } from '@verbatim/core';
 import { VAD_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from './constants.js';
 import { pieceStartWindows } from './internal/piece-plan.js';
 import type { PieceWorkerJob } from './internal/piece-worker.js';
-import { type Piece, type Progress, runPiecesTogether } from './internal/run-pieces.js';
+import { type Piece, type Progress, runPiecesInGroups } from './internal/run-pieces.js';
 import { type VadAudioInput, vadSamples } from './internal/vad-input.js';
 import { windowCount } from './internal/window-rows.js';
 import { SileroModel, type SileroModelOptions, type SileroModelSource } from './silero-model.js';
@@ -112,15 +112,7 @@ export async function speechProbabilities(
       };
       await runPiecesOnWorkers(job, samples, splitPieces(pieces, shares), probabilities, progress);
     } else {
-      for (let first = 0; first < pieces.length; first += maxParallelPieces) {
-        await runPiecesTogether(
-          model,
-          samples,
-          pieces.slice(first, first + maxParallelPieces),
-          probabilities,
-          progress,
-        );
-      }
+      await runPiecesInGroups(model, samples, pieces, maxParallelPieces, probabilities, progress);
     }
   } finally {
     if (!(source instanceof SileroModel)) await model.dispose();
@@ -195,11 +187,7 @@ async function runPiecesOnWorkers(
             progress.onProgress?.(progress.done, progress.total);
             return;
           }
-          let at = 0;
-          for (const piece of pieces) {
-            probabilities.set(message.probabilities!.subarray(at, at + piece.end - piece.start), piece.start);
-            at += piece.end - piece.start;
-          }
+          probabilities.set(message.probabilities!, pieces[0]!.start); // a share's pieces are one run
           received = true;
         });
         worker.on('error', (cause) => {

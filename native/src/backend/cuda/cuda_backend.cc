@@ -241,8 +241,9 @@ CudaBackend::EpilogueCounts CudaBackend::epilogue_counts() const {
 }
 
 std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operation) {
+  // In a capture the allocation would become the graph's, and the owner's free a node of it.
   if (step_graph_ != nullptr && step_graph_->mode() == StepGraph::Mode::kCapture)
-    throw NotCapturable{std::string(operation) + " allocates scratch memory"};
+    throw NotCapturable{};
   void* pointer = nullptr;
   CheckCuda(cudaMallocAsync(&pointer, bytes == 0 ? 1 : bytes, state_->stream), operation,
             "device allocation");
@@ -259,7 +260,7 @@ void* CudaBackend::Reused(Reuse use, std::size_t bytes, const char* operation) {
     // A step's graph reads the buffer where it was: it goes, and a capture cannot move it.
     if (step_graph_ != nullptr) {
       if (step_graph_->mode() == StepGraph::Mode::kCapture)
-        throw NotCapturable{std::string(operation) + " grows a reused buffer"};
+        throw NotCapturable{};
       step_graph_->ForgetGraph();
     }
     buffer.memory.reset();  // freed in stream order, after the kernels that used it
@@ -307,7 +308,7 @@ Tensor CudaBackend::Allocate(const std::vector<int64_t>& shape, DType dtype) {
          ": the cuda backend keeps activations in f32, and KV caches and intermediates in f32 or f16");
   }
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);
+  NotInSteps();
   cudaSetDevice(state_->device);
   int64_t n = 1;
   for (int64_t extent : shape)
@@ -323,7 +324,7 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
   if (host_weight.device() != Device::kCpu)
     Fail(ErrorCode::kInternal, kOperation, "the weight must come from host memory");
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);
+  NotInSteps();
   cudaSetDevice(state_->device);
   const bool widen = use == WeightUse::kVector && host_weight.dtype() != DType::kF32;
   const DType dtype = widen ? DType::kF32 : host_weight.dtype();
@@ -361,7 +362,7 @@ void CudaBackend::Upload(const float* host, Tensor& dst) {
   constexpr const char* kOperation = "CudaBackend::Upload";
   CheckF32(dst, kOperation, "the destination");
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);
+  NotInSteps();
   cudaSetDevice(state_->device);
   CheckCuda(cudaMemcpyAsync(dst.raw(), host, dst.nbytes(), cudaMemcpyHostToDevice, state_->stream),
             kOperation, "copy");
@@ -372,7 +373,7 @@ void CudaBackend::Download(const Tensor& src, float* host) {
   constexpr const char* kOperation = "CudaBackend::Download";
   CheckF32(src, kOperation, "the source");
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);
+  NotInSteps();
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(),
                              [&] { return std::string("Download ") + std::to_string(src.numel()); });
@@ -640,7 +641,7 @@ void CudaBackend::Transpose(const Tensor& x, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Transpose";
   CheckTranspose(x, out, Device::kCuda, kOperation);
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);  // the encoder's
+  NotInSteps();  // the encoder's
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "Transpose " + Dims({x.dim(0), x.dim(1), x.dim(2)});
@@ -656,7 +657,7 @@ void CudaBackend::Conv1dGelu(
   const int64_t n_batch = x.dim(0), n_in_frames = x.dim(1), n_in_channels = x.dim(2);
   const int64_t n_out_channels = weight.dim(0);
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);  // the encoder's
+  NotInSteps();  // the encoder's
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] {
     return "Conv1dGelu " + Dims({n_batch, n_in_frames, n_in_channels, n_out_channels});
@@ -859,7 +860,7 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
   if (n_rows == 0)
     return;
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);
+  NotInSteps();
   cudaSetDevice(state_->device);
   const ProfileScope profile(profile_.get(), [&] { return "ArgMaxRows " + Dims({n_rows, n_columns}); });
   void* columns =
@@ -878,7 +879,7 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
 std::shared_ptr<float> CudaBackend::AllocateHostFloats(std::size_t n) {
   constexpr const char* kOperation = "CudaBackend::AllocateHostFloats";
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
-  NotInSteps(kOperation);
+  NotInSteps();
   cudaSetDevice(state_->device);
   void* pointer = nullptr;
   CheckCuda(cudaMallocHost(&pointer, (n == 0 ? 1 : n) * sizeof(float)), kOperation,
@@ -892,9 +893,9 @@ bool CudaBackend::Replaying(std::initializer_list<uint64_t> parts) {
   return step_graph_->Skip(StepGraph::Signature(parts));
 }
 
-void CudaBackend::NotInSteps(const char* operation) {
+void CudaBackend::NotInSteps() {
   if (step_graph_ != nullptr)
-    step_graph_->NotInSteps(operation);
+    step_graph_->NotInSteps();
 }
 
 CudaBackend::StepGraphCounts CudaBackend::step_graph_counts() const {
@@ -948,11 +949,11 @@ void CudaBackend::RunRepeatedStep(const std::function<void()>& step) {
       graph.EndCapture();
       if (graph.has_graph())
         return;
-    } catch (const NotCapturable& reason) {
-      graph.AbortCapture(reason.why);
+    } catch (const NotCapturable&) {
+      graph.AbortCapture();
     } catch (const Error& error) {
       // An operation's check, or a CUDA call that a capture does not allow: which one, the run below says.
-      graph.AbortCapture(error.what());
+      graph.AbortCapture();
       failure = error.what();
     }
     if (!failure.empty()) {

@@ -143,7 +143,7 @@ class CudaBackend final : public Backend {
    */
   bool Replaying(std::initializer_list<uint64_t> parts);
   /** An operation that cannot be part of a step's graph (allocations, copies to or from the host). */
-  void NotInSteps(const char* operation);
+  void NotInSteps();
   /** Runs `step` as it is, recording its sequence of operations for a capture next time. */
   void RecordStep(const std::function<void()>& step);
   /**

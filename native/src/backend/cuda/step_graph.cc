@@ -119,7 +119,7 @@ void StepGraph::BeginCapture() {
                                                static_cast<std::size_t>(recorded_ints_) * sizeof(int32_t),
                                                cudaMemcpyHostToDevice, AsStream(stream_));
     if (status != cudaSuccess) {
-      AbortCapture("the arena's copy");
+      AbortCapture();
       Check(status, "capturing the arena's copy");
     }
   }
@@ -129,18 +129,16 @@ void StepGraph::EndCapture() {
   mode_ = Mode::kOff;
   cudaGraph_t graph = nullptr;
   Check(cudaStreamEndCapture(AsStream(stream_), &graph), "ending the capture");
-  graph_ = graph;
-  if (captured_ != recorded_ || arena_cursor_ != recorded_ints_) {
-    DropGraph();  // the step did not repeat what was recorded: record it again next time
-    recorded_.clear();
+  // A replay needs only the executable graph: the captured one goes once instantiated.
+  const bool repeated = captured_ == recorded_ && arena_cursor_ == recorded_ints_;
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t status = repeated ? cudaGraphInstantiate(&exec, graph, 0) : cudaSuccess;
+  cudaGraphDestroy(graph);
+  if (!repeated) {
+    recorded_.clear();  // the step did not repeat what was recorded: record it again next time
     return;
   }
-  cudaGraphExec_t exec = nullptr;
-  const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
-  if (status != cudaSuccess) {
-    DropGraph();
-    Check(status, "instantiating the step's graph");
-  }
+  Check(status, "instantiating the step's graph");
   exec_ = exec;
   graph_signatures_ = captured_;
   graph_ints_ = arena_cursor_;
@@ -150,7 +148,7 @@ void StepGraph::EndCapture() {
   ++launches_;
 }
 
-void StepGraph::AbortCapture(const std::string& why) {
+void StepGraph::AbortCapture() {
   mode_ = Mode::kOff;
   cudaGraph_t graph = nullptr;
   cudaStreamEndCapture(AsStream(stream_), &graph);  // fails when the capture was invalidated: nothing to keep
@@ -158,12 +156,11 @@ void StepGraph::AbortCapture(const std::string& why) {
     cudaGraphDestroy(graph);
   cudaGetLastError();
   uncapturable_.insert(recorded_hash_);
-  why_not_ = why;
 }
 
 void StepGraph::Reset() {
   if (mode_ == Mode::kCapture) {
-    AbortCapture("an operation failed while capturing");
+    AbortCapture();
     uncapturable_.erase(recorded_hash_);  // the failure was the operation's, not the capture's
   }
   mode_ = Mode::kOff;
@@ -196,7 +193,7 @@ bool StepGraph::Skip(StepSignature signature) {
   return false;
 }
 
-void StepGraph::NotInSteps(const char* operation) {
+void StepGraph::NotInSteps() {
   switch (mode_) {
     case Mode::kOff:
       return;
@@ -204,7 +201,7 @@ void StepGraph::NotInSteps(const char* operation) {
       recorded_capturable_ = false;
       return;
     case Mode::kCapture:
-      throw NotCapturable{std::string(operation) + " cannot be part of a step's graph"};
+      throw NotCapturable{};  // an allocation or a copy to or from the host
     case Mode::kReplay:
       throw StepMismatch{};
   }
@@ -222,7 +219,7 @@ const int32_t* StepGraph::Ints(const int* host, int64_t n) {
   if (arena_cursor_ + n > limit) {
     if (mode_ == Mode::kReplay)
       throw StepMismatch{};
-    throw NotCapturable{"the step passed more ints than when it was recorded"};
+    throw NotCapturable{};  // the step passes more ints than when it was recorded
   }
   std::copy(host, host + n, host_arena_ + arena_cursor_);
   const int32_t* device = device_arena_ + arena_cursor_;
@@ -257,10 +254,6 @@ void StepGraph::DropGraph() {
     cudaEventSynchronize(static_cast<cudaEvent_t>(arena_free_));
     cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(exec_));
     exec_ = nullptr;
-  }
-  if (graph_ != nullptr) {
-    cudaGraphDestroy(static_cast<cudaGraph_t>(graph_));
-    graph_ = nullptr;
   }
   graph_signatures_.clear();
   graph_ints_ = 0;

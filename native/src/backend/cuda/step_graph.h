@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -31,9 +30,7 @@ using StepSignature = uint64_t;
 /** Thrown while replaying when an operation differs from the graph's (caught by StepGraph's user). */
 struct StepMismatch {};
 /** Thrown while capturing when an operation cannot be part of a graph (caught by StepGraph's user). */
-struct NotCapturable {
-  std::string why;
-};
+struct NotCapturable {};
 
 class StepGraph {
  public:
@@ -67,14 +64,14 @@ class StepGraph {
   /** Ends the capture, instantiates and launches the graph. Throws NotCapturable, or Error. */
   void EndCapture();
   /** Ends a capture that failed; the sequence is not tried again. */
-  void AbortCapture(const std::string& why);
+  void AbortCapture();
   /** Back to kOff after an operation failed, dropping the graph (its tensors may be gone). */
   void Reset();
   /** No graphs from now on (a capture failed for a reason that would repeat); `why` is kept for the profile.
    */
   void Disable(const std::string& why);
   bool disabled() const { return disabled_; }
-  /** Why graphs were disabled, or why the last capture failed. */
+  /** Why graphs were disabled. */
   const std::string& why_not() const { return why_not_; }
   /** Drops the graph (not a recording): a buffer it reads has moved. */
   void ForgetGraph() { DropGraph(); }
@@ -90,7 +87,7 @@ class StepGraph {
    */
   bool Skip(StepSignature signature);
   /** An operation that cannot be in a graph: marks a recording uncapturable, fails a capture or replay. */
-  void NotInSteps(const char* operation);
+  void NotInSteps();
   /**
    * In a capture or replay, `host[0, n)` written to the arena and its device copy's address (stable from
    * capture to replay); otherwise nullptr (the caller passes the ints as it always does) — recording counts
@@ -124,8 +121,7 @@ class StepGraph {
   int64_t arena_capacity_ = 0;
   void* arena_free_ = nullptr;  // cudaEvent_t: the graph's last launch is done reading the arena
 
-  void* graph_ = nullptr;  // cudaGraph_t
-  void* exec_ = nullptr;   // cudaGraphExec_t
+  void* exec_ = nullptr;  // cudaGraphExec_t
   int64_t launches_ = 0, captures_ = 0;
 };
 

@@ -197,14 +197,12 @@ std::vector<PassResult> RunSampling(PassRows& rows,
     sequences[row].stopped = SampleLimit(settings, job) <= 0;
   }
   std::vector<int32_t> next(static_cast<std::size_t>(n_rows), end_of_text);
-  std::vector<char> still(static_cast<std::size_t>(n_rows), 0);  // bytes: rows are written from threads
-  // One row's share of a step: it reads and writes only its own sequence, sampler, logits and slots.
+  // One row's share of a step: it reads and writes only its own sequence, sampler, logits and slot of `next`,
+  // so rows may run on threads side by side.
   const auto choose = [&](int64_t row, int /*worker*/) {
     SampledRow& sequence = sequences[row];
-    if (!sequence.active()) {
-      still[row] = 0;
+    if (!sequence.active())
       return;
-    }
     float* logits = rows.logits(static_cast<int>(row));
     rules.Apply(sequence.tokens.data(), static_cast<int>(sequence.tokens.size()), logits, settings.n_vocab);
     const int32_t token = settings.temperature > 0.0f
@@ -215,8 +213,8 @@ std::vector<PassResult> RunSampling(PassRows& rows,
     sequence.finished = token == end_of_text;
     sequence.stopped = static_cast<int>(sequence.tokens.size()) >= SampleLimit(settings, jobs[row / group]);
     next[row] = token;
-    still[row] = sequence.active() ? 1 : 0;
   };
+  std::vector<bool> active(static_cast<std::size_t>(n_rows));
   while (true) {
     if (settings.row_threads != nullptr && n_rows > 1) {
       settings.row_threads->ParallelFor(n_rows, choose);
@@ -224,9 +222,11 @@ std::vector<PassResult> RunSampling(PassRows& rows,
       for (int row = 0; row < n_rows; ++row)
         choose(row, 0);
     }
-    if (std::none_of(still.begin(), still.end(), [](char s) { return s != 0; }))
+    for (int row = 0; row < n_rows; ++row)
+      active[row] = sequences[row].active();  // a row that stopped stays stopped
+    if (std::none_of(active.begin(), active.end(), [](bool a) { return a; }))
       break;
-    rows.Advance(next, std::vector<bool>(still.begin(), still.end()));
+    rows.Advance(next, active);
   }
 
   std::vector<PassResult> results(jobs.size());

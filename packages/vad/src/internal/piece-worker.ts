@@ -1,12 +1,13 @@
 /**
  * A worker thread of speechProbabilities (`threads` > 1): loads its own session of the model file and advances its
  * share of the pieces as speechProbabilities would on one thread, reading the signal from shared memory. Posts
- * `{ done }` after every model call and, at the end, `{ probabilities }`: its pieces' windows, in piece order.
+ * `{ done }` after every model call and, at the end, `{ probabilities }`: its share's windows (one run: the share's
+ * pieces follow one another).
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { SileroModel } from '../silero-model.js';
-import { type Piece, runPiecesTogether } from './run-pieces.js';
+import { type Piece, runPiecesInGroups } from './run-pieces.js';
 
 /** What speechProbabilities hands a worker (structured-cloned; `samples` views a SharedArrayBuffer). */
 export interface PieceWorkerJob {
@@ -29,21 +30,9 @@ try {
     total: job.windows,
     onProgress: (done: number) => port.postMessage({ done }),
   };
-  for (let first = 0; first < job.pieces.length; first += job.maxParallelPieces) {
-    await runPiecesTogether(
-      model,
-      job.samples,
-      job.pieces.slice(first, first + job.maxParallelPieces),
-      all,
-      progress,
-    );
-  }
-  const mine = new Float32Array(job.pieces.reduce((n, piece) => n + piece.end - piece.start, 0));
-  let at = 0;
-  for (const piece of job.pieces) {
-    mine.set(all.subarray(piece.start, piece.end), at);
-    at += piece.end - piece.start;
-  }
+  await runPiecesInGroups(model, job.samples, job.pieces, job.maxParallelPieces, all, progress);
+  // The share's pieces follow one another: their windows are one run.
+  const mine = all.slice(job.pieces[0]!.start, job.pieces.at(-1)!.end);
   port.postMessage({ probabilities: mine }, [mine.buffer]);
 } finally {
   await model.dispose();

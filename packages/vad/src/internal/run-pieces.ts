@@ -20,8 +20,28 @@ export interface Progress {
   readonly onProgress: ((windowsDone: number, windowsTotal: number) => void) | undefined;
 }
 
+/** Advances `pieces` `maxParallelPieces` at a time, each group in lockstep (runPiecesTogether). */
+export async function runPiecesInGroups(
+  model: SileroModel,
+  samples: Float32Array,
+  pieces: readonly Piece[],
+  maxParallelPieces: number,
+  probabilities: Float32Array,
+  progress: Progress,
+): Promise<void> {
+  for (let first = 0; first < pieces.length; first += maxParallelPieces) {
+    await runPiecesTogether(
+      model,
+      samples,
+      pieces.slice(first, first + maxParallelPieces),
+      probabilities,
+      progress,
+    );
+  }
+}
+
 /** Advances the pieces in lockstep, one window each per model call; a piece leaves the batch when it ends. */
-export async function runPiecesTogether(
+async function runPiecesTogether(
   model: SileroModel,
   samples: Float32Array,
   pieces: readonly Piece[],
