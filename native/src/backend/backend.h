@@ -56,6 +56,23 @@ enum class LinearEpilogue {
   kAccumulate,  // out += y: the residual add after attention and MLP
 };
 
+/** One decoder layer's projections of the audio for its cross-attention: keys (bias may be empty) and values.
+ */
+struct CrossAttentionProjections {
+  Tensor key_weight, key_bias;
+  Tensor value_weight, value_bias;
+};
+
+/**
+ * What the decoder's cross-attention keeps of a batch of encoded windows, in a form of the backend's choosing
+ * (Backend::PrepareCrossAttention): made once per batch, read by every step, never changed. It holds device
+ * memory until it goes, and must not outlive its backend.
+ */
+class CrossAttentionMemory {
+ public:
+  virtual ~CrossAttentionMemory() = default;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -159,6 +176,30 @@ class Backend {
    */
   virtual void Attention(
       const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, const int* past_lengths, Tensor& out);
+
+  /**
+   * The cross-attention memory of every decoder layer for `audio` [n_windows, n_audio_ctx, d] (f32, the
+   * encoder's output), one entry of `layers` per layer. By default each layer's keys and values, projected
+   * once into kv_cache_dtype() tensors of the audio's shape: 2 · n_layers of them, large-v3's 3.7 GiB in f16
+   * at 16 windows, more than its weights. A backend may keep the audio alone instead and fold the projections
+   * into every step (CudaBackend).
+   */
+  virtual std::unique_ptr<CrossAttentionMemory> PrepareCrossAttention(
+      const Tensor& audio, const std::vector<CrossAttentionProjections>& layers);
+
+  /**
+   * out = layer `layer`'s cross-attention of the queries q to the audio in `memory`, for q and out [n_rows,
+   * n_new, d] f32 (q projected, heads side by side in d): rows are grouped by window, rows_per_window[w] of
+   * them (0: none) attending to window w, every query to all of its n_audio_ctx frames, unmasked:
+   * softmax(q · kᵀ / sqrt(head_dim)) · v per head, k and v the window's audio through the layer's
+   * projections. The rows of a window (beams, samples) share its memory.
+   */
+  virtual void CrossAttention(const CrossAttentionMemory& memory,
+                              int layer,
+                              const Tensor& q,
+                              int n_heads,
+                              const std::vector<int>& rows_per_window,
+                              Tensor& out);
 
   /**
    * dst[b, dst_first_rows[b] + i] = src[b, src_first_rows[b] + i] for i < n_rows, src [B, T_src, D] and dst

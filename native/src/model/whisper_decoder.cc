@@ -18,16 +18,14 @@ constexpr int kFirstCapacity = 128;
 
 WhisperDecoder::WhisperDecoder(Backend& backend, const WhisperWeights& weights, const Tensor& audio)
     : backend_(backend), weights_(weights), cache_dtype_(backend.kv_cache_dtype()) {
-  layers_.reserve(weights.decoder.layers.size());
+  std::vector<CrossAttentionProjections> projections;
+  projections.reserve(weights.decoder.layers.size());
   for (const DecoderLayerWeights& layer : weights.decoder.layers) {
-    LayerCache cache;
-    // Projected straight into the cache's dtype: Linear writes an f16 cache itself.
-    cache.cross_keys = backend.Allocate(audio.shape(), cache_dtype_);
-    cache.cross_values = backend.Allocate(audio.shape(), cache_dtype_);
-    Project(backend, audio, layer.cross_attention.key, cache.cross_keys);
-    Project(backend, audio, layer.cross_attention.value, cache.cross_values);
-    layers_.push_back(std::move(cache));
+    const AttentionWeights& cross = layer.cross_attention;
+    projections.push_back({cross.key.weight, cross.key.bias, cross.value.weight, cross.value.bias});
   }
+  cross_attention_ = backend.PrepareCrossAttention(audio, projections);
+  layers_.resize(weights.decoder.layers.size());
   ResetRows(std::vector<int>(static_cast<std::size_t>(audio.dim(0)), 1));
 }
 
@@ -110,7 +108,7 @@ void WhisperDecoder::RunLayers(const int32_t* tokens) {
   backend_.EmbedTokens(tokens, weights_.decoder.token_embedding, workspace_.x);
   backend_.AddPositionalEmbedding(weights_.decoder.positions, lengths_.data(), workspace_.x);
   for (std::size_t i = 0; i < layers_.size(); ++i)
-    RunLayer(weights_.decoder.layers[i], layers_[i]);
+    RunLayer(static_cast<int>(i), layers_[i]);
 }
 
 const Tensor& WhisperDecoder::Append(const int32_t* tokens, int n_new, bool all_positions) {
@@ -159,7 +157,8 @@ const Tensor& WhisperDecoder::AppendSelected(const int32_t* tokens,
   return w.logits;
 }
 
-void WhisperDecoder::RunLayer(const DecoderLayerWeights& layer, LayerCache& cache) {
+void WhisperDecoder::RunLayer(int index, LayerCache& cache) {
+  const DecoderLayerWeights& layer = weights_.decoder.layers[index];
   Workspace& w = workspace_;
   const int n_heads = weights_.dims.n_text_head;
 
@@ -178,41 +177,11 @@ void WhisperDecoder::RunLayer(const DecoderLayerWeights& layer, LayerCache& cach
   // Cross-attention to the audio.
   backend_.LayerNorm(w.x, layer.cross_attention_norm.gain, layer.cross_attention_norm.offset, w.normed);
   Project(backend_, w.normed, layer.cross_attention.query, w.q);
-  CrossAttention(cache);
+  backend_.CrossAttention(*cross_attention_, index, w.q, n_heads, rows_per_window_, w.attention);
   backend_.Linear(w.attention, layer.cross_attention.output.weight, layer.cross_attention.output.bias,
                   LinearEpilogue::kAccumulate, w.x);
 
   AddMlp(backend_, layer.mlp_norm, layer.mlp, w.x, w.normed, w.hidden);
-}
-
-void WhisperDecoder::CrossAttention(const LayerCache& cache) {
-  // The rows of one window attend to the same keys and values without a mask, so they are one sequence of
-  // rows × n_new queries: a view, no copy.
-  Workspace& w = workspace_;
-  const int n_heads = weights_.dims.n_text_head;
-  const int64_t width = weights_.dims.n_text_state, n_audio = cache.cross_keys.dim(1);
-  const int first_count = rows_per_window_.empty() ? 0 : rows_per_window_.front();
-  const bool uniform = std::all_of(rows_per_window_.begin(), rows_per_window_.end(),
-                                   [&](int count) { return count == first_count; });
-  if (uniform && first_count > 0) {
-    const std::vector<int64_t> shape = {n_windows(), static_cast<int64_t>(first_count) * w.n_new, width};
-    Tensor out = w.attention.View(shape);
-    backend_.Attention(w.q.View(shape), cache.cross_keys, cache.cross_values, n_heads, nullptr, out);
-    return;
-  }
-  int64_t first_row = 0;
-  for (int window = 0; window < n_windows(); ++window) {
-    const int count = rows_per_window_[window];
-    if (count == 0)
-      continue;
-    const std::vector<int64_t> shape = {1, static_cast<int64_t>(count) * w.n_new, width};
-    const int64_t first = first_row * w.n_new * width;
-    const std::vector<int64_t> audio_shape = {1, n_audio, width};
-    Tensor out = w.attention.View(shape, first);
-    backend_.Attention(w.q.View(shape, first), cache.cross_keys.View(audio_shape, window * n_audio * width),
-                       cache.cross_values.View(audio_shape, window * n_audio * width), n_heads, nullptr, out);
-    first_row += count;
-  }
 }
 
 void WhisperDecoder::ReorderRows(const std::vector<int>& sources) {

@@ -3,6 +3,7 @@
 // (tied).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "backend/backend.h"
@@ -12,13 +13,13 @@
 namespace verbatim {
 
 /**
- * The decoder state of a batch of sequences ("rows") attending to encoded windows: per layer, the
- * cross-attention keys and values of every window (computed once from the audio) and the self-attention KV
- * cache of every row (grown as the sequences grow, up to n_text_ctx positions), plus each row's length. A
- * window may have several rows (beams, samples: they share its cross-attention keys and values) or none; rows
- * are grouped by window, in window order. It starts with one row per window. Rows start empty; every Append
- * adds the same number of tokens to each, but Truncate lets lengths differ, so each row keeps its own
- * positions and causal mask.
+ * The decoder state of a batch of sequences ("rows") attending to encoded windows: every layer's
+ * cross-attention memory of the windows (made once from the audio, in the backend's form) and, per layer, the
+ * self-attention KV cache of every row (grown as the sequences grow, up to n_text_ctx positions), plus each
+ * row's length. A window may have several rows (beams, samples: they share its cross-attention memory) or
+ * none; rows are grouped by window, in window order. It starts with one row per window. Rows start empty;
+ * every Append adds the same number of tokens to each, but Truncate lets lengths differ, so each row keeps
+ * its own positions and causal mask.
  *
  * Arguments are checked by the caller (the engine's DecoderSession, the decoding loop). Not thread-safe: one
  * call at a time. Holds references to `backend` and `weights`, which must outlive it.
@@ -64,10 +65,9 @@ class WhisperDecoder {
   void ReorderRows(const std::vector<int>& sources);
 
  private:
-  /** In the backend's kv_cache_dtype(): f32, or f16 on a GPU running a 16-bit model. */
+  /** A layer's self-attention cache, in the backend's kv_cache_dtype(): f32, or f16 on a GPU. */
   struct LayerCache {
-    Tensor cross_keys, cross_values;  // [n_windows, n_audio_ctx, d]
-    Tensor keys, values;              // [n_batch, capacity_, d]
+    Tensor keys, values;  // [n_batch, capacity_, d]
   };
   /**
    * Activations for one Append of n_new tokens, kept while the batch, n_new and the logits' extent stay.
@@ -87,8 +87,7 @@ class WhisperDecoder {
 
   void PrepareWorkspace(int n_new, bool all_positions, int n_select);
   void RunLayers(const int32_t* tokens);
-  void RunLayer(const DecoderLayerWeights& layer, LayerCache& cache);
-  void CrossAttention(const LayerCache& cache);
+  void RunLayer(int index, LayerCache& cache);
   void AllocateRowCaches(int n_rows);
   /** Grows every self-attention cache to hold `positions` per row (doubling, at most n_text_ctx). */
   void EnsureCapacity(int positions);
@@ -96,6 +95,8 @@ class WhisperDecoder {
   Backend& backend_;
   const WhisperWeights& weights_;
   const DType cache_dtype_;  // the backend's kv_cache_dtype(), asked once: every cache has it
+  /** Every layer's view of the audio, in the backend's form (Backend::PrepareCrossAttention). */
+  std::unique_ptr<CrossAttentionMemory> cross_attention_;
   std::vector<LayerCache> layers_;
   std::vector<int> rows_per_window_;
   std::vector<int> lengths_;
