@@ -41,11 +41,13 @@ Loaded<CublasApi> LoadCublasOnce() {
   if (library == nullptr)
     return loaded;
   CublasApi& api = loaded.api;
-  loaded.ok = Resolve(library, kName, "cublasCreate_v2", &api.create, &loaded.why) &&
-              Resolve(library, kName, "cublasDestroy_v2", &api.destroy, &loaded.why) &&
-              Resolve(library, kName, "cublasSetStream_v2", &api.set_stream, &loaded.why) &&
-              Resolve(library, kName, "cublasSetWorkspace_v2", &api.set_workspace, &loaded.why) &&
-              Resolve(library, kName, "cublasGemmEx", &api.gemm_ex, &loaded.why);
+  loaded.ok =
+      Resolve(library, kName, "cublasCreate_v2", &api.create, &loaded.why) &&
+      Resolve(library, kName, "cublasDestroy_v2", &api.destroy, &loaded.why) &&
+      Resolve(library, kName, "cublasSetStream_v2", &api.set_stream, &loaded.why) &&
+      Resolve(library, kName, "cublasSetWorkspace_v2", &api.set_workspace, &loaded.why) &&
+      Resolve(library, kName, "cublasGemmEx", &api.gemm_ex, &loaded.why) &&
+      Resolve(library, kName, "cublasGemmStridedBatchedEx", &api.gemm_strided_batched_ex, &loaded.why);
   return loaded;  // the library stays loaded for the life of the process
 }
 

@@ -49,6 +49,30 @@ struct CublasApi {
                  int ldc,
                  int compute_type,
                  int algo) = nullptr;
+  /** cublasGemmStridedBatchedEx: `batch` GEMMs whose operands lie `stride_*` elements apart. */
+  int (*gemm_strided_batched_ex)(CublasHandle handle,
+                                 int transa,
+                                 int transb,
+                                 int m,
+                                 int n,
+                                 int k,
+                                 const void* alpha,
+                                 const void* a,
+                                 cudaDataType a_type,
+                                 int lda,
+                                 int64_t stride_a,
+                                 const void* b,
+                                 cudaDataType b_type,
+                                 int ldb,
+                                 int64_t stride_b,
+                                 const void* beta,
+                                 void* c,
+                                 cudaDataType c_type,
+                                 int ldc,
+                                 int64_t stride_c,
+                                 int batch,
+                                 int compute_type,
+                                 int algo) = nullptr;
 };
 
 /**

@@ -10,33 +10,13 @@
 
 #include "backend/backend_checks.h"
 #include "backend/cuda/cublas_loader.h"
+#include "backend/cuda/cuda_backend_support.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/flash_attention.h"
 #include "backend/cuda/small_gemm.h"
 #include "core/fail.h"
 
 namespace verbatim {
-
-/** The stream and cuBLAS handle, shared with every tensor the backend allocated (they free in stream order).
- */
-struct CudaStreamState {
-  int device = 0;
-  cudaStream_t stream = nullptr;
-  CublasHandle cublas = nullptr;
-  const CublasApi* api = nullptr;
-  cudaMemPool_t pool = nullptr;
-  std::atomic<std::size_t> weight_bytes{0};
-
-  ~CudaStreamState() {
-    if (stream != nullptr) {
-      cudaSetDevice(device);
-      cudaStreamSynchronize(stream);
-      if (cublas != nullptr)
-        api->destroy(cublas);
-      cudaStreamDestroy(stream);
-    }
-  }
-};
 
 namespace {
 
@@ -45,43 +25,6 @@ constexpr int kConvKernelSize = 3;
 // use, so that they do not add to the decoder's peak memory.
 constexpr std::size_t kMostReusedBytes = 16u << 20;
 constexpr std::size_t kCublasWorkspaceBytes = 32u << 20;
-
-/** An address as a part of a step's signature. */
-uint64_t Id(const void* pointer) {
-  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(pointer));
-}
-
-/** The operations that can be in a step, as the first part of their signatures. */
-enum class StepOperation : uint64_t {
-  kLinear = 1,
-  kLayerNorm,
-  kAddPositionalEmbedding,
-  kEmbedTokens,
-  kAttention,
-  kCopyRows,
-};
-
-uint64_t Part(StepOperation operation) {
-  return static_cast<uint64_t>(operation);
-}
-uint64_t Part(DType dtype) {
-  return static_cast<uint64_t>(dtype);
-}
-uint64_t Part(int64_t extent) {
-  return static_cast<uint64_t>(extent);
-}
-
-void CheckCuda(cudaError_t status, const char* operation, const char* what) {
-  if (status == cudaSuccess)
-    return;
-  cudaGetLastError();  // clear a non-sticky error so the next call is not blamed for it
-  const ErrorCode code = status == cudaErrorMemoryAllocation ? ErrorCode::kOom : ErrorCode::kBackend;
-  Fail(code, operation, what, ": ", cudaGetErrorName(status), " (", cudaGetErrorString(status), ")");
-}
-
-void CheckLaunch(const char* operation) {
-  CheckCuda(cudaGetLastError(), operation, "kernel launch");
-}
 
 void CheckF32(const Tensor& tensor, const char* operation, const char* what) {
   verbatim::CheckF32(tensor, Device::kCuda, operation, what);
@@ -93,24 +36,6 @@ std::string Dims(std::initializer_list<int64_t> extents) {
   for (int64_t extent : extents)
     text += (text.empty() ? "" : "×") + std::to_string(extent);
   return text;
-}
-
-/** Whether environment variable `name` is set to `value`. */
-bool EnvironmentSays(const char* name, const char* value) {
-  const char* set = std::getenv(name);
-  return set != nullptr && std::strcmp(set, value) == 0;
-}
-
-cudaDataType CudaTypeOf(DType dtype) {
-  switch (dtype) {
-    case DType::kF32:
-      return CUDA_R_32F;
-    case DType::kF16:
-      return CUDA_R_16F;
-    case DType::kBF16:
-      return CUDA_R_16BF;
-  }
-  return CUDA_R_32F;
 }
 
 int DTypeCode(DType dtype) {
@@ -171,6 +96,7 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   f16_decoder_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_DECODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   small_gemm_allowed_ = !EnvironmentSays("VERBATIM_CUDA_SMALL_GEMM", "0");
+  projected_cross_attention_ = EnvironmentSays("VERBATIM_CUDA_CROSS_ATTENTION", "projected");
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");

@@ -120,6 +120,20 @@ class CudaBackend final : public Backend {
                 Tensor& dst) override;
   void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
   /**
+   * Cross-attention over the encoder's output itself (cuda_cross_attention.cc), the key and value
+   * projections folded into each step: no keys or values are kept, only the audio in the weights' dtype. For
+   * f16 and f32 models; bf16 ones, f16 ones under VERBATIM_CUDA_ATTENTION=exact and every model with
+   * VERBATIM_CUDA_CROSS_ATTENTION=projected keep projected keys and values (Backend's).
+   */
+  std::unique_ptr<CrossAttentionMemory> PrepareCrossAttention(
+      const Tensor& audio, const std::vector<CrossAttentionProjections>& layers) override;
+  void CrossAttention(const CrossAttentionMemory& memory,
+                      int layer,
+                      const Tensor& q,
+                      int n_heads,
+                      const std::vector<int>& rows_per_window,
+                      Tensor& out) override;
+  /**
    * Runs a decoder step as a CUDA graph once it has seen the same sequence of operations twice
    * (step_graph.h): recorded while it runs normally, captured the next time, replayed from then on — one
    * launch instead of ~20 a layer. Not with VERBATIM_CUDA_GRAPHS=0 or VERBATIM_CUDA_PROFILE=1 (a profile
@@ -161,6 +175,30 @@ class CudaBackend final : public Backend {
    * out[M, N] (= or +=) x[M, K] · weight[N, K]ᵀ on cuBLAS, x already in the weight's dtype (f32, f16 or
    * bf16); out f32, or f16 from f16 operands.
    */
+  /** A row-major operand of BatchedGemm: `ld` elements between rows, `stride` between the batch's matrices.
+   */
+  struct GemmOperand {
+    const void* data;
+    int64_t ld;
+    int64_t stride;
+    bool transposed = false;  // stored as op(X)ᵀ
+  };
+  struct GemmOutput {
+    void* data;
+    int64_t ld;
+    int64_t stride;
+  };
+  /** c = alpha · op(a)[m, k] · op(b)[k, n] for each of `batch` matrices, on cuBLAS, f32 accumulation. */
+  void BatchedGemm(const GemmOperand& a,
+                   const GemmOperand& b,
+                   const GemmOutput& c,
+                   int64_t m,
+                   int64_t n,
+                   int64_t k,
+                   int64_t batch,
+                   float alpha,
+                   DType ab_dtype,
+                   DType c_dtype);
   void CublasGemm(
       const void* x, int64_t m, int64_t k, const Tensor& weight, bool accumulate, void* out, DType out_dtype);
   /** Whether a Linear runs on the small-M kernel (small_gemm.h): ≤ 64 rows, an f16 weight, K % 32 == 0. */
@@ -208,6 +246,11 @@ class CudaBackend final : public Backend {
     kArgMaxShares,
     kLtWorkspace,
     kNarrowBias,
+    kCrossQueries,  // CrossAttention's operands (cuda_cross_attention.cc)
+    kCrossFolded,
+    kCrossScores,
+    kCrossProbabilities,
+    kCrossContext,
     kCount
   };
   void* Reused(Reuse use, std::size_t bytes, const char* operation);
@@ -237,8 +280,9 @@ class CudaBackend final : public Backend {
   // f16 intermediates once an f16 matrix weight has been prepared (intermediate_dtype), unless switched off.
   std::atomic<bool> f16_weights_{false};
   bool f16_intermediates_allowed_ = true;
-  bool f16_decoder_allowed_ = true;    // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
-  bool gelu_in_epilogue_ = false;      // VERBATIM_CUDA_GELU=tanh
+  bool f16_decoder_allowed_ = true;         // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
+  bool gelu_in_epilogue_ = false;           // VERBATIM_CUDA_GELU=tanh
+  bool projected_cross_attention_ = false;  // VERBATIM_CUDA_CROSS_ATTENTION=projected: Backend's keys/values
   bool small_gemm_allowed_ = true;     // VERBATIM_CUDA_SMALL_GEMM=0: ≤ 64-row Linears on cuBLAS as before
   std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels
   std::string lt_missing_why_;
