@@ -47,7 +47,17 @@ enum class WeightUse {
   kMatrix,
   /** A bias, a norm's gain or offset, a positional table: kept as f32 (a copy only when stored narrower). */
   kVector,
+  /**
+   * A kMatrix used once per pass, a layer's worth after another (the encoder's): a backend short of device
+   * memory may keep it in host memory and bring each layer's in ahead of its use (Backend::PrefetchWeights).
+   */
+  kStreamedMatrix,
 };
+
+/** Whether a weight of this use is a matrix (kMatrix or kStreamedMatrix). */
+constexpr bool IsMatrix(WeightUse use) {
+  return use != WeightUse::kVector;
+}
 
 /** What Linear does with its result y = x · Wᵀ + bias. */
 enum class LinearEpilogue {
@@ -124,6 +134,21 @@ class Backend {
   virtual Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) = 0;
   /** Bytes PrepareWeight copied so far (converted or uploaded weights). */
   virtual std::size_t weight_copy_bytes() const = 0;
+
+  /**
+   * Says that the kStreamedMatrix weights `next` are used next, after the work issued so far: a backend that
+   * keeps such weights off the device starts copying them now, so that the copy overlaps that work. It may
+   * then drop the weights of the call before the last one: a pass calls it once per layer, for the next
+   * layer, before issuing the current one. Using a weight that was not prefetched stays correct (slow on a
+   * GPU: read over the bus). The default does nothing.
+   */
+  virtual void PrefetchWeights(const std::vector<const Tensor*>& next) { (void)next; }
+
+  /**
+   * Memory that a pass's activations may take at once: the encoder encodes a larger batch in slices that fit
+   * (whisper_encoder.cc). 1 GiB by default; less on a GPU asked to keep its memory low.
+   */
+  virtual int64_t activation_budget_bytes() const { return int64_t{1} << 30; }
 
   /** Copies dst.numel() floats from host memory into `dst`. */
   virtual void Upload(const float* host, Tensor& dst) = 0;

@@ -12,10 +12,12 @@ constexpr int64_t kConvKernelSize = 3;
 /** Reads tensors under one name prefix, checking shapes, and prepares them for the backend. */
 class WeightReader {
  public:
-  WeightReader(const WeightStore& store, Backend& backend) : store_(store), backend_(backend) {}
+  /** @param matrix_use how its matrices are used: kMatrix, or kStreamedMatrix for the encoder's layers. */
+  WeightReader(const WeightStore& store, Backend& backend, WeightUse matrix_use = WeightUse::kMatrix)
+      : store_(store), backend_(backend), matrix_use_(matrix_use) {}
 
   Tensor Matrix(const std::string& name, const std::vector<int64_t>& shape) const {
-    return backend_.PrepareWeight(store_.Get(name, shape), WeightUse::kMatrix);
+    return backend_.PrepareWeight(store_.Get(name, shape), matrix_use_);
   }
 
   Tensor Vector(const std::string& name, const std::vector<int64_t>& shape) const {
@@ -53,6 +55,7 @@ class WeightReader {
  private:
   const WeightStore& store_;
   Backend& backend_;
+  const WeightUse matrix_use_;
 };
 
 void CheckDims(const ModelDims& dims) {
@@ -74,7 +77,11 @@ void CheckDims(const ModelDims& dims) {
   }
 }
 
-EncoderWeights LoadEncoder(const WeightReader& reader, const ModelDims& dims) {
+EncoderWeights LoadEncoder(const WeightStore& store, Backend& backend, const ModelDims& dims) {
+  const WeightReader reader(store, backend);
+  // A layer's matrices are read once per encoding, in layer order: a backend may stream them
+  // (PrefetchWeights).
+  const WeightReader layer_reader(store, backend, WeightUse::kStreamedMatrix);
   const int64_t width = dims.n_audio_state;
   EncoderWeights encoder;
   encoder.conv1 = reader.Linear("model.encoder.conv1", {width, dims.n_mels, kConvKernelSize}, true);
@@ -84,9 +91,9 @@ EncoderWeights LoadEncoder(const WeightReader& reader, const ModelDims& dims) {
     const std::string prefix = "model.encoder.layers." + std::to_string(i);
     EncoderLayerWeights layer;
     layer.self_attention_norm = reader.LayerNorm(prefix + ".self_attn_layer_norm", width);
-    layer.self_attention = reader.Attention(prefix + ".self_attn", width);
+    layer.self_attention = layer_reader.Attention(prefix + ".self_attn", width);
     layer.mlp_norm = reader.LayerNorm(prefix + ".final_layer_norm", width);
-    layer.mlp = reader.Mlp(prefix, width);
+    layer.mlp = layer_reader.Mlp(prefix, width);
     encoder.layers.push_back(std::move(layer));
   }
   encoder.final_norm = reader.LayerNorm("model.encoder.layer_norm", width);
@@ -119,9 +126,8 @@ WhisperWeights LoadWhisperWeights(const WeightStore& store, Backend& backend) {
   WhisperWeights weights;
   weights.dims = store.dims();
   CheckDims(weights.dims);
-  const WeightReader reader(store, backend);
-  weights.encoder = LoadEncoder(reader, weights.dims);
-  weights.decoder = LoadDecoder(reader, weights.dims);
+  weights.encoder = LoadEncoder(store, backend, weights.dims);
+  weights.decoder = LoadDecoder(WeightReader(store, backend), weights.dims);
   return weights;
 }
 

@@ -991,18 +991,19 @@ std::vector<float> CrossAttentionOn(Backend& backend,
 TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAndValues) {
   // One row a window (greedy), beams of unequal counts with a finished window (0 rows), several new tokens a
   // row (a prompt): over the audio on the GPU, projected keys and values on the CPU and (switched) the GPU.
-  const std::unique_ptr<CudaBackend> projected = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "projected");
+  // Fresh GPU backends for each case: one that has prepared an f16 weight keeps f16 caches from then on.
   for (const std::vector<int>& rows : {std::vector<int>{1, 1, 1, 1}, {2, 0, 3, 3}, {0, 2}}) {
     for (const int64_t n_new : {int64_t{1}, int64_t{3}}) {
       for (const DType dtype : {DType::kF32, DType::kF16}) {
         const std::vector<float> expected = CrossAttentionOn(*cpu_, dtype, rows, n_new);
-        const std::vector<float> over_audio = CrossAttentionOn(*cuda_, dtype, rows, n_new);
+        const std::unique_ptr<CudaBackend> audio = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "audio");
+        CudaBackend projected(0);  // the default
         // f32: the same sums in another order. f16: queries, folded queries, probabilities and context are
         // rounded to f16 on the way (the projected path rounds keys and values instead).
         const double tolerance = dtype == DType::kF32 ? 1e-5 : 3e-3;
-        EXPECT_LE(RelativeL2(over_audio, expected), tolerance)
+        EXPECT_LE(RelativeL2(CrossAttentionOn(*audio, dtype, rows, n_new), expected), tolerance)
             << rows.size() << " windows, " << n_new << " new, " << DTypeName(dtype);
-        EXPECT_LE(RelativeL2(CrossAttentionOn(*projected, dtype, rows, n_new), expected), tolerance)
+        EXPECT_LE(RelativeL2(CrossAttentionOn(projected, dtype, rows, n_new), expected), tolerance)
             << "projected, " << rows.size() << " windows, " << n_new << " new, " << DTypeName(dtype);
       }
     }
@@ -1129,6 +1130,95 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
         session->AppendArgMax(&chosen, 1, &next);
       }
     }
+  }
+}
+
+TEST_F(CudaBackendTest, LeanMemoryStreamsTheEncodersWeightsAndComputesWhatTheDefaultComputes) {
+  // 13 windows: two slices at the lean activation budget (12 tiny-shaped windows a slice), one at the
+  // default.
+  constexpr int kWindows = 13;
+  const auto mel = RandomFloats(static_cast<std::size_t>(kWindows) * 80 * 3000, 91, -1.0f, 1.5f);
+  for (DType dtype : {DType::kF32, DType::kF16}) {
+    const auto store = InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 92, dtype);
+    CudaBackend plain(0);
+    const std::unique_ptr<CudaBackend> lean = BackendWith("VERBATIM_CUDA_MEMORY", "lean");
+    const WhisperWeights plain_weights = LoadWhisperWeights(*store, plain);
+    const WhisperWeights lean_weights = LoadWhisperWeights(*store, *lean);
+    // Every encoder layer's six matrices (12 d² values) stay in host memory; nothing else does.
+    const ModelDims dims = TinyShapedDims();
+    const std::size_t width = static_cast<std::size_t>(dims.n_audio_state);
+    EXPECT_EQ(lean->streamed_weight_counts().host_bytes,
+              dims.n_audio_layer * 12 * width * width * DTypeSize(dtype));
+    EXPECT_EQ(plain.streamed_weight_counts().host_bytes, 0u);
+    EXPECT_LT(lean->weight_copy_bytes(), plain.weight_copy_bytes());
+
+    auto encode = [&](CudaBackend& backend, const WhisperWeights& weights) {
+      Tensor device_mel = backend.Allocate({kWindows, 80, 3000});
+      backend.Upload(mel.data(), device_mel);
+      std::vector<float> frames(static_cast<std::size_t>(kWindows) * 1500 * width);
+      backend.Download(RunWhisperEncoder(backend, weights, device_mel), frames.data());
+      return frames;
+    };
+    const std::vector<float> plain_frames = encode(plain, plain_weights);
+    const std::vector<float> lean_frames = encode(*lean, lean_weights);
+    // Each layer copied once for the whole batch (both slices), every Linear on its device copy.
+    EXPECT_EQ(lean->streamed_weight_counts().copies, dims.n_audio_layer);
+    EXPECT_EQ(lean->streamed_weight_counts().misses, 0);
+    // The same operations on smaller slices: cuBLAS may pick other kernels for the other row counts.
+    EXPECT_LE(RelativeL2(lean_frames, plain_frames), dtype == DType::kF32 ? 1e-5 : 1e-3) << DTypeName(dtype);
+    // A second batch copies the layers again, in order.
+    encode(*lean, lean_weights);
+    EXPECT_EQ(lean->streamed_weight_counts().copies, 2 * dims.n_audio_layer);
+    EXPECT_EQ(lean->streamed_weight_counts().misses, 0);
+  }
+
+  // Whole models: the lean one (cross-attention over the audio too) chooses the default one's tokens, greedy
+  // with timestamp rules and with beams (an f32 model: the two paths' sums differ only in order).
+  auto load = [](const char* memory) {
+    setenv("VERBATIM_CUDA_MEMORY", memory, 1);
+    auto model = Load(InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 93, DType::kF32), "cuda");
+    unsetenv("VERBATIM_CUDA_MEMORY");
+    return model;
+  };
+  const auto plain = load("fast");
+  const auto lean = load("lean");
+  const auto plain_audio = plain->Encode(mel.data(), 3);
+  const auto lean_audio = lean->Encode(mel.data(), 3);
+  for (int beams : {0, 3}) {
+    DecodeParams params;
+    params.n_beams = beams;
+    params.timestamps = true;
+    params.temperatures = {0.0f};
+    params.n_max_new_tokens = 24;
+    params.compression_ratio_threshold.reset();
+    params.logprob_threshold.reset();
+    params.no_speech_threshold.reset();
+    params.windows = {DecodeWindow{}, DecodeWindow{}, DecodeWindow{}};
+    for (DecodeWindow& window : params.windows)
+      window.language_token = 50259;
+    const auto expected = plain->Decode(*plain_audio, params);
+    const auto actual = lean->Decode(*lean_audio, params);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t w = 0; w < expected.size(); ++w) {
+      EXPECT_FALSE(actual[w].tokens.empty());
+      EXPECT_EQ(actual[w].tokens, expected[w].tokens) << "beams " << beams << " window " << w;
+    }
+  }
+  EXPECT_LT(lean->PeakDeviceBytes(), plain->PeakDeviceBytes());
+}
+
+TEST_F(CudaBackendTest, AMemoryOrCrossAttentionSwitchWithATypoIsRefusedNamingIt) {
+  for (const char* name : {"VERBATIM_CUDA_MEMORY", "VERBATIM_CUDA_CROSS_ATTENTION"}) {
+    setenv(name, "laen", 1);
+    try {
+      CudaBackend backend(0);
+      ADD_FAILURE() << name << "=laen was accepted";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kInvalidArg);
+      EXPECT_NE(std::string(error.what()).find(name), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("\"laen\""), std::string::npos) << error.what();
+    }
+    unsetenv(name);
   }
 }
 

@@ -55,6 +55,10 @@ TEST(WhisperEncoder, TheDefaultSliceFollowsTheActivationBudget) {
   EXPECT_EQ(EncoderSliceWindows(large), 15);
   large.n_audio_state = 1 << 20;  // absurdly wide: still one window at a time
   EXPECT_EQ(EncoderSliceWindows(large), 1);
+  // A lean GPU's 256 MiB: 12 tiny windows, 3 of large-v3's.
+  EXPECT_EQ(EncoderSliceWindows(tiny, int64_t{256} << 20), 12);
+  large.n_audio_state = 1280;
+  EXPECT_EQ(EncoderSliceWindows(large, int64_t{256} << 20), 3);
 }
 
 }  // namespace

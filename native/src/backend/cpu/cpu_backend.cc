@@ -57,7 +57,7 @@ Tensor CpuBackend::Allocate(const std::vector<int64_t>& shape, DType dtype) {
 
 Tensor CpuBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
   CheckOnCpu(host_weight, "CpuBackend::PrepareWeight", "the weight");
-  if (use == WeightUse::kMatrix || host_weight.dtype() == DType::kF32)
+  if (IsMatrix(use) || host_weight.dtype() == DType::kF32)
     return host_weight;
   Tensor widened = Tensor::Zeros(DType::kF32, host_weight.shape());
   WidenToF32(context_.kernels(), host_weight.dtype(), host_weight.raw(), host_weight.numel(),

@@ -14,6 +14,7 @@
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/flash_attention.h"
 #include "backend/cuda/small_gemm.h"
+#include "backend/cuda/streamed_weights.h"
 #include "core/fail.h"
 
 namespace verbatim {
@@ -25,6 +26,9 @@ constexpr int kConvKernelSize = 3;
 // use, so that they do not add to the decoder's peak memory.
 constexpr std::size_t kMostReusedBytes = 16u << 20;
 constexpr std::size_t kCublasWorkspaceBytes = 32u << 20;
+// VERBATIM_CUDA_MEMORY=lean: the encoder's activations in slices of ≤ 256 MiB (f32 reckoning) instead of 1
+// GiB.
+constexpr int64_t kLeanActivationBytes = int64_t{256} << 20;
 
 void CheckF32(const Tensor& tensor, const char* operation, const char* what) {
   verbatim::CheckF32(tensor, Device::kCuda, operation, what);
@@ -96,7 +100,10 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   f16_decoder_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_DECODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   small_gemm_allowed_ = !EnvironmentSays("VERBATIM_CUDA_SMALL_GEMM", "0");
-  projected_cross_attention_ = EnvironmentSays("VERBATIM_CUDA_CROSS_ATTENTION", "projected");
+  lean_memory_ = EnvironmentChoice("VERBATIM_CUDA_MEMORY", {"lean", "fast"}) == "lean";
+  // Keys and values of the audio by default; over the audio itself where memory counts.
+  const std::string cross = EnvironmentChoice("VERBATIM_CUDA_CROSS_ATTENTION", {"audio", "projected"});
+  projected_cross_attention_ = cross.empty() ? !lean_memory_ : cross == "projected";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -123,6 +130,11 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
     lt_missing_why_ = "VERBATIM_CUDA_CUBLASLT=0";
   else
     lt_ = CublasLtGemms::Create(&lt_missing_why_);
+  if (lean_memory_) {
+    streamed_ = std::make_unique<StreamedWeights>(device_index, state_->stream, [this](std::size_t bytes) {
+      return Scratch(bytes, "CudaBackend::PrefetchWeights");
+    });
+  }
   // Keep freed activations in the pool between calls instead of returning them to the driver.
   uint64_t keep = UINT64_MAX;
   cudaMemPoolSetAttribute(state_->pool, cudaMemPoolAttrReleaseThreshold, &keep);
@@ -254,6 +266,10 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
   cudaSetDevice(state_->device);
   const bool widen = use == WeightUse::kVector && host_weight.dtype() != DType::kF32;
   const DType dtype = widen ? DType::kF32 : host_weight.dtype();
+  if (IsMatrix(use))
+    NoteMatrixDType(dtype);
+  if (use == WeightUse::kStreamedMatrix && streamed_ != nullptr)
+    return streamed_->Keep(host_weight);  // in host memory, visiting the device a layer at a time
   const std::size_t bytes = static_cast<std::size_t>(host_weight.numel()) * DTypeSize(dtype);
   void* pointer = nullptr;
   CheckCuda(cudaMalloc(&pointer, bytes == 0 ? 1 : bytes), kOperation, "weight allocation");
@@ -275,13 +291,40 @@ Tensor CudaBackend::PrepareWeight(const Tensor& host_weight, WeightUse use) {
               kOperation, "uploading");
   }
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "uploading");
-  if (use == WeightUse::kMatrix && dtype != DType::kF32)
-    half_attention_ = true;
-  if (use == WeightUse::kMatrix && dtype == DType::kF16)
-    f16_weights_ = true;
   weight_copy_bytes_ += bytes;
   state_->weight_bytes += bytes;
   return Tensor(dtype, host_weight.shape(), pointer, memory, Device::kCuda);
+}
+
+void CudaBackend::NoteMatrixDType(DType dtype) {
+  if (dtype != DType::kF32)
+    half_attention_ = true;
+  if (dtype == DType::kF16)
+    f16_weights_ = true;
+}
+
+Tensor CudaBackend::ResidentWeight(const Tensor& weight) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  return streamed_->Resident(weight);
+}
+
+void CudaBackend::PrefetchWeights(const std::vector<const Tensor*>& next) {
+  if (streamed_ == nullptr)
+    return;
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps();
+  streamed_->Prefetch(next);
+}
+
+int64_t CudaBackend::activation_budget_bytes() const {
+  return lean_memory_ ? kLeanActivationBytes : Backend::activation_budget_bytes();
+}
+
+CudaBackend::StreamedWeightCounts CudaBackend::streamed_weight_counts() const {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (streamed_ == nullptr)
+    return {};
+  return {streamed_->host_bytes(), streamed_->copies(), streamed_->misses()};
 }
 
 void CudaBackend::Upload(const float* host, Tensor& dst) {
@@ -350,8 +393,10 @@ void CudaBackend::CublasGemm(
 }
 
 void CudaBackend::Linear(
-    const Tensor& x, const Tensor& weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
+    const Tensor& x, const Tensor& stored_weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Linear";
+  // A streamed weight's device copy where it is prefetched (the weight itself, read over the bus, if not).
+  const Tensor weight = streamed_ != nullptr ? ResidentWeight(stored_weight) : stored_weight;
   const LinearShape shape = CheckLinear(x, weight, bias, epilogue, out, Device::kCuda,
                                         KvCacheDTypes::kF32OrF16, IntermediateDTypes::kF32OrF16, kOperation);
   const int64_t m = shape.m, n = shape.n, k = shape.k;

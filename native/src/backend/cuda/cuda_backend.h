@@ -47,6 +47,8 @@ struct CudaStreamState;
 /** Whether this process can run the CUDA backend; when not, `why` says what is missing. */
 bool CudaBackendAvailable(std::string* why);
 
+class StreamedWeights;
+
 class CudaBackend final : public Backend {
  public:
   /**
@@ -89,15 +91,32 @@ class CudaBackend final : public Backend {
   };
   EpilogueCounts epilogue_counts() const;
 
+  /** What VERBATIM_CUDA_MEMORY=lean's streamed encoder weights did so far (zeros when not lean). For tests.
+   */
+  struct StreamedWeightCounts {
+    std::size_t host_bytes = 0;  // kept in page-locked host memory
+    int64_t copies = 0;          // groups (layers) copied to the device
+    int64_t misses = 0;          // Linears that read a streamed weight over the bus (not prefetched)
+  };
+  StreamedWeightCounts streamed_weight_counts() const;
+
   /** f32, or f16 for KV caches and intermediates (Error kBackend for another dtype). */
   Tensor Allocate(const std::vector<int64_t>& shape, DType dtype = DType::kF32) override;
+  /**
+   * A copy on the device; with VERBATIM_CUDA_MEMORY=lean, a kStreamedMatrix (the encoder's layers) stays in
+   * page-locked host memory instead (streamed_weights.h) and visits the device a layer at a time.
+   */
   Tensor PrepareWeight(const Tensor& host_weight, WeightUse use) override;
+  /** Starts the next layer's copies on the copy stream (lean memory only). */
+  void PrefetchWeights(const std::vector<const Tensor*>& next) override;
+  /** 1 GiB; 256 MiB with VERBATIM_CUDA_MEMORY=lean. */
+  int64_t activation_budget_bytes() const override;
   std::size_t weight_copy_bytes() const override { return weight_copy_bytes_.load(); }
   void Upload(const float* host, Tensor& dst) override;
   void Download(const Tensor& src, float* host) override;
 
   void Linear(const Tensor& x,
-              const Tensor& weight,
+              const Tensor& stored_weight,
               const Tensor& bias,
               LinearEpilogue epilogue,
               Tensor& out) override;
@@ -120,10 +139,11 @@ class CudaBackend final : public Backend {
                 Tensor& dst) override;
   void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
   /**
-   * Cross-attention over the encoder's output itself (cuda_cross_attention.cc), the key and value
-   * projections folded into each step: no keys or values are kept, only the audio in the weights' dtype. For
-   * f16 and f32 models; bf16 ones, f16 ones under VERBATIM_CUDA_ATTENTION=exact and every model with
-   * VERBATIM_CUDA_CROSS_ATTENTION=projected keep projected keys and values (Backend's).
+   * With VERBATIM_CUDA_MEMORY=lean (or VERBATIM_CUDA_CROSS_ATTENTION=audio), cross-attention over the
+   * encoder's output itself (cuda_cross_attention.cc), the key and value projections folded into each step:
+   * no keys or values are kept, only the audio in the weights' dtype. For f16 and f32 models; bf16 ones, f16
+   * ones under VERBATIM_CUDA_ATTENTION=exact, and by default every model keep projected keys and values
+   * (Backend's), which a step reads faster.
    */
   std::unique_ptr<CrossAttentionMemory> PrepareCrossAttention(
       const Tensor& audio, const std::vector<CrossAttentionProjections>& layers) override;
@@ -175,6 +195,10 @@ class CudaBackend final : public Backend {
    * out[M, N] (= or +=) x[M, K] · weight[N, K]ᵀ on cuBLAS, x already in the weight's dtype (f32, f16 or
    * bf16); out f32, or f16 from f16 operands.
    */
+  /** half_attention_ and f16_weights_ from a matrix weight's dtype. */
+  void NoteMatrixDType(DType dtype);
+  /** A streamed weight's device copy where prefetched, else the weight (StreamedWeights::Resident). */
+  Tensor ResidentWeight(const Tensor& weight);
   /** A row-major operand of BatchedGemm: `ld` elements between rows, `stride` between the batch's matrices.
    */
   struct GemmOperand {
@@ -280,9 +304,14 @@ class CudaBackend final : public Backend {
   // f16 intermediates once an f16 matrix weight has been prepared (intermediate_dtype), unless switched off.
   std::atomic<bool> f16_weights_{false};
   bool f16_intermediates_allowed_ = true;
-  bool f16_decoder_allowed_ = true;         // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
-  bool gelu_in_epilogue_ = false;           // VERBATIM_CUDA_GELU=tanh
-  bool projected_cross_attention_ = false;  // VERBATIM_CUDA_CROSS_ATTENTION=projected: Backend's keys/values
+  bool f16_decoder_allowed_ = true;  // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
+  bool gelu_in_epilogue_ = false;    // VERBATIM_CUDA_GELU=tanh
+  // VERBATIM_CUDA_MEMORY=lean: encoder weights streamed from host memory, small encoder slices, and
+  // cross-attention over the audio; otherwise cross-attention over projected keys and values (Backend's).
+  // VERBATIM_CUDA_CROSS_ATTENTION=audio or =projected chooses the cross-attention either way.
+  bool lean_memory_ = false;
+  bool projected_cross_attention_ = true;
+  std::unique_ptr<StreamedWeights> streamed_;  // lean memory only
   bool small_gemm_allowed_ = true;     // VERBATIM_CUDA_SMALL_GEMM=0: ≤ 64-row Linears on cuBLAS as before
   std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels
   std::string lt_missing_why_;

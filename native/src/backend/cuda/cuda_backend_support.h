@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string>
 
 #include "backend/cuda/cublas_loader.h"
 #include "core/fail.h"
@@ -79,6 +81,23 @@ inline void CheckLaunch(const char* operation) {
 inline bool EnvironmentSays(const char* name, const char* value) {
   const char* set = std::getenv(name);
   return set != nullptr && std::strcmp(set, value) == 0;
+}
+
+/**
+ * Environment variable `name`'s value, one of `allowed`, or "" when unset or empty.
+ * @throws Error kInvalidArg naming the variable, its value and the allowed ones.
+ */
+inline std::string EnvironmentChoice(const char* name, std::initializer_list<const char*> allowed) {
+  const char* set = std::getenv(name);
+  if (set == nullptr || *set == '\0')
+    return "";
+  std::string options;
+  for (const char* value : allowed) {
+    if (std::strcmp(set, value) == 0)
+      return value;
+    options += std::string(options.empty() ? "" : " or ") + value;
+  }
+  Fail(ErrorCode::kInvalidArg, "CudaBackend", name, " must be ", options, ": \"", set, "\"");
 }
 
 inline cudaDataType CudaTypeOf(DType dtype) {

@@ -14,6 +14,7 @@
 // f16, instead of 3.9 GB of keys and values for its 32 layers — and each step reads it twice per layer, the
 // same bytes as a key and a value cache in f16.
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "backend/backend_checks.h"
@@ -162,15 +163,20 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
     return;
   }
   cudaSetDevice(state_->device);
-  const ProfileScope profile(profile_.get(), [&] {
-    return "CrossAttention/audio q" + std::to_string(n_queries) + " k" + std::to_string(n_audio) + " d" +
-           std::to_string(width) + " " + DTypeName(audio.dtype());
-  });
+  // A profile times the five parts apart: "CrossAttention/<part> q<queries> k<frames> d<width> <dtype>".
+  auto part = [&](const char* name) {
+    return [&, name] {
+      return std::string("CrossAttention/") + name + " q" + std::to_string(n_queries) + " k" +
+             std::to_string(n_audio) + " d" + std::to_string(width) + " " + DTypeName(audio.dtype());
+    };
+  };
+  std::optional<ProfileScope> timed;
   const DType narrow = audio.dtype();  // the GEMMs' operands: f16, or f32 throughout
   const std::size_t narrow_size = DTypeSize(narrow);
   const int64_t n_scores = n_queries * n_heads * n_audio;
 
   // The queries in the audio's dtype (f32 ones as they are).
+  timed.emplace(profile_.get(), part("fold"));
   const void* queries = q.raw();
   if (narrow == DType::kF16) {
     void* halves = Reused(Reuse::kCrossQueries, n_queries * width * narrow_size, kOperation);
@@ -193,6 +199,7 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   BatchedGemm({queries, width, head, false}, {projections.key_weight.raw(), width, head * width, false},
               {folded, n_heads * width, width}, n_queries, width, head, n_heads, 1.0f, narrow, narrow);
   // Scores, softmax and context per run of windows with equal rows: a window's queries are contiguous.
+  timed.emplace(profile_.get(), part("scores"));
   const int64_t per_query = n_queries / n_rows;  // n_new
   for (const WindowRun& run : Runs(rows_per_window)) {
     const int64_t m = run.rows_each * per_query * n_heads;  // a window's query-heads
@@ -203,6 +210,7 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
                 {scores + first * n_audio, n_audio, m * n_audio}, m, n_audio, width, run.n_windows,
                 1.0f / std::sqrt(static_cast<float>(head)), narrow, DType::kF32);
   }
+  timed.emplace(profile_.get(), part("softmax"));
   if (narrow == DType::kF16) {
     cuda_kernels::SoftmaxRows(scores, static_cast<cuda_kernels::Half*>(probabilities), n_queries * n_heads,
                               n_audio, state_->stream);
@@ -210,6 +218,7 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
     cuda_kernels::SoftmaxRows(scores, scores, n_queries * n_heads, n_audio, state_->stream);
   }
   CheckLaunch(kOperation);
+  timed.emplace(profile_.get(), part("context"));
   for (const WindowRun& run : Runs(rows_per_window)) {
     const int64_t m = run.rows_each * per_query * n_heads;
     const int64_t first = run.first_row * per_query * n_heads;
@@ -220,6 +229,7 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
                 1.0f, narrow, narrow);
   }
   // out[:, h] = context[:, h] · W_v,hᵀ (+ b_v), one GEMM per head, into the f32 output.
+  timed.emplace(profile_.get(), part("out"));
   BatchedGemm({context, n_heads * width, width, false},
               {projections.value_weight.raw(), width, head * width, true}, {out.raw(), width, head},
               n_queries, head, width, n_heads, 1.0f, narrow, DType::kF32);
