@@ -953,9 +953,10 @@ TEST_F(CudaBackendTest, BothFlashKernelsMatchTheCpuOnAwkwardLengths) {
 std::vector<float> CrossAttentionOn(Backend& backend,
                                     DType dtype,
                                     const std::vector<int>& rows_per_window,
-                                    int64_t n_new) {
-  constexpr int64_t kAudio = 1500, kWidth = 384;
-  constexpr int kHeads = 6;
+                                    int64_t n_new,
+                                    int64_t kWidth = 384,
+                                    int kHeads = 6) {
+  constexpr int64_t kAudio = 1500;
   const int64_t n_windows = static_cast<int64_t>(rows_per_window.size());
   const int64_t n_rows = std::accumulate(rows_per_window.begin(), rows_per_window.end(), int64_t{0});
   auto on_backend = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
@@ -997,7 +998,9 @@ TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAnd
       for (const DType dtype : {DType::kF32, DType::kF16}) {
         const std::vector<float> expected = CrossAttentionOn(*cpu_, dtype, rows, n_new);
         const std::unique_ptr<CudaBackend> audio = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "audio");
-        CudaBackend projected(0);  // the default
+        const std::unique_ptr<CudaBackend> projected_backend =
+            BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "projected");
+        CudaBackend& projected = *projected_backend;
         // f32: the same sums in another order. f16: queries, folded queries, probabilities and context are
         // rounded to f16 on the way (the projected path rounds keys and values instead).
         const double tolerance = dtype == DType::kF32 ? 1e-5 : 3e-3;
@@ -1007,6 +1010,15 @@ TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAnd
             << "projected, " << rows.size() << " windows, " << n_new << " new, " << DTypeName(dtype);
       }
     }
+  }
+  // large-v3's width and heads: 20 heads of 64 in 1280, query rows over several of the kernels' row tiles.
+  for (const DType dtype : {DType::kF32, DType::kF16}) {
+    const std::vector<int> rows = {5, 0, 3, 5};
+    const std::vector<float> expected = CrossAttentionOn(*cpu_, dtype, rows, 2, 1280, 20);
+    const std::unique_ptr<CudaBackend> audio = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "audio");
+    EXPECT_LE(RelativeL2(CrossAttentionOn(*audio, dtype, rows, 2, 1280, 20), expected),
+              dtype == DType::kF32 ? 1e-5 : 3e-3)
+        << "large-v3's shape, " << DTypeName(dtype);
   }
 }
 
@@ -1140,7 +1152,8 @@ TEST_F(CudaBackendTest, LeanMemoryStreamsTheEncodersWeightsAndComputesWhatTheDef
   const auto mel = RandomFloats(static_cast<std::size_t>(kWindows) * 80 * 3000, 91, -1.0f, 1.5f);
   for (DType dtype : {DType::kF32, DType::kF16}) {
     const auto store = InMemoryWeightStore::RandomWhisper(TinyShapedDims(), 92, dtype);
-    CudaBackend plain(0);
+    const std::unique_ptr<CudaBackend> plain_backend = BackendWith("VERBATIM_CUDA_MEMORY", "fast");
+    CudaBackend& plain = *plain_backend;
     const std::unique_ptr<CudaBackend> lean = BackendWith("VERBATIM_CUDA_MEMORY", "lean");
     const WhisperWeights plain_weights = LoadWhisperWeights(*store, plain);
     const WhisperWeights lean_weights = LoadWhisperWeights(*store, *lean);

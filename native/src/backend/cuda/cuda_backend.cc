@@ -634,18 +634,32 @@ void CudaBackend::Conv1dGelu(
     return "Conv1dGelu " + Dims({n_batch, n_in_frames, n_in_channels, n_out_channels});
   });
   // im2col, then one GEMM with the [C_out, C_in · 3] weight as stored (the CPU backend's plan, all windows at
-  // once).
+  // once). For an f16 weight the columns are f16 already: the GEMM would round them so, and they take half
+  // the memory (the encoder's front-end is its largest at a slice: 3 · C_in columns a frame).
   const int64_t patch = n_in_channels * kConvKernelSize;
-  std::shared_ptr<void> columns =
-      Scratch(static_cast<std::size_t>(n_batch * n_out_frames * patch) * sizeof(float), kOperation);
-  float* column_data = static_cast<float*>(columns.get());
+  const int64_t n_columns = n_batch * n_out_frames * patch;
+  const bool half_columns = weight.dtype() == DType::kF16;
+  std::shared_ptr<void> columns = Scratch(
+      static_cast<std::size_t>(n_columns) * (half_columns ? sizeof(uint16_t) : sizeof(float)), kOperation);
   for (int64_t batch = 0; batch < n_batch; ++batch) {
-    cuda_kernels::Im2Col3(x.data<float>() + batch * n_in_frames * n_in_channels, n_in_frames, n_in_channels,
-                          stride, n_out_frames, column_data + batch * n_out_frames * patch, state_->stream);
+    const float* window = x.data<float>() + batch * n_in_frames * n_in_channels;
+    const int64_t first = batch * n_out_frames * patch;
+    if (half_columns) {
+      cuda_kernels::Im2Col3(window, n_in_frames, n_in_channels, stride, n_out_frames,
+                            static_cast<uint16_t*>(columns.get()) + first, state_->stream);
+    } else {
+      cuda_kernels::Im2Col3(window, n_in_frames, n_in_channels, stride, n_out_frames,
+                            static_cast<float*>(columns.get()) + first, state_->stream);
+    }
   }
   CheckLaunch(kOperation);
   const Tensor weight_matrix(weight.dtype(), {n_out_channels, patch}, weight.raw(), nullptr, Device::kCuda);
-  Gemm(column_data, n_batch * n_out_frames, patch, weight_matrix, false, out.data<float>());
+  if (half_columns)
+    CublasGemm(columns.get(), n_batch * n_out_frames, patch, weight_matrix, false, out.data<float>(),
+               DType::kF32);
+  else
+    Gemm(static_cast<const float*>(columns.get()), n_batch * n_out_frames, patch, weight_matrix, false,
+         out.data<float>());
   cuda_kernels::BiasEpilogue(out.data<float>(), bias.data<float>(), n_batch * n_out_frames, n_out_channels,
                              true, state_->stream);
   CheckLaunch(kOperation);

@@ -18,12 +18,12 @@
 #include <string>
 
 #include "backend/backend_checks.h"
+#include "backend/cuda/audio_attention_kernels.h"
 #include "backend/cuda/cublas_loader.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_backend_support.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_profile.h"
-#include "backend/cuda/softmax_rows.h"
 
 namespace verbatim {
 namespace {
@@ -153,6 +153,10 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   }
   const CrossAttentionProjections& projections = over_audio->layers[layer];
   const int64_t n_queries = n_rows * q.dim(1), head = width / n_heads;
+  if (head > cuda_kernels::kMostFoldHead || width > cuda_kernels::kMostFoldWidth) {
+    Fail(ErrorCode::kInternal, kOperation, "heads of ", head, " and widths of ", width,
+         " are beyond the kernels (", cuda_kernels::kMostFoldHead, ", ", cuda_kernels::kMostFoldWidth, ")");
+  }
   if (n_queries == 0)
     return;
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
@@ -175,16 +179,8 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   const std::size_t narrow_size = DTypeSize(narrow);
   const int64_t n_scores = n_queries * n_heads * n_audio;
 
-  // The queries in the audio's dtype (f32 ones as they are).
+  // folded[:, h] = q[:, h] · W_k,h, for every head at once.
   timed.emplace(profile_.get(), part("fold"));
-  const void* queries = q.raw();
-  if (narrow == DType::kF16) {
-    void* halves = Reused(Reuse::kCrossQueries, n_queries * width * narrow_size, kOperation);
-    cuda_kernels::F32ToF16(q.data<float>(), static_cast<uint16_t*>(halves), n_queries * width,
-                           state_->stream);
-    CheckLaunch(kOperation);
-    queries = halves;
-  }
   void* folded = Reused(Reuse::kCrossFolded, n_queries * n_heads * width * narrow_size, kOperation);
   auto* scores = static_cast<float*>(Reused(Reuse::kCrossScores, n_scores * sizeof(float), kOperation));
   void* probabilities = narrow == DType::kF32
@@ -194,10 +190,17 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   auto at = [](const void* base, int64_t elements, std::size_t size) {
     return static_cast<char*>(const_cast<void*>(base)) + elements * static_cast<int64_t>(size);
   };
+  const cuda_kernels::FoldShape fold{n_queries, n_heads, static_cast<int>(head), width};
+  using cuda_kernels::Half;
+  if (narrow == DType::kF16) {
+    cuda_kernels::FoldQueries(q.data<float>(), projections.key_weight.data<Half>(), fold,
+                              static_cast<Half*>(folded), state_->stream);
+  } else {
+    cuda_kernels::FoldQueries(q.data<float>(), projections.key_weight.data<float>(), fold,
+                              static_cast<float*>(folded), state_->stream);
+  }
+  CheckLaunch(kOperation);
 
-  // folded[:, h] = q[:, h] · W_k,h, one GEMM per head.
-  BatchedGemm({queries, width, head, false}, {projections.key_weight.raw(), width, head * width, false},
-              {folded, n_heads * width, width}, n_queries, width, head, n_heads, 1.0f, narrow, narrow);
   // Scores, softmax and context per run of windows with equal rows: a window's queries are contiguous.
   timed.emplace(profile_.get(), part("scores"));
   const int64_t per_query = n_queries / n_rows;  // n_new
@@ -228,16 +231,17 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
                 {at(context, first * width, narrow_size), width, m * width}, m, width, n_audio, run.n_windows,
                 1.0f, narrow, narrow);
   }
-  // out[:, h] = context[:, h] · W_v,hᵀ (+ b_v), one GEMM per head, into the f32 output.
+  // out[:, h] = context[:, h] · W_v,hᵀ + b_v, for every head at once, into the f32 output.
   timed.emplace(profile_.get(), part("out"));
-  BatchedGemm({context, n_heads * width, width, false},
-              {projections.value_weight.raw(), width, head * width, true}, {out.raw(), width, head},
-              n_queries, head, width, n_heads, 1.0f, narrow, DType::kF32);
-  if (!projections.value_bias.empty()) {
-    cuda_kernels::BiasEpilogue(out.data<float>(), projections.value_bias.data<float>(), n_queries, width,
-                               false, state_->stream);
-    CheckLaunch(kOperation);
+  const float* value_bias = projections.value_bias.empty() ? nullptr : projections.value_bias.data<float>();
+  if (narrow == DType::kF16) {
+    cuda_kernels::UnfoldContext(static_cast<const Half*>(context), projections.value_weight.data<Half>(),
+                                value_bias, fold, out.data<float>(), state_->stream);
+  } else {
+    cuda_kernels::UnfoldContext(static_cast<const float*>(context), projections.value_weight.data<float>(),
+                                value_bias, fold, out.data<float>(), state_->stream);
   }
+  CheckLaunch(kOperation);
 }
 
 }  // namespace verbatim

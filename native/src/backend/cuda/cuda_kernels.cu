@@ -164,12 +164,13 @@ __global__ void TransposeKernel(const float* x, int64_t n_rows, int64_t n_column
   }
 }
 
+template <typename Column>
 __global__ void Im2Col3Kernel(const float* x,
                               int64_t n_in_frames,
                               int64_t n_channels,
                               int stride,
                               int64_t n_out_frames,
-                              float* columns) {
+                              Column* columns) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const int64_t patch = n_channels * 3;
   if (i >= n_out_frames * patch)
@@ -177,7 +178,8 @@ __global__ void Im2Col3Kernel(const float* x,
   const int64_t frame = i / patch, within = i % patch;
   const int64_t channel = within / 3, tap = within % 3;
   const int64_t source = frame * stride + tap - 1;
-  columns[i] = source >= 0 && source < n_in_frames ? x[source * n_channels + channel] : 0.0f;
+  columns[i] =
+      StoredAs<Column>(source >= 0 && source < n_in_frames ? x[source * n_channels + channel] : 0.0f);
 }
 
 __global__ void AddPositionalKernel(const float* table,
@@ -988,18 +990,22 @@ void Transpose(
   TransposeKernel<<<grid, dim3(32, 8), 0, AsStream(stream)>>>(x, n_rows, n_columns, out);
 }
 
+template <typename Column>
 void Im2Col3(const float* x,
              int64_t n_in_frames,
              int64_t n_channels,
              int stride,
              int64_t n_out_frames,
-             float* columns,
+             Column* columns,
              Stream stream) {
   const int64_t total = n_out_frames * n_channels * 3;
   if (total > 0)
     Im2Col3Kernel<<<Blocks(total), kThreads, 0, AsStream(stream)>>>(x, n_in_frames, n_channels, stride,
-                                                                    n_out_frames, columns);
+                                                                    n_out_frames, OnDevice(columns));
 }
+
+template void Im2Col3<float>(const float*, int64_t, int64_t, int, int64_t, float*, Stream);
+template void Im2Col3<Half>(const float*, int64_t, int64_t, int, int64_t, Half*, Stream);
 
 void AddPositional(const float* table,
                    const IntArray& first_positions,

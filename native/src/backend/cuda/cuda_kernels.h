@@ -66,14 +66,16 @@ void Transpose(const float* x, int64_t n_batch, int64_t n_rows, int64_t n_column
 
 /**
  * Whisper's kernel-3, padding-1 convolution as a matrix: columns[t, c · 3 + tap] = x[t · stride + tap − 1, c]
- * (zero outside) for one window x [n_in_frames, n_channels].
+ * (zero outside) for one window x [n_in_frames, n_channels]. `Column` float, or Half (rounded: what an f16
+ * GEMM would round them to anyway, in half the memory).
  */
+template <typename Column>
 void Im2Col3(const float* x,
              int64_t n_in_frames,
              int64_t n_channels,
              int stride,
              int64_t n_out_frames,
-             float* columns,
+             Column* columns,
              Stream stream);
 
 /** x[b, t] += table[first_positions[b] + t] (first_positions not present: 0) for x [B, T, D]. */
