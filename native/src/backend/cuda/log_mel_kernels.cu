@@ -20,13 +20,11 @@ constexpr int kFramesPerBlock = 8;
 constexpr int kFrameThreads = 256;
 /** Threads of the floor-and-scale kernel: one block per window. */
 constexpr int kWindowThreads = 1024;
-/** Whisper's log10(max(mel, 1e-10)) floor, and the smallest mel the log sees (as log_mel.cc's kernels). */
-constexpr float kSilentLogMel = -10.0f;
+/**
+ * The smallest mel the log sees, as in the host's kernels (mel_block_kernel_impl.h): far below 1e-10, so that
+ * the clamp at kSilentLogMel after the log, not the log's rounding, makes silence -10.
+ */
 constexpr float kSmallestMel = 1e-20f;
-/** Values more than 8 below a window's max are raised to max - 8; then (x + 4) / 4. */
-constexpr float kDynamicRange = 8.0f;
-constexpr float kLogMelOffset = 4.0f;
-constexpr float kLogMelScale = 4.0f;
 
 static_assert(kFrameThreads >= kFrequencyBins, "a thread per frequency bin");
 static_assert(kWindowFrames % kFramesPerBlock == 0, "whole blocks of frames per window");
