@@ -177,15 +177,15 @@ for (const mode of modes) {
     pipeline_stages_s: {
       vad: stageMedian('vadS'),
       language: stageMedian('languageS'),
-      log_mel: stageMedian('melS'),
-      encode: stageMedian('encodeS'),
+      log_mel_and_encode: stageMedian('encodeS'),
       decode: stageMedian('decodeS'),
     },
     stages_note:
       'stages_s are timed around the calls here: vad_and_language_vote is transcribe() until it resolves (Silero ' +
       'over the file, chunk merging, the language vote), mel_encode_decode is the iteration of the segments; ' +
       'vad_alone_rerun is the same VAD run again by itself after the timed transcription. pipeline_stages_s are ' +
-      "the pipeline's own (info.stageTimes; medians over the runs)",
+      "the pipeline's own (info.stageTimes; medians over the runs): log_mel_and_encode is one engine call " +
+      '(encodeSamples), so the log-mel has no time of its own',
     audio_after_vad_s: round(last.result.audioAfterVadS, 3),
     ...(last.result.chunks !== undefined && { vad_chunks: last.result.chunks }),
     segments: last.result.segments,

@@ -44,6 +44,57 @@ Napi::Object DimsToJs(Napi::Env env, const ModelDims& dims) {
   return out;
 }
 
+/**
+ * A batch of windows' samples, read in place: the pointers and lengths Model::LogMelBatch and EncodeSamples
+ * take (a null pointer for an empty window). The worker holding it keeps the arrays alive.
+ */
+struct WindowSamples {
+  explicit WindowSamples(const std::vector<Napi::Float32Array>& windows) {
+    samples.reserve(windows.size());
+    n_samples.reserve(windows.size());
+    for (const Napi::Float32Array& window : windows) {
+      samples.push_back(window.ElementLength() == 0 ? nullptr : window.Data());
+      n_samples.push_back(window.ElementLength());
+    }
+  }
+  int n_batch() const { return static_cast<int>(samples.size()); }
+
+  std::vector<const float*> samples;
+  std::vector<std::size_t> n_samples;
+};
+
+/**
+ * Argument 0 as 1 to kMaxEncodeBatch Float32Arrays, or throws E_INVALID_ARG "[operation] windows …" naming
+ * the bad value.
+ */
+std::vector<Napi::Float32Array> WindowsArg(const Napi::CallbackInfo& info, const char* operation) {
+  Napi::Env env = info.Env();
+  const std::string prefix = std::string("[") + operation + "] windows";
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    ThrowError(env, ErrorCode::kInvalidArg,
+               prefix + " must be an Array of Float32Array: got " +
+                   (info.Length() < 1 ? std::string("nothing") : DescribeValue(info[0])));
+  }
+  const auto array = info[0].As<Napi::Array>();
+  const std::uint32_t n_windows = array.Length();
+  if (n_windows < 1 || n_windows > static_cast<std::uint32_t>(kMaxEncodeBatch)) {
+    ThrowError(env, ErrorCode::kInvalidArg,
+               prefix + " must hold 1 to " + std::to_string(kMaxEncodeBatch) + " Float32Arrays: got " +
+                   std::to_string(n_windows));
+  }
+  std::vector<Napi::Float32Array> windows;
+  windows.reserve(n_windows);
+  for (std::uint32_t i = 0; i < n_windows; ++i) {
+    const Napi::Value window = array.Get(i);
+    if (!window.IsTypedArray() || window.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      ThrowError(env, ErrorCode::kInvalidArg,
+                 prefix + "[" + std::to_string(i) + "] must be a Float32Array: got " + DescribeValue(window));
+    }
+    windows.push_back(window.As<Napi::Float32Array>());
+  }
+  return windows;
+}
+
 class LogMelWorker : public PromiseWorker {
  public:
   LogMelWorker(Napi::Env env,
@@ -82,29 +133,24 @@ class LogMelBatchWorker : public PromiseWorker {
                     const std::vector<Napi::Float32Array>& windows)
       : PromiseWorker(env, "logMelBatch", std::move(lease)),
         handle_(std::move(handle)),
+        windows_(windows),
         out_(env,
              static_cast<std::int64_t>(windows.size()) * MelFloatsPerWindow(handle_->model->info().dims)) {
     KeepAlive(self);
-    samples_.reserve(windows.size());
-    n_samples_.reserve(windows.size());
-    for (const Napi::Float32Array& window : windows) {
+    for (const Napi::Float32Array& window : windows)
       KeepAlive(window);
-      samples_.push_back(window.ElementLength() == 0 ? nullptr : window.Data());
-      n_samples_.push_back(window.ElementLength());
-    }
   }
 
  protected:
   void Run() override {
-    handle_->model->LogMelBatch(samples_.data(), n_samples_.data(), static_cast<int>(samples_.size()),
+    handle_->model->LogMelBatch(windows_.samples.data(), windows_.n_samples.data(), windows_.n_batch(),
                                 out_.data());
   }
   Napi::Value Result(Napi::Env) override { return out_.Value(); }
 
  private:
   std::shared_ptr<ModelHandle> handle_;
-  std::vector<const float*> samples_;
-  std::vector<std::size_t> n_samples_;
+  WindowSamples windows_;
   OutputFloats out_;
 };
 
@@ -134,6 +180,36 @@ class EncodeWorker : public PromiseWorker {
   std::shared_ptr<ModelHandle> handle_;
   const float* mel_;
   int n_batch_;
+  std::unique_ptr<EncoderOutput> output_;
+};
+
+/** The encoder on a batch of windows' samples, their log-mel computed where the encoder runs
+ * (Model::EncodeSamples). */
+class EncodeSamplesWorker : public PromiseWorker {
+ public:
+  EncodeSamplesWorker(Napi::Env env,
+                      ModelLease lease,
+                      std::shared_ptr<ModelHandle> handle,
+                      Napi::Object self,
+                      const std::vector<Napi::Float32Array>& windows)
+      : PromiseWorker(env, "encodeSamples", std::move(lease)), handle_(std::move(handle)), windows_(windows) {
+    KeepAlive(self);
+    for (const Napi::Float32Array& window : windows)
+      KeepAlive(window);
+  }
+
+ protected:
+  void Run() override {
+    output_ =
+        handle_->model->EncodeSamples(windows_.samples.data(), windows_.n_samples.data(), windows_.n_batch());
+  }
+  Napi::Value Result(Napi::Env env) override {
+    return EncoderOutputWrap::NewInstance(env, handle_, std::move(output_));
+  }
+
+ private:
+  std::shared_ptr<ModelHandle> handle_;
+  WindowSamples windows_;
   std::unique_ptr<EncoderOutput> output_;
 };
 
@@ -239,6 +315,7 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                          InstanceMethod<&ModelWrap::LogMel>("logMel"),
                          InstanceMethod<&ModelWrap::LogMelBatch>("logMelBatch"),
                          InstanceMethod<&ModelWrap::Encode>("encode"),
+                         InstanceMethod<&ModelWrap::EncodeSamples>("encodeSamples"),
                          InstanceMethod<&ModelWrap::NewDecoderSession>("newDecoderSession"),
                          InstanceMethod<&ModelWrap::DetectLanguage>("detectLanguage"),
                          InstanceMethod<&ModelWrap::Decode>("decode"),
@@ -308,29 +385,7 @@ Napi::Value ModelWrap::LogMelBatch(const Napi::CallbackInfo& info) {
   const Args args(info, "logMelBatch");
   Napi::Env env = info.Env();
   const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
-  if (info.Length() < 1 || !info[0].IsArray()) {
-    ThrowError(env, ErrorCode::kInvalidArg,
-               std::string("[logMelBatch] windows must be an Array of Float32Array: got ") +
-                   (info.Length() < 1 ? std::string("nothing") : DescribeValue(info[0])));
-  }
-  const auto array = info[0].As<Napi::Array>();
-  const std::uint32_t n_windows = array.Length();
-  if (n_windows < 1 || n_windows > static_cast<std::uint32_t>(kMaxEncodeBatch)) {
-    ThrowError(env, ErrorCode::kInvalidArg,
-               "[logMelBatch] windows must hold 1 to " + std::to_string(kMaxEncodeBatch) +
-                   " Float32Arrays: got " + std::to_string(n_windows));
-  }
-  std::vector<Napi::Float32Array> windows;
-  windows.reserve(n_windows);
-  for (std::uint32_t i = 0; i < n_windows; ++i) {
-    const Napi::Value window = array.Get(i);
-    if (!window.IsTypedArray() || window.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-      ThrowError(env, ErrorCode::kInvalidArg,
-                 "[logMelBatch] windows[" + std::to_string(i) + "] must be a Float32Array: got " +
-                     DescribeValue(window));
-    }
-    windows.push_back(window.As<Napi::Float32Array>());
-  }
+  const std::vector<Napi::Float32Array> windows = WindowsArg(info, args.operation());
   ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
   return (new LogMelBatchWorker(env, std::move(lease), handle, Value(), windows))->Start();
 }
@@ -344,6 +399,15 @@ Napi::Value ModelWrap::Encode(const Napi::CallbackInfo& info) {
       args.Float32Array(0, "mel", n_batch * MelFloatsPerWindow(handle->model->info().dims));
   ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
   return (new EncodeWorker(env, std::move(lease), handle, Value(), mel, n_batch))->Start();
+}
+
+Napi::Value ModelWrap::EncodeSamples(const Napi::CallbackInfo& info) {
+  const Args args(info, "encodeSamples");
+  Napi::Env env = info.Env();
+  const std::shared_ptr<ModelHandle>& handle = Live(env, args.operation());
+  const std::vector<Napi::Float32Array> windows = WindowsArg(info, args.operation());
+  ModelLease lease = ModelLock::Acquire(handle->lock, env, args.operation());
+  return (new EncodeSamplesWorker(env, std::move(lease), handle, Value(), windows))->Start();
 }
 
 std::shared_ptr<const EncoderOutput> ModelWrap::OwnEncoderOutput(const Args& args, std::size_t index) const {

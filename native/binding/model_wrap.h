@@ -7,8 +7,12 @@
 //       weightBytes, weightCopyBytes, threads, backend }
 //   logMel(samples: Float32Array) → Promise<Float32Array>        [async]
 //     One 30 s window's log-mel (samples padded or trimmed to 480000), nMels * 3000 floats, mel-major.
+//   logMelBatch(windows: Float32Array[]) → Promise<Float32Array>   [async]
+//     logMel of 1 to 65536 windows in one call, [nBatch][nMels][3000].
 //   encode(mel: Float32Array, nBatch: number) → Promise<EncoderOutput>   [async]
 //     `mel` holds nBatch * nMels * 3000 floats, [nBatch][nMels][3000].
+//   encodeSamples(windows: Float32Array[]) → Promise<EncoderOutput>   [async]
+//     encode(logMelBatch(windows)) in one call, the log-mel computed where the encoder runs.
 //   newDecoderSession(output: EncoderOutput) → DecoderSession    [sync; the session's cross-attention is
 //   computed
 //     by its first append(), on a worker thread]
@@ -53,6 +57,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value LogMel(const Napi::CallbackInfo& info);
   Napi::Value LogMelBatch(const Napi::CallbackInfo& info);
   Napi::Value Encode(const Napi::CallbackInfo& info);
+  Napi::Value EncodeSamples(const Napi::CallbackInfo& info);
   Napi::Value NewDecoderSession(const Napi::CallbackInfo& info);
   Napi::Value DetectLanguage(const Napi::CallbackInfo& info);
   Napi::Value Decode(const Napi::CallbackInfo& info);

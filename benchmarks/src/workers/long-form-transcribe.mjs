@@ -13,7 +13,7 @@
  *   totalS       readS + toInfoS + decodeS: file → transcript, the headline;
  *   firstSegmentS from the start of readS to the first segment;
  *   peakRssBytes the process's maximum resident set after the transcription (Node runtime included);
- *   stageTimes   the pipeline's own stage times (info.stageTimes: VAD, language, log-mel, encode, decode).
+ *   stageTimes   the pipeline's own stage times (info.stageTimes: VAD, language, log-mel+encode, decode).
  * The segments go to <transcript out.json> as verbatim's JSON output (core's formatJson). With <chunks out.json>
  * (vad mode), the VAD is run again afterwards, outside the timed region, with the run's resolved VAD options, and
  * its chunks and its time (vadS) are written there and reported.

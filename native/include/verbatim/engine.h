@@ -6,10 +6,9 @@
 // "[operation] what was wrong: value".
 //
 // Thread-safety: a Model may be shared by several threads for read-only calls (Info, LogMel, Encode,
-// NewDecoderSession, DetectLanguage, Decode, SetTokenBytes) as long as none of them runs concurrently with
-// destruction. A
-// DecoderSession is used by one thread at a time. Each call uses the model's thread pool; calls from several
-// threads serialise on it.
+// EncodeSamples, NewDecoderSession, DetectLanguage, Decode, SetTokenBytes) as long as none of them runs
+// concurrently with destruction. A DecoderSession is used by one thread at a time. Each call uses the model's
+// thread pool; calls from several threads serialise on it.
 #pragma once
 
 #include <cstddef>
@@ -280,6 +279,19 @@ class Model {
 
   /** Runs the encoder on n_batch windows of log-mel, [n_batch, n_mels, 3000] row-major. */
   virtual std::unique_ptr<EncoderOutput> Encode(const float* mel, int n_batch) const = 0;
+
+  /**
+   * Encode(LogMelBatch(samples)) in one call, the log-mel computed where the encoder runs: on a GPU, the
+   * windows' samples are uploaded (1.9 MB a window) and their log-mel never crosses to the host. On the CPU
+   * the result is bit-identical to LogMelBatch then Encode; on a GPU the log-mel matches the host's to 1e-4.
+   * @param samples n_batch pointers (null where n_samples[i] is 0); each window zero-padded or trimmed to
+   *   480000 samples.
+   * @throws Error kInvalidArg "[Model::EncodeSamples] …" for n_batch < 1 or a null pointer; kOom, kBackend
+   *   from the backend.
+   */
+  virtual std::unique_ptr<EncoderOutput> EncodeSamples(const float* const* samples,
+                                                       const std::size_t* n_samples,
+                                                       int n_batch) const = 0;
 
   /** A decoder session for every window of an encoder output (one sequence each). */
   virtual std::unique_ptr<DecoderSession> NewDecoderSession(const EncoderOutput& audio) const = 0;

@@ -21,4 +21,12 @@ constexpr std::size_t kWindowSamples = static_cast<std::size_t>(kWindowSeconds) 
 /** 3000 frames in a 30-second window (the centred STFT gives 3001; the last is dropped). */
 constexpr std::size_t kWindowFrames = kWindowSamples / kHopSamples;
 
+/** log10 of Whisper's 1e-10 mel floor: the value of a silent frame before the dynamic-range floor. */
+constexpr float kSilentLogMel = -10.0f;
+/** Values more than 8 below the spectrogram's max (80 dB) are raised to max - 8. */
+constexpr float kDynamicRange = 8.0f;
+/** The final (x + 4) / 4 centres log-mel values near [-1, 1]. */
+constexpr float kLogMelOffset = 4.0f;
+constexpr float kLogMelScale = 4.0f;
+
 }  // namespace verbatim

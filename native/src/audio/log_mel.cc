@@ -15,13 +15,6 @@
 namespace verbatim {
 namespace {
 
-/** log10 of Whisper's 1e-10 mel floor: the value of a silent frame before the dynamic-range floor. */
-constexpr float kSilentLogMel = -10.0f;
-/** Values more than 8 below the spectrogram's max (80 dB) are raised to max - 8. */
-constexpr float kDynamicRange = 8.0f;
-/** The final (x + 4) / 4 centres log-mel values near [-1, 1]. */
-constexpr float kLogMelOffset = 4.0f;
-constexpr float kLogMelScale = 4.0f;
 /**
  * Frames per unit of work when a signal is split between threads (rounded to whole blocks): 512 frames are
  * about 0.15 ms on one core, enough for the scheduling to cost nothing, and six per window balance two or

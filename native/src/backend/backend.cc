@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "audio/audio_constants.h"
+#include "audio/log_mel.h"
+#include "backend/backend_checks.h"
 #include "core/fail.h"
 
 namespace verbatim {
@@ -114,6 +117,17 @@ void Backend::Attention(const Tensor&, const Tensor&, const Tensor&, int, const 
 
 void Backend::CopyRows(const Tensor&, const int*, int, const int*, Tensor&) {
   FailUnsupported("Backend::CopyRows");
+}
+
+void Backend::LogMel(const Tensor& samples, int n_mels, Tensor& out) {
+  constexpr const char* kOperation = "Backend::LogMel";
+  const int64_t n_batch = CheckLogMel(samples, n_mels, out, Device::kCpu, kOperation);
+  std::vector<const float*> windows(static_cast<std::size_t>(n_batch));
+  for (int64_t i = 0; i < n_batch; ++i)
+    windows[i] = samples.data<float>() + i * static_cast<int64_t>(kWindowSamples);
+  const std::vector<std::size_t> n_samples(windows.size(), kWindowSamples);
+  ComputeLogMelBatch(windows.data(), n_samples.data(), static_cast<int>(n_batch), n_mels, out.data<float>(),
+                     n_threads());
 }
 
 void Backend::ArgMaxRows(const Tensor& x, int32_t* host_out) {

@@ -236,6 +236,16 @@ class Backend {
       const Tensor& src, const int* src_first_rows, int n_rows, const int* dst_first_rows, Tensor& dst);
 
   /**
+   * Whisper's log-mel (audio/log_mel.h's recipe) of B 30-second windows: out[B, n_mels, kWindowFrames] from
+   * samples[B, kWindowSamples], each row one window already zero-padded or trimmed, each window with its own
+   * max - 8 floor. n_mels is 80 or 128. So that a GPU computes the encoder's input where the encoder runs,
+   * instead of the host computing it and uploading 4 · n_mels · 3000 bytes a window. The default computes on
+   * the host with ComputeLogMelBatch on n_threads() threads, bit-identical to it: for the CPU backend, whose
+   * tensors are host memory (a device tensor fails with kBackend).
+   */
+  virtual void LogMel(const Tensor& samples, int n_mels, Tensor& out);
+
+  /**
    * host_out[r] = the column of row r's largest value (the first of equal ones, as std::max_element) for x
    * [R, N]: greedy decoding's choice where the logits are, so that a GPU sends R ints to the host instead of
    * R · N floats. The default downloads x and searches on the host (right for the CPU).

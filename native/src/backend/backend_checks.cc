@@ -2,6 +2,8 @@
 
 #include <initializer_list>
 
+#include "audio/audio_constants.h"
+#include "audio/mel_filters.h"
 #include "core/fail.h"
 
 namespace verbatim {
@@ -131,6 +133,18 @@ void CheckTranspose(const Tensor& x, const Tensor& out, Device device, const cha
   CheckF32(out, device, operation, "out");
   CheckRank(x, 3, operation, "x");
   CheckElements(out, x.numel(), operation, "out");
+}
+
+int64_t CheckLogMel(
+    const Tensor& samples, int n_mels, const Tensor& out, Device device, const char* operation) {
+  CheckMelBinCount(n_mels, operation);
+  CheckF32(samples, device, operation, "samples");
+  CheckF32(out, device, operation, "out");
+  CheckRank(samples, 2, operation, "samples");
+  const int64_t n_batch = samples.dim(0);
+  CheckElements(samples, n_batch * static_cast<int64_t>(kWindowSamples), operation, "samples");
+  CheckElements(out, n_batch * n_mels * static_cast<int64_t>(kWindowFrames), operation, "out");
+  return n_batch;
 }
 
 int64_t CheckEmbedTokens(

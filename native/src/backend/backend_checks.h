@@ -70,6 +70,13 @@ int64_t CheckLayerNorm(const Tensor& x,
 /** Transpose's x [B, R, C] and out. */
 void CheckTranspose(const Tensor& x, const Tensor& out, Device device, const char* operation);
 
+/**
+ * LogMel's tensors: samples [B, kWindowSamples] and out [B, n_mels, kWindowFrames], both f32 (kInternal
+ * otherwise), and n_mels 80 or 128 (kInvalidArg). Returns B.
+ */
+int64_t CheckLogMel(
+    const Tensor& samples, int n_mels, const Tensor& out, Device device, const char* operation);
+
 /** EmbedTokens' table and out, and every token against the vocabulary (kInvalidArg): returns the token count.
  */
 int64_t CheckEmbedTokens(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "audio/audio_constants.h"
 #include "audio/log_mel.h"
 #include "backend/create_backend.h"
 #include "core/fail.h"
@@ -50,6 +51,28 @@ class WhisperModel final : public Model {
     return std::make_unique<WhisperEncoderOutput>(runtime_, std::move(frames));
   }
 
+  std::unique_ptr<EncoderOutput> EncodeSamples(const float* const* samples,
+                                               const std::size_t* n_samples,
+                                               int n_batch) const override {
+    constexpr const char* kOperation = "Model::EncodeSamples";
+    CheckWindows(samples, n_samples, n_batch, kOperation);
+    Backend& backend = *runtime_->backend;
+    Tensor windows = backend.Allocate({n_batch, static_cast<int64_t>(kWindowSamples)});
+    for (int i = 0; i < n_batch; ++i) {
+      // The rows are zero-filled (Allocate): a short window's padding is there already.
+      const auto n_kept = static_cast<int64_t>(std::min(n_samples[i], kWindowSamples));
+      if (n_kept > 0) {
+        Tensor row = windows.View({n_kept}, i * static_cast<int64_t>(kWindowSamples));
+        backend.Upload(samples[i], row);
+      }
+    }
+    Tensor mel = backend.Allocate({n_batch, info_.dims.n_mels, static_cast<int64_t>(kWindowFrames)});
+    backend.LogMel(windows, info_.dims.n_mels, mel);
+    windows = Tensor();  // the samples are not needed by the encoder: free them before it runs
+    Tensor frames = RunWhisperEncoder(backend, runtime_->weights, mel);
+    return std::make_unique<WhisperEncoderOutput>(runtime_, std::move(frames));
+  }
+
   std::unique_ptr<DecoderSession> NewDecoderSession(const EncoderOutput& audio) const override {
     return std::make_unique<WhisperDecoderSession>(OwnOutput(audio, "Model::NewDecoderSession"));
   }
@@ -94,6 +117,23 @@ class WhisperModel final : public Model {
     if (whisper_audio == nullptr || whisper_audio->runtime() != runtime_)
       Fail(ErrorCode::kInvalidArg, operation, "the encoder output comes from another model");
     return *whisper_audio;
+  }
+
+  /** EncodeSamples' windows: n_batch >= 1 and a pointer wherever there are samples. */
+  static void CheckWindows(const float* const* samples,
+                           const std::size_t* n_samples,
+                           int n_batch,
+                           const char* operation) {
+    if (n_batch < 1)
+      Fail(ErrorCode::kInvalidArg, operation, "n_batch must be >= 1: ", n_batch);
+    if (samples == nullptr || n_samples == nullptr)
+      Fail(ErrorCode::kInvalidArg, operation, "samples and n_samples must not be null");
+    for (int i = 0; i < n_batch; ++i) {
+      if (samples[i] == nullptr && n_samples[i] > 0) {
+        Fail(ErrorCode::kInvalidArg, operation, "samples[", i, "] is null but n_samples[", i, "] is ",
+             n_samples[i]);
+      }
+    }
   }
 
   const SpecialTokens& Special(const char* operation) const {

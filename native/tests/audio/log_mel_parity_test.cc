@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -24,9 +23,13 @@
 namespace verbatim {
 namespace {
 
+using test_support::DecodeLittleEndianPcm16;
+using test_support::LittleEndian16;
+using test_support::ReadWavPcm16;
 using test_support::RepoPath;
 using test_support::RunShell;
 using test_support::ShellQuote;
+using test_support::SpeechPath;
 using testing::ReadFile;
 using testing::ScratchDir;
 using testing::WriteFile;
@@ -119,59 +122,6 @@ Manifest ReadManifest(const ScratchDir& scratch) {
   return manifest;
 }
 
-std::uint32_t LittleEndian32(const char* bytes) {
-  const auto* b = reinterpret_cast<const unsigned char*>(bytes);
-  return b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
-}
-
-std::uint16_t LittleEndian16(const char* bytes) {
-  const auto* b = reinterpret_cast<const unsigned char*>(bytes);
-  return static_cast<std::uint16_t>(b[0] | (b[1] << 8));
-}
-
-std::vector<std::int16_t> DecodeLittleEndianPcm16(const char* bytes, std::size_t n_samples) {
-  std::vector<std::int16_t> samples(n_samples);
-  for (std::size_t i = 0; i < n_samples; i++)
-    samples[i] = static_cast<std::int16_t>(LittleEndian16(bytes + 2 * i));
-  return samples;
-}
-
-/** The samples of a 16 kHz mono 16-bit PCM WAV file: a RIFF chunk walk. Fails the test on anything else. */
-std::vector<std::int16_t> ReadWavPcm16(const std::string& path) {
-  const std::string bytes = ReadFile(path);
-  if (bytes.size() < 12 || std::memcmp(bytes.data(), "RIFF", 4) != 0 ||
-      std::memcmp(&bytes[8], "WAVE", 4) != 0) {
-    ADD_FAILURE() << "not a RIFF/WAVE file: " << path;
-    return {};
-  }
-  bool format_checked = false;
-  for (std::size_t at = 12; at + 8 <= bytes.size();) {
-    const std::uint32_t size = LittleEndian32(&bytes[at + 4]);
-    const std::size_t body = at + 8;
-    if (std::memcmp(&bytes[at], "fmt ", 4) == 0) {
-      const int format = LittleEndian16(&bytes[body]);
-      const int channels = LittleEndian16(&bytes[body + 2]);
-      const std::uint32_t rate_hz = LittleEndian32(&bytes[body + 4]);
-      const int bits = LittleEndian16(&bytes[body + 14]);
-      if (format != 1 || channels != 1 || rate_hz != 16000 || bits != 16) {
-        ADD_FAILURE() << "expected 16 kHz mono 16-bit PCM, got format " << format << ", " << channels
-                      << " ch, " << rate_hz << " Hz, " << bits << " bit: " << path;
-        return {};
-      }
-      format_checked = true;
-    } else if (std::memcmp(&bytes[at], "data", 4) == 0) {
-      if (!format_checked) {
-        ADD_FAILURE() << "data chunk before fmt chunk: " << path;
-        return {};
-      }
-      return DecodeLittleEndianPcm16(&bytes[body], std::min<std::size_t>(size, bytes.size() - body) / 2);
-    }
-    at = body + size + (size & 1);  // chunks are padded to even sizes
-  }
-  ADD_FAILURE() << "no data chunk: " << path;
-  return {};
-}
-
 /** Any other format through ffmpeg to raw s16le in `scratch`, as the fixture script decodes it. */
 std::vector<std::int16_t> DecodeWithFfmpeg(const std::string& path, const ScratchDir& scratch) {
   const std::string raw = scratch.Join("decoded.s16");
@@ -204,10 +154,9 @@ std::string PcmSha256(const std::vector<std::int16_t>& pcm, const ScratchDir& sc
 /** A clip's samples as float32 (int16 / 32768, exact): each source sliced [start, end) and all concatenated.
  */
 std::vector<float> LoadClip(const Clip& clip, const ScratchDir& scratch) {
-  const std::string speech_dir = RepoPath("../shared/speech/");
   std::vector<std::int16_t> pcm;
   for (const ClipSource& source : clip.sources) {
-    const std::string path = speech_dir + source.path;
+    const std::string path = SpeechPath(source.path);
     const bool is_wav = path.size() >= 4 && path.compare(path.size() - 4, 4, ".wav") == 0;
     const std::vector<std::int16_t> samples = is_wav ? ReadWavPcm16(path) : DecodeWithFfmpeg(path, scratch);
     const std::size_t end =

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
+#include "audio/audio_constants.h"
+#include "audio/log_mel.h"
 #include "backend/test_data.h"
 
 namespace verbatim {
@@ -349,6 +352,25 @@ TEST(Backend, AMissingOperationFailsLoudly) {
   }
   EXPECT_THROW(backend.Linear(tensor, tensor, tensor, LinearEpilogue::kStore, tensor), Error);
   EXPECT_THROW(backend.Conv1dGelu(tensor, tensor, tensor, 1, tensor), Error);
+}
+
+TEST(CpuBackend, LogMelIsComputeLogMelBatchOfThePaddedWindows) {
+  CpuBackend backend(2);
+  const int64_t n_batch = 2;
+  // A window of noise and one of a single sample, zero-padded as Backend::LogMel takes them.
+  std::vector<float> windows(n_batch * kWindowSamples, 0.0f);
+  const std::vector<float> noise = RandomFloats(kWindowSamples, 3, -0.8f, 0.8f);
+  std::copy(noise.begin(), noise.end(), windows.begin());
+  windows[kWindowSamples] = 0.5f;
+  for (int n_mels : {80, 128}) {
+    Tensor out = Tensor::Zeros(DType::kF32, {n_batch, n_mels, static_cast<int64_t>(kWindowFrames)});
+    backend.LogMel(F32Tensor({n_batch, static_cast<int64_t>(kWindowSamples)}, windows), n_mels, out);
+    const float* rows[] = {noise.data(), &windows[kWindowSamples]};
+    const std::size_t n_samples[] = {kWindowSamples, 1};
+    std::vector<float> expected(static_cast<std::size_t>(out.numel()));
+    ComputeLogMelBatch(rows, n_samples, 2, n_mels, expected.data(), 1);
+    EXPECT_TRUE(ToVector(out) == expected) << n_mels << " mel bins";
+  }
 }
 
 TEST(CpuBackend, RejectsTensorsOnAnotherDevice) {

@@ -111,6 +111,27 @@ TEST_F(WhisperModelTest, EncodesABatchAsItEncodesEachWindow) {
   }
 }
 
+TEST_F(WhisperModelTest, EncodeSamplesIsLogMelBatchThenEncodeBitForBit) {
+  // A short tone, 35 s of noise (trimmed to 30 s), one sample, and an empty window.
+  std::vector<float> tone(24000);
+  for (std::size_t i = 0; i < tone.size(); ++i)
+    tone[i] = 0.3f * std::sin(2.0f * 3.14159265f * 440.0f * i / 16000);
+  const std::vector<float> noise = RandomFloats(35 * 16000, 7, -0.5f, 0.5f);
+  const float one = 0.25f;
+  const std::vector<const float*> samples = {tone.data(), noise.data(), &one, nullptr};
+  const std::vector<std::size_t> n_samples = {tone.size(), noise.size(), 1, 0};
+  const int n_batch = static_cast<int>(samples.size());
+  std::vector<float> mel(static_cast<std::size_t>(n_batch) * 80 * kFrames);
+  model().LogMelBatch(samples.data(), n_samples.data(), n_batch, mel.data());
+  const std::size_t window = 1500 * 384;
+  std::vector<float> expected(n_batch * window), actual(n_batch * window);
+  model().Encode(mel.data(), n_batch)->CopyTo(expected.data());
+  const auto encoded = model().EncodeSamples(samples.data(), n_samples.data(), n_batch);
+  ASSERT_EQ(encoded->n_batch(), n_batch);
+  encoded->CopyTo(actual.data());
+  EXPECT_TRUE(actual == expected) << "the CPU backend's LogMel is ComputeLogMelBatch of the padded windows";
+}
+
 TEST_F(WhisperModelTest, DecodesABatchAsItDecodesEachSequence) {
   const auto audio = model().Encode(mel(0), 2);
   auto session = model().NewDecoderSession(*audio);
@@ -232,6 +253,14 @@ TEST_F(WhisperModelTest, RejectsBadArguments) {
   expect_error([&] { session->Truncate(0, 1); }, "[DecoderSession::Truncate] length must be in [0, 0]: 1");
   expect_error([&] { session->Truncate(1, 0); }, "[DecoderSession::Truncate] index out of range [0, 1): 1");
   expect_error([&] { model().Encode(mel(0), 0); }, "[Model::Encode] n_batch must be >= 1: 0");
+  const float* samples[] = {mel(0), nullptr};
+  const std::size_t n_samples[] = {100, 5};
+  expect_error([&] { model().EncodeSamples(samples, n_samples, 0); },
+               "[Model::EncodeSamples] n_batch must be >= 1: 0");
+  expect_error([&] { model().EncodeSamples(samples, n_samples, 2); },
+               "[Model::EncodeSamples] samples[1] is null but n_samples[1] is 5");
+  expect_error([&] { model().EncodeSamples(nullptr, n_samples, 1); },
+               "[Model::EncodeSamples] samples and n_samples must not be null");
 }
 
 TEST_F(WhisperModelTest, RejectsAnEncoderOutputFromAnotherModel) {

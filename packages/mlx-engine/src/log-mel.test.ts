@@ -1,4 +1,7 @@
-/** The engine's native log-mel against @verbatim/audio's reference recipe, on real recordings. Needs pnpm build. */
+/**
+ * The engine's native log-mel against @verbatim/audio's reference recipe, on real recordings, and the batch calls built
+ * on it (logMelBatch, encodeSamples). Needs pnpm build.
+ */
 import { logMelSpectrogram } from '@verbatim/audio';
 import { loadReferenceClip, loadReferenceFixture } from '@verbatim/reference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +19,22 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 }
+
+/** Windows of every kind: empty, one sample, real speech, exactly 30 s, and longer (trimmed). */
+function windows(): Float32Array[] {
+  const speech = loadReferenceClip(fixture.clips[0]!);
+  const long = new Float32Array(600_000);
+  for (let i = 0; i < long.length; i++) long[i] = Math.sin(i * 0.013) * 0.3;
+  return [new Float32Array(0), Float32Array.of(0.5), speech, long.subarray(0, 480_000), long];
+}
+
+/** What logMelBatch() and encodeSamples() refuse at once, and the end of the message naming it. */
+const BAD_WINDOWS: [unknown, string][] = [
+  [[], 'windows must be an array of 1 to 65536 Float32Arrays: got an Array(0)'],
+  [new Float32Array(4), 'windows must be an array of 1 to 65536 Float32Arrays: got Float32Array(4)'],
+  [[new Float32Array(4), new Float64Array(4)], 'windows[1] must be a Float32Array: got Float64Array(4)'],
+  [[new Float32Array(4), [0.5]], 'windows[1] must be a Float32Array: got an Array(1)'],
+];
 
 describe('native log-mel (80 bins)', () => {
   let weights: SeededModel;
@@ -47,14 +66,6 @@ describe('native log-mel (80 bins)', () => {
   });
 
   describe('logMelBatch: a batch in one call', () => {
-    /** Windows of every kind: empty, one sample, real speech, exactly 30 s, and longer (trimmed). */
-    function windows(): Float32Array[] {
-      const speech = loadReferenceClip(fixture.clips[0]!);
-      const long = new Float32Array(600_000);
-      for (let i = 0; i < long.length; i++) long[i] = Math.sin(i * 0.013) * 0.3;
-      return [new Float32Array(0), Float32Array.of(0.5), speech, long.subarray(0, 480_000), long];
-    }
-
     it('is bit-identical to logMel() of each window, in order', async () => {
       const batch = windows();
       const together = await model.logMelBatch(batch);
@@ -80,13 +91,27 @@ describe('native log-mel (80 bins)', () => {
       expect(await a.toFloat32Array()).toEqual(await b.toFloat32Array());
     });
 
-    it.each([
-      [[], 'windows must be an array of 1 to 65536 Float32Arrays: got an Array(0)'],
-      [new Float32Array(4), 'windows must be an array of 1 to 65536 Float32Arrays: got Float32Array(4)'],
-      [[new Float32Array(4), new Float64Array(4)], 'windows[1] must be a Float32Array: got Float64Array(4)'],
-      [[new Float32Array(4), [0.5]], 'windows[1] must be a Float32Array: got an Array(1)'],
-    ])('rejects %o at once, naming the value', (value, message) => {
+    it.each(BAD_WINDOWS)('rejects %o at once, naming the value', (value, message) => {
       expect(() => model.logMelBatch(value as Float32Array[])).toThrow(`[logMelBatch] ${message}`);
+    });
+  });
+
+  describe('encodeSamples: the log-mel and the encoder in one call', () => {
+    it('is bit-identical to encode(logMelBatch(windows)) on the CPU', async () => {
+      const batch = windows();
+      await using together = await model.encodeSamples(batch);
+      await using apart = await model.encode(await model.logMelBatch(batch), batch.length);
+      expect(together.nBatch).toBe(batch.length);
+      const [a, b] = [await together.toFloat32Array(), await apart.toFloat32Array()];
+      expect(
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+          Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+        ),
+      ).toBe(true);
+    });
+
+    it.each(BAD_WINDOWS)('rejects %o at once, naming the value', (value, message) => {
+      expect(() => model.encodeSamples(value as Float32Array[])).toThrow(`[encodeSamples] ${message}`);
     });
   });
 });

@@ -58,6 +58,20 @@ describe('argument validation (throws at once, naming the value)', () => {
     expectInvalid(() => model.encode(new Int16Array(240000) as never, 1), 'Int16Array(240000)');
   });
 
+  it('encodeSamples takes 1 to 65536 Float32Array windows, and its output starts decoder sessions', async () => {
+    const { model, native } = fakeModel();
+    expectInvalid(() => model.encodeSamples([]), '[encodeSamples] windows', 'got an Array(0)');
+    expectInvalid(() => model.encodeSamples(Float32Array.of(1) as never), 'got Float32Array(1)');
+    expectInvalid(
+      () => model.encodeSamples([Float32Array.of(1), [1] as never]),
+      '[encodeSamples] windows[1]',
+    );
+    const output = await model.encodeSamples([new Float32Array(0), Float32Array.of(0.5, 0.25)]);
+    expect(output.nBatch).toBe(2);
+    expect(model.newDecoderSession(output).nBatch).toBe(2);
+    expect(native.engine.started).toEqual(['encodeSamples']);
+  });
+
   it('newDecoderSession takes an encoder output of the same model', async () => {
     const { model } = fakeModel();
     const other = fakeModel().model;
@@ -166,6 +180,7 @@ describe('dispose', () => {
     const disposed = { code: 'E_DISPOSED' };
     await expect(model.logMel(new Float32Array(1))).rejects.toMatchObject(disposed);
     await expect(model.encode(fakeMel(1), 1)).rejects.toBeInstanceOf(EngineError);
+    await expect(model.encodeSamples([new Float32Array(1)])).rejects.toMatchObject(disposed);
     await expect(output.toFloat32Array()).rejects.toMatchObject(disposed);
     await expect(session.append(Int32Array.of(1), 1)).rejects.toMatchObject(disposed);
     expect(() => model.newDecoderSession(output)).toThrow(expect.objectContaining(disposed));

@@ -137,7 +137,7 @@ describe('verbatim transcribe: outputs', () => {
       const result = await run(['--verbose', ...jfkArgv(out, '--output-format', 'txt')]);
       expect(result.code).toBe(EXIT_OK);
       expect(result.stdout).toMatch(
-        /^ {2}stages: vad \d+\.\d\d s, language \d+\.\d\d s, log-mel \d+\.\d\d s, encode \d+\.\d\d s, decode \d+\.\d\d s$/m,
+        /^ {2}stages: vad \d+\.\d\d s, language \d+\.\d\d s, log-mel\+encode \d+\.\d\d s, decode \d+\.\d\d s$/m,
       );
       const quiet = await run(jfkArgv(scratchDir(), '--output-format', 'txt'));
       expect(quiet.stdout).not.toContain('stages:');

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
 #include <string>
 
 #include "backend/backend_checks.h"
@@ -859,6 +860,40 @@ void CudaBackend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
                             cudaMemcpyDeviceToHost, state_->stream),
             kOperation, "copy");
   CheckCuda(cudaStreamSynchronize(state_->stream), kOperation, "waiting for the GPU");
+}
+
+void CudaBackend::LogMel(const Tensor& samples, int n_mels, Tensor& out) {
+  constexpr const char* kOperation = "CudaBackend::LogMel";
+  const int64_t n_batch = CheckLogMel(samples, n_mels, out, Device::kCuda, kOperation);
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  NotInSteps();
+  cudaSetDevice(state_->device);
+  const cuda_kernels::LogMelTables* tables = LogMelTablesFor(n_mels, kOperation);
+  const ProfileScope profile(profile_.get(), [&] { return "LogMel " + Dims({n_batch, n_mels}); });
+  cuda_kernels::LogMel(tables, n_mels, samples.data<float>(), n_batch, out.data<float>(), state_->stream);
+  CheckLaunch(kOperation);
+}
+
+const cuda_kernels::LogMelTables* CudaBackend::LogMelTablesFor(int n_mels, const char* operation) {
+  std::shared_ptr<void>& slot = log_mel_tables_[n_mels == cuda_kernels::kMostMelBins ? 1 : 0];
+  if (slot == nullptr) {
+    const auto host = std::make_unique<cuda_kernels::LogMelTables>();
+    cuda_kernels::FillLogMelTables(n_mels, operation, host.get());
+    void* pointer = nullptr;
+    CheckCuda(cudaMalloc(&pointer, sizeof(*host)), operation, "log-mel tables allocation");
+    const int device = state_->device;
+    std::shared_ptr<void> memory(pointer, [device](void* p) {
+      cudaSetDevice(device);
+      cudaFree(p);
+    });
+    // On the backend's stream, so that the kernels after it see the tables; waited for before `host` goes.
+    CheckCuda(cudaMemcpyAsync(pointer, host.get(), sizeof(*host), cudaMemcpyHostToDevice, state_->stream),
+              operation, "uploading the log-mel tables");
+    CheckCuda(cudaStreamSynchronize(state_->stream), operation, "uploading the log-mel tables");
+    state_->weight_bytes += sizeof(*host);
+    slot = std::move(memory);
+  }
+  return static_cast<const cuda_kernels::LogMelTables*>(slot.get());
 }
 
 std::shared_ptr<float> CudaBackend::AllocateHostFloats(std::size_t n) {

@@ -38,6 +38,7 @@
 #include "backend/cuda/cublaslt_gemm.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_profile.h"
+#include "backend/cuda/log_mel_kernels.h"
 #include "backend/cuda/step_graph.h"
 
 namespace verbatim {
@@ -138,6 +139,8 @@ class CudaBackend final : public Backend {
                 const int* dst_first_rows,
                 Tensor& dst) override;
   void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
+  /** On the GPU (log_mel_kernels.h), from tables uploaded on the first call for each bin count. */
+  void LogMel(const Tensor& samples, int n_mels, Tensor& out) override;
   /**
    * With VERBATIM_CUDA_MEMORY=lean (or VERBATIM_CUDA_CROSS_ATTENTION=audio), cross-attention over the
    * encoder's output itself (cuda_cross_attention.cc), the key and value projections folded into each step:
@@ -283,6 +286,9 @@ class CudaBackend final : public Backend {
   /** A host int array for a kernel: inline in its launch when short, else uploaded (`keep` owns the copy). */
   cuda_kernels::IntArray Ints(const int* host, int64_t n, std::shared_ptr<void>& keep, const char* operation);
 
+  /** LogMel's tables for `n_mels` in device memory: uploaded on first use, kept for the backend's life. */
+  const cuda_kernels::LogMelTables* LogMelTablesFor(int n_mels, const char* operation);
+
   std::shared_ptr<CudaStreamState> state_;
   std::unique_ptr<CudaProfile> profile_;    // VERBATIM_CUDA_PROFILE=1; destroyed before the stream it times
   std::shared_ptr<void> cublas_workspace_;  // cuBLAS's (cublasSetWorkspace), freed in stream order
@@ -317,6 +323,7 @@ class CudaBackend final : public Backend {
   std::string lt_missing_why_;
   EpilogueCounts epilogue_counts_;
   std::atomic<std::size_t> weight_copy_bytes_{0};
+  std::shared_ptr<void> log_mel_tables_[2];  // LogMelTablesFor's, for 80 and 128 mel bins
   // Operations serialise on the stream and the cuBLAS handles; RunRepeatedStep holds it across a whole step
   // (recursive: the step's operations lock it again), so that no other thread's work joins a capture.
   mutable std::recursive_mutex mutex_;

@@ -101,9 +101,12 @@ export interface NativeModel {
   info(): NativeModelInfo;
   /** [async] One 30 s window's log-mel, nMels * 3000 floats, mel-major. */
   logMel(samples: Float32Array): Promise<Float32Array>;
+  /** [async] logMel() of 1 to 65536 windows in one call: nBatch * nMels * 3000 floats. */
   logMelBatch(windows: Float32Array[]): Promise<Float32Array>;
   /** [async] `mel`: nBatch * nMels * 3000 floats. */
   encode(mel: Float32Array, nBatch: number): Promise<NativeEncoderOutput>;
+  /** [async] encode(logMelBatch(windows)) in one call, the log-mel computed where the encoder runs. */
+  encodeSamples(windows: Float32Array[]): Promise<NativeEncoderOutput>;
   /** [sync] The session computes its cross-attention in its first append(). */
   newDecoderSession(encoderOutput: NativeEncoderOutput): NativeDecoderSession;
   /** [async] nBatch * nLanguages language probabilities. */

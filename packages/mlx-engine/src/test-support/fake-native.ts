@@ -181,6 +181,10 @@ export class FakeNativeModel implements NativeModel {
     return this.engine.call('encode', () => new FakeEncoderOutput(this.engine, nBatch));
   }
 
+  encodeSamples(windows: Float32Array[]): Promise<NativeEncoderOutput> {
+    return this.engine.call('encodeSamples', () => new FakeEncoderOutput(this.engine, windows.length));
+  }
+
   newDecoderSession(encoderOutput: NativeEncoderOutput): NativeDecoderSession {
     return new FakeDecoderSession(this.engine, encoderOutput.nBatch);
   }

@@ -10,16 +10,17 @@ export interface StageTimes {
   vadS: number;
   /** Language detection: its windows' log-mel, encoder and first decoder step. */
   languageS: number;
-  /** Log-mel of the decoded windows. */
-  melS: number;
-  /** The encoder. */
+  /**
+   * The decoded windows' log-mel and the encoder: one engine call (encodeSamples), which on a GPU computes the
+   * log-mel there, so the two have no separate times.
+   */
   encodeS: number;
   /** The decoder with its logit rules, fallback and timestamps. */
   decodeS: number;
 }
 
 export function newStageTimes(): StageTimes {
-  return { vadS: 0, languageS: 0, melS: 0, encodeS: 0, decodeS: 0 };
+  return { vadS: 0, languageS: 0, encodeS: 0, decodeS: 0 };
 }
 
 /** Runs `work`, adding its wall time to `stage` of `times` (when given), also when it fails. */
@@ -37,13 +38,12 @@ export async function timed<T>(
   }
 }
 
-/** "vad 1.2 s, language 0.1 s, log-mel 0.3 s, encode 0.9 s, decode 4.0 s": the stages that took any time. */
+/** "vad 1.2 s, language 0.1 s, log-mel+encode 0.9 s, decode 4.0 s": the stages that took any time. */
 export function formatStageTimes(times: Readonly<StageTimes>): string {
   const names: readonly [keyof StageTimes, string][] = [
     ['vadS', 'vad'],
     ['languageS', 'language'],
-    ['melS', 'log-mel'],
-    ['encodeS', 'encode'],
+    ['encodeS', 'log-mel+encode'],
     ['decodeS', 'decode'],
   ];
   const parts = names

@@ -1,7 +1,7 @@
 /**
- * The engine side of a transcription: 30 s windows of samples in, decode results out. Computes each window's
- * log-mel, encodes the batch and decodes it natively with the run's options, or gives each window's language
- * probabilities. Every step runs off the JavaScript thread (the engine's promises), one model call at a time.
+ * The engine side of a transcription: 30 s windows of samples in, decode results out. Encodes the batch from its
+ * samples (the engine computes the log-mel where the encoder runs) and decodes it natively with the run's options,
+ * or gives each window's language probabilities. Every step runs off the JavaScript thread (the engine's promises), one model call at a time.
  */
 
 import type { Tokenizer } from '@verbatim/core';
@@ -26,7 +26,7 @@ export class WindowDecoder {
 
   /**
    * Decodes one batch: `windows[i]` (≤ 30 s of 16 kHz samples, zero-padded by the engine) starts as `starts[i]`.
-   * With `times`, the log-mel, encoder and decoder calls are added to it.
+   * With `times`, the log-mel and encoder call and the decoder call are added to it.
    */
   async decode(
     windows: readonly Float32Array[],
@@ -53,10 +53,12 @@ export class WindowDecoder {
     }
   }
 
-  /** The batch's log-mel in one engine call (its windows side by side on the host's threads), then the encoder. */
-  async #encode(windows: readonly Float32Array[], times?: StageTimes) {
-    const mel = await timed(times, 'melS', () => this.#model.logMelBatch(windows));
-    return timed(times, 'encodeS', () => this.#model.encode(mel, windows.length));
+  /**
+   * The batch's log-mel and the encoder in one engine call: on a GPU the log-mel is computed there, and neither the
+   * samples' log-mel nor its time comes back apart.
+   */
+  #encode(windows: readonly Float32Array[], times?: StageTimes) {
+    return timed(times, 'encodeS', () => this.#model.encodeSamples(windows));
   }
 }
 
