@@ -1,6 +1,6 @@
-// The kernels of the CUDA backend's cross-attention over the audio (cuda_cross_attention.cc) around its two
-// batched GEMMs: the queries folded through the key projection before them, a softmax between them, and the
-// context through the value projection after them.
+// The kernels of the CUDA backend's cross-attention over the audio (cuda_cross_attention.cc) besides its
+// GEMMs: the softmax between the two that read the audio, and the audio's transposed copy that the second
+// reads.
 #pragma once
 
 #include <cstdint>
@@ -9,44 +9,25 @@
 
 namespace verbatim::cuda_kernels {
 
-/** The widest head and model FoldQueries and UnfoldContext take (Whisper: 64 and at most 1280). */
-constexpr int kMostFoldHead = 128;
-constexpr int64_t kMostFoldWidth = 10240;
-
-/** A cross-attention's extents: n_queries rows of n_heads heads of `head` values (width = n_heads · head). */
-struct FoldShape {
-  int64_t n_queries = 0;
-  int n_heads = 0;
-  int head = 0;
-  int64_t width = 0;
-};
-
 /**
- * folded[r, h, :] = q[r, h · head : (h + 1) · head] · key_weight[h · head : (h + 1) · head, :] for q
- * [n_queries, width] f32 and the key projection [width, width] (`W` float or Half): each head's query in the
- * audio's width. Sums in f32, in a fixed order; `Out` float or Half (rounded once).
- */
-template <typename W, typename Out>
-void FoldQueries(const float* q, const W* key_weight, const FoldShape& shape, Out* folded, Stream stream);
-
-/**
- * out[r, h · head + j] = context[r, h, :] · value_weight[h · head + j, :] + value_bias[h · head + j] for
- * context [n_queries, n_heads, width] (`C` float or Half), the value projection [width, width] (`W` float or
- * Half) and out [n_queries, width] f32; value_bias may be null. Sums in f32, in a fixed order.
- */
-template <typename C, typename W>
-void UnfoldContext(const C* context,
-                   const W* value_weight,
-                   const float* value_bias,
-                   const FoldShape& shape,
-                   float* out,
-                   Stream stream);
-
-/**
- * out[r, :] = softmax(scores[r, :]) for scores [rows, n] f32: max subtracted, exponentials summed in f32.
- * `Out` float (may be `scores` itself) or Half (rounded once, for a tensor-core GEMM after it).
+ * out[r, 0:n] = softmax(scores[r, :]) for scores [rows, n] f32: max subtracted, exponentials summed in f32;
+ * out's rows are `out_stride` (≥ n) apart and their columns [n, out_stride) are zeroed (a GEMM's K padding).
+ * `Out` float (may be `scores` itself, out_stride = n) or Half (rounded once, for a tensor-core GEMM).
  */
 template <typename Out>
-void SoftmaxRows(const float* scores, Out* out, int64_t rows, int64_t n, Stream stream);
+void SoftmaxRows(const float* scores, Out* out, int64_t rows, int64_t n, int64_t out_stride, Stream stream);
+
+/**
+ * out[b, c, t] = (f16) x[b, t, c] for x [batch, frames, width] f32 and out [batch, width, padded_frames]
+ * (padded_frames ≥ frames; columns beyond `frames` are zeroed): a window's audio as the rows of the second
+ * GEMM's weight, its K (the frames) padded to the GEMM's chunk.
+ */
+void TransposeToHalfPadded(const float* x,
+                           int64_t batch,
+                           int64_t frames,
+                           int64_t width,
+                           int64_t padded_frames,
+                           Half* out,
+                           Stream stream);
 
 }  // namespace verbatim::cuda_kernels
