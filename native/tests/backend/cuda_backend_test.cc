@@ -1014,8 +1014,8 @@ TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAnd
       }
     }
   }
-  // large-v3's width and heads: 20 heads of 64 in 1280 — a greedy step (20 query-heads a window: the small-M
-  // kernel's batched GEMMs) and beams of two new tokens (up to 200: cuBLAS's).
+  // large-v3's width and heads: 20 heads of 64 in 1280 — a greedy step (20 query-heads a window) and beams of
+  // two new tokens (up to 200).
   struct Shape {
     std::vector<int> rows;
     int64_t n_new;

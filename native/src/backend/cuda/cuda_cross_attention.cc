@@ -4,16 +4,11 @@
 // the key projection): the same as (q_h · W_k,h) · e_jᵀ, a query folded into the audio's width d. Its output
 // Σ_j p_j · (W_v,h · e_j + b_v,h) is W_v,h · (Σ_j p_j · e_j) + b_v,h, since the p_j sum to 1. So a layer's
 // cross-attention is, for all heads at once:
-//   folded [rows, H, d]   = q_h · W_k,h / sqrt(hd)        (a GEMM per head, batched)
-//   scores [rows·H, T]    = folded · E_wᵀ                 (a GEMM per window, batched)
+//   folded [rows, H, d]   = q_h · W_k,h                   (a GEMM per head, batched)
+//   scores [rows·H, T]    = folded · E_wᵀ / sqrt(hd)      (a GEMM per window, batched)
 //   probabilities         = softmax(scores)
 //   context [rows·H, d]   = probabilities · E_w          (a GEMM per window, batched)
 //   out[:, h]             = context_h · W_v,hᵀ + b_v,h    (a GEMM per head, batched)
-// The two GEMMs that read the audio are passes over it with few rows (a window's queries · heads: 20 for
-// large-v3's greedy step): in f16 they run on the small-M kernel (small_gemm.h), which streams its "weight"
-// at the GPU's bandwidth, as one batched launch each — the scores against the audio, the context against the
-// audio's transposed copy (its frames padded to the kernel's 32-wide chunks). cuBLAS takes the rest (f32
-// models, more than 64 query-heads a window: beams, prompts).
 // (a key bias, which Whisper does not have, adds one constant per query to every score: softmax ignores it).
 // What the decoder keeps of a batch is the audio in the weights' dtype — large-v3 at 16 windows: 61 MB in
 // f16, instead of 3.9 GB of keys and values for its 32 layers — and each step reads it twice per layer, the
@@ -23,13 +18,12 @@
 #include <string>
 
 #include "backend/backend_checks.h"
-#include "backend/cuda/audio_attention_kernels.h"
 #include "backend/cuda/cublas_loader.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_backend_support.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_profile.h"
-#include "backend/cuda/small_gemm.h"
+#include "backend/cuda/softmax_rows.h"
 
 namespace verbatim {
 namespace {
@@ -40,14 +34,8 @@ constexpr const char* kOperation = "CudaBackend::CrossAttention";
 class AudioCrossAttention final : public CrossAttentionMemory {
  public:
   Tensor audio;  // [n_windows, n_audio_ctx, d] in the projections' dtype: f16, or f32 (the encoder's output)
-  // f16 only: [n_windows, d, padded_frames], each window's audio transposed, frames padded with zeros
-  Tensor transposed;
-  int64_t padded_frames = 0;
   std::vector<CrossAttentionProjections> layers;
 };
-
-/** The small-M kernel's K granularity: the transposed audio's frames are padded to it. */
-constexpr int64_t kSmallGemmChunk = 32;
 
 /** A mix of rows_per_window for a step's signature: the batched GEMMs' shapes follow from it. */
 uint64_t Mix(const std::vector<int>& counts) {
@@ -104,15 +92,10 @@ std::unique_ptr<CrossAttentionMemory> CudaBackend::PrepareCrossAttention(
     return memory;
   }
   memory->audio = Allocate(audio.shape(), DType::kF16);
-  const int64_t n_windows = audio.dim(0), n_frames = audio.dim(1), width = audio.dim(2);
-  memory->padded_frames = (n_frames + kSmallGemmChunk - 1) / kSmallGemmChunk * kSmallGemmChunk;
-  memory->transposed = Allocate({n_windows, width, memory->padded_frames}, DType::kF16);
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   NotInSteps();
   cudaSetDevice(state_->device);
   cuda_kernels::F32ToF16(audio.data<float>(), memory->audio.data<uint16_t>(), audio.numel(), state_->stream);
-  cuda_kernels::TransposeToHalfPadded(audio.data<float>(), n_windows, n_frames, width, memory->padded_frames,
-                                      memory->transposed.data<uint16_t>(), state_->stream);
   CheckLaunch(kOperation);
   return memory;
 }
@@ -194,80 +177,53 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
 
   // The queries in the audio's dtype (f32 ones as they are).
   timed.emplace(profile_.get(), part("fold"));
-  const bool half = narrow == DType::kF16;
   const void* queries = q.raw();
-  if (half) {
+  if (narrow == DType::kF16) {
     void* halves = Reused(Reuse::kCrossQueries, n_queries * width * narrow_size, kOperation);
     cuda_kernels::F32ToF16(q.data<float>(), static_cast<uint16_t*>(halves), n_queries * width,
                            state_->stream);
     CheckLaunch(kOperation);
     queries = halves;
   }
-  // P's rows: the padded frames of the transposed audio (the small-M kernel's K) in f16, T in f32.
-  const int64_t p_stride = half ? over_audio->padded_frames : n_audio;
   void* folded = Reused(Reuse::kCrossFolded, n_queries * n_heads * width * narrow_size, kOperation);
   auto* scores = static_cast<float*>(Reused(Reuse::kCrossScores, n_scores * sizeof(float), kOperation));
-  void* probabilities =
-      half ? Reused(Reuse::kCrossProbabilities, n_queries * n_heads * p_stride * narrow_size, kOperation)
-           : static_cast<void*>(scores);
+  void* probabilities = narrow == DType::kF32
+                            ? static_cast<void*>(scores)
+                            : Reused(Reuse::kCrossProbabilities, n_scores * narrow_size, kOperation);
   void* context = Reused(Reuse::kCrossContext, n_queries * n_heads * width * narrow_size, kOperation);
-  auto at = [](const void* base, int64_t elements, std::size_t size) -> void* {
+  auto at = [](const void* base, int64_t elements, std::size_t size) {
     return static_cast<char*>(const_cast<void*>(base)) + elements * static_cast<int64_t>(size);
   };
 
-  // folded[:, h] = q[:, h] · W_k,h / sqrt(hd), one GEMM per head (the scale here: 1/8 exactly for Whisper).
+  // folded[:, h] = q[:, h] · W_k,h, one GEMM per head.
   BatchedGemm({queries, width, head, false}, {projections.key_weight.raw(), width, head * width, false},
-              {folded, n_heads * width, width}, n_queries, width, head, n_heads,
-              1.0f / std::sqrt(static_cast<float>(head)), narrow, narrow);
+              {folded, n_heads * width, width}, n_queries, width, head, n_heads, 1.0f, narrow, narrow);
   // Scores, softmax and context per run of windows with equal rows: a window's queries are contiguous.
-  const int64_t per_query = n_queries / n_rows;  // n_new
-  const std::vector<WindowRun> runs = Runs(rows_per_window);
-  using cuda_kernels::Half;
-  auto small = [&](int64_t m) { return half && cuda_kernels::SmallGemmApplies(m, width); };
   timed.emplace(profile_.get(), part("scores"));
-  for (const WindowRun& run : runs) {
+  const int64_t per_query = n_queries / n_rows;  // n_new
+  for (const WindowRun& run : Runs(rows_per_window)) {
     const int64_t m = run.rows_each * per_query * n_heads;  // a window's query-heads
     const int64_t first = run.first_row * per_query * n_heads;
     const void* window_audio = at(audio.raw(), run.first_window * n_audio * width, narrow_size);
-    if (small(m)) {
-      cuda_kernels::SmallGemmBatched(static_cast<const Half*>(at(folded, first * width, narrow_size)),
-                                     static_cast<const Half*>(window_audio), nullptr, m, n_audio, width,
-                                     cuda_kernels::SmallGemmEpilogue::kStore, scores + first * n_audio,
-                                     run.n_windows, {m * width, n_audio * width, m * n_audio},
-                                     state_->stream);
-      CheckLaunch(kOperation);
-      continue;
-    }
     BatchedGemm({at(folded, first * width, narrow_size), width, m * width, false},
                 {window_audio, width, n_audio * width, true},
-                {scores + first * n_audio, n_audio, m * n_audio}, m, n_audio, width, run.n_windows, 1.0f,
-                narrow, DType::kF32);
+                {scores + first * n_audio, n_audio, m * n_audio}, m, n_audio, width, run.n_windows,
+                1.0f / std::sqrt(static_cast<float>(head)), narrow, DType::kF32);
   }
   timed.emplace(profile_.get(), part("softmax"));
-  if (half) {
-    cuda_kernels::SoftmaxRows(scores, static_cast<Half*>(probabilities), n_queries * n_heads, n_audio,
-                              p_stride, state_->stream);
+  if (narrow == DType::kF16) {
+    cuda_kernels::SoftmaxRows(scores, static_cast<cuda_kernels::Half*>(probabilities), n_queries * n_heads,
+                              n_audio, state_->stream);
   } else {
-    cuda_kernels::SoftmaxRows(scores, scores, n_queries * n_heads, n_audio, n_audio, state_->stream);
+    cuda_kernels::SoftmaxRows(scores, scores, n_queries * n_heads, n_audio, state_->stream);
   }
   CheckLaunch(kOperation);
   timed.emplace(profile_.get(), part("context"));
-  for (const WindowRun& run : runs) {
+  for (const WindowRun& run : Runs(rows_per_window)) {
     const int64_t m = run.rows_each * per_query * n_heads;
     const int64_t first = run.first_row * per_query * n_heads;
-    if (small(m) && cuda_kernels::SmallGemmApplies(m, p_stride)) {
-      const int64_t transposed_window = width * p_stride;
-      cuda_kernels::SmallGemmBatched(
-          static_cast<const Half*>(at(probabilities, first * p_stride, narrow_size)),
-          over_audio->transposed.data<Half>() + run.first_window * transposed_window, nullptr, m, width,
-          p_stride, cuda_kernels::SmallGemmEpilogue::kStore,
-          static_cast<Half*>(at(context, first * width, narrow_size)), run.n_windows,
-          {m * p_stride, transposed_window, m * width}, state_->stream);
-      CheckLaunch(kOperation);
-      continue;
-    }
     const void* window_audio = at(audio.raw(), run.first_window * n_audio * width, narrow_size);
-    BatchedGemm({at(probabilities, first * p_stride, narrow_size), p_stride, m * p_stride, false},
+    BatchedGemm({at(probabilities, first * n_audio, narrow_size), n_audio, m * n_audio, false},
                 {window_audio, width, n_audio * width, false},
                 {at(context, first * width, narrow_size), width, m * width}, m, width, n_audio, run.n_windows,
                 1.0f, narrow, narrow);

@@ -71,16 +71,11 @@ __global__ void __launch_bounds__(kMostWarps* kWarp) SmallGemmKernel(const X* x,
                                                                      int k,
                                                                      SmallGemmEpilogue epilogue,
                                                                      int per_warp,
-                                                                     Out* out,
-                                                                     SmallGemmStrides strides) {
+                                                                     Out* out) {
   // Chunks a lane loads ahead, within its registers: 4·kNTiles for weights, 8·kTiles for x, per chunk.
   constexpr int kUnroll = kTiles * 2 + kNTiles <= 4 ? 4 : kTiles * 2 + kNTiles <= 8 ? 2 : 1;
   constexpr int kBlockColumns = kColumns * kNTiles;
   extern __shared__ float partials[];  // [warp][tile][n-tile][16 rows][8 columns]
-  // The batch's GEMM of this block (blockIdx.y; 0 for a single GEMM).
-  x += blockIdx.y * strides.x;
-  weight += blockIdx.y * strides.weight;
-  out += blockIdx.y * strides.out;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int g = lane / 4, t = lane % 4;
   const int first_column = blockIdx.x * kBlockColumns;
@@ -173,8 +168,6 @@ struct Operands {
   int m, n, k;
   SmallGemmEpilogue epilogue;
   Out* out;
-  int64_t batch;
-  SmallGemmStrides strides;
 };
 
 /**
@@ -190,7 +183,6 @@ void Launch(const Operands<X, Out>& g, cudaStream_t stream) {
   constexpr int kSharedFloats = 48 * 1024 / sizeof(float);
   const int n_chunks = g.k / kChunk;
   auto blocks = [&](int n_tiles) { return (g.n + kColumns * n_tiles - 1) / (kColumns * n_tiles); };
-  const int64_t batch = g.batch;
   int n_tiles = kTiles, n_warps = 1, per_warp = n_chunks;
   // As wide as x's row tiles (measured on an H200: at 16 rows 8 columns a block beat 32 on every decoder
   // shape; at 32 rows 32 columns beat 8 on the logits' and the MLP's first layer), narrower where the GPU
@@ -199,16 +191,16 @@ void Launch(const Operands<X, Out>& g, cudaStream_t stream) {
     const int most_warps = std::min(kMostWarps, kSharedFloats / (kTiles * n_tiles * kTileOutputs));
     per_warp = (n_chunks + most_warps - 1) / most_warps;
     n_warps = (n_chunks + per_warp - 1) / per_warp;
-    if (n_tiles == 1 || blocks(n_tiles) * batch * n_warps >= kTargetWarps)
+    if (n_tiles == 1 || blocks(n_tiles) * n_warps >= kTargetWarps)
       break;
   }
   const std::size_t shared =
       static_cast<std::size_t>(n_warps) * kTiles * n_tiles * kTileOutputs * sizeof(float);
-  const dim3 grid(static_cast<unsigned>(blocks(n_tiles)), static_cast<unsigned>(batch));
+  const dim3 grid(static_cast<unsigned>(blocks(n_tiles)));
   const int threads = n_warps * kWarp;
   auto launch = [&](auto kernel) {
     kernel<<<grid, threads, shared, stream>>>(g.x, g.weight, g.bias, g.m, g.n, g.k, g.epilogue, per_warp,
-                                              g.out, g.strides);
+                                              g.out);
   };
   if (n_tiles == 4)
     launch(SmallGemmKernel<X, Out, kTiles, 4>);
@@ -234,35 +226,13 @@ void SmallGemm(const X* x,
                SmallGemmEpilogue epilogue,
                Out* out,
                Stream stream) {
-  SmallGemmBatched(x, weight, bias, m, n, k, epilogue, out, 1, SmallGemmStrides{}, stream);
-}
-
-template <typename X, typename Out>
-void SmallGemmBatched(const X* x,
-                      const Half* weight,
-                      const float* bias,
-                      int64_t m,
-                      int64_t n,
-                      int64_t k,
-                      SmallGemmEpilogue epilogue,
-                      Out* out,
-                      int64_t batch,
-                      const SmallGemmStrides& strides,
-                      Stream stream) {
-  if (m == 0 || n == 0 || batch == 0)
+  if (m == 0 || n == 0)
     return;
   using DeviceX = std::remove_const_t<std::remove_pointer_t<decltype(OnDevice(x))>>;
   using DeviceOut = std::remove_pointer_t<decltype(OnDevice(out))>;
-  const Operands<DeviceX, DeviceOut> g{OnDevice(x),
-                                       OnDevice(weight),
-                                       bias,
-                                       static_cast<int>(m),
-                                       static_cast<int>(n),
-                                       static_cast<int>(k),
-                                       epilogue,
-                                       OnDevice(out),
-                                       batch,
-                                       strides};
+  const Operands<DeviceX, DeviceOut> g{
+      OnDevice(x),         OnDevice(weight),    bias,     static_cast<int>(m),
+      static_cast<int>(n), static_cast<int>(k), epilogue, OnDevice(out)};
   const cudaStream_t s = static_cast<cudaStream_t>(stream);
   // The kernel for x's rows: one, two or four 16-row tiles.
   const int64_t tiles = (m + kTileRows - 1) / kTileRows;
@@ -282,27 +252,5 @@ template void SmallGemm<float, float>(
     const float*, const Half*, const float*, int64_t, int64_t, int64_t, SmallGemmEpilogue, float*, Stream);
 template void SmallGemm<float, Half>(
     const float*, const Half*, const float*, int64_t, int64_t, int64_t, SmallGemmEpilogue, Half*, Stream);
-template void SmallGemmBatched<Half, float>(const Half*,
-                                            const Half*,
-                                            const float*,
-                                            int64_t,
-                                            int64_t,
-                                            int64_t,
-                                            SmallGemmEpilogue,
-                                            float*,
-                                            int64_t,
-                                            const SmallGemmStrides&,
-                                            Stream);
-template void SmallGemmBatched<Half, Half>(const Half*,
-                                           const Half*,
-                                           const float*,
-                                           int64_t,
-                                           int64_t,
-                                           int64_t,
-                                           SmallGemmEpilogue,
-                                           Half*,
-                                           int64_t,
-                                           const SmallGemmStrides&,
-                                           Stream);
 
 }  // namespace verbatim::cuda_kernels

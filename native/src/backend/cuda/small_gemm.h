@@ -38,28 +38,4 @@ void SmallGemm(const X* x,
                Out* out,
                Stream stream);
 
-/** Elements between one GEMM's operands and the next in SmallGemmBatched (0: the same operand for all). */
-struct SmallGemmStrides {
-  int64_t x = 0;
-  int64_t weight = 0;
-  int64_t out = 0;
-};
-
-/**
- * `batch` SmallGemms of one shape in one launch, the b-th on x + b · strides.x, weight + b · strides.weight
- * and out + b · strides.out (the same bias): cross-attention's scores and context, one GEMM a window.
- */
-template <typename X, typename Out>
-void SmallGemmBatched(const X* x,
-                      const Half* weight,
-                      const float* bias,
-                      int64_t m,
-                      int64_t n,
-                      int64_t k,
-                      SmallGemmEpilogue epilogue,
-                      Out* out,
-                      int64_t batch,
-                      const SmallGemmStrides& strides,
-                      Stream stream);
-
 }  // namespace verbatim::cuda_kernels
