@@ -43,6 +43,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   params.n_threads = args.Int(1, "threads", 0, kMaxThreads);
   if (info.Length() > 2)
     params.device = args.String(2, "device");  // "cpu", "cuda", "cuda:N", "auto": checked by the engine
+  if (info.Length() > 3)
+    params.gpu_memory = args.String(3, "gpuMemory");  // "fast", "lean": checked by the engine
   return (new LoadModelWorker(info.Env(), std::move(path), params))->Start();
 }
 

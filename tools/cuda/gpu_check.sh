@@ -67,7 +67,7 @@ done
 # one run file for benchmarks/results (copy it there as <UTC time>-<machine>-gpu.json and run bench:report)
 python3 tools/cuda/bench_run.py --ours "$W/verbatim.jsonl" --theirs "$W/transformers-*.json" \
   --commit "$(cat .carry/cuda-test/commit 2>/dev/null)" --host "$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" \
-  --command "bash tools/cuda/pack.sh; device run (carry .carry/cuda-test .carry/shared): PAIRS=$PAIRS bash tools/cuda/gpu_check.sh $SPECS $ROUNDS" \
+  --command "bash tools/cuda/pack.sh; device run (carry .carry/cuda-test .carry/shared): $(env | grep '^VERBATIM_CUDA_' | sort | tr '\n' ' ')PAIRS=$PAIRS bash tools/cuda/gpu_check.sh $SPECS $ROUNDS" \
   --out "$OUT/gpu-run.json"
 python3 - "$OUT/gpu-run.json" <<'PY'
 import json, statistics, sys

@@ -115,6 +115,12 @@ struct ModelLoadParams {
    * present, else the CPU; ModelInfo::backend_note says why).
    */
   std::string device = "cpu";
+  /**
+   * On a GPU: "fast" (every weight and the cross-attention's keys and values on the device) or "lean" (the
+   * encoder's weights streamed from host memory a layer at a time, cross-attention over the audio itself: less
+   * than half the device memory, decoder steps ~1.3× slower). Ignored on the CPU.
+   */
+  std::string gpu_memory = "fast";
 };
 
 /** What a window's decoding starts from: token ids the caller's tokenizer made. */

@@ -34,8 +34,10 @@ bool CudaCompiledIn() {
 #endif
 }
 
-BackendChoice CreateBackend(const std::string& device, int n_threads) {
+BackendChoice CreateBackend(const std::string& device, int n_threads, const std::string& gpu_memory) {
   BackendChoice choice;
+  if (gpu_memory != "fast" && gpu_memory != "lean")
+    Fail(ErrorCode::kInvalidArg, kOperation, "gpu_memory must be fast or lean: ", gpu_memory);
   const int cuda_index = CudaIndex(device);
   if (device != "cpu" && device != "auto" && cuda_index < 0)
     Fail(ErrorCode::kInvalidArg, kOperation, "unknown device (expected cpu, cuda, cuda:N or auto): ", device);
@@ -46,7 +48,9 @@ BackendChoice CreateBackend(const std::string& device, int n_threads) {
 #ifdef VERBATIM_WITH_CUDA
   std::string why;
   if (CudaBackendAvailable(&why)) {
-    choice.backend = std::make_unique<CudaBackend>(cuda_index < 0 ? 0 : cuda_index);
+    CudaBackendOptions options;
+    options.lean_memory = gpu_memory == "lean";
+    choice.backend = std::make_unique<CudaBackend>(cuda_index < 0 ? 0 : cuda_index, options);
     return choice;
   }
 #else

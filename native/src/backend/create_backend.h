@@ -20,9 +20,9 @@ bool CudaCompiledIn();
 /**
  * device "cpu": the CPU backend with `n_threads`; "cuda" (or "cuda:N"): GPU N, failing with Error kBackend
  * naming what is missing; "auto": CUDA when a usable GPU is present, else the CPU backend with `note` saying
- * why.
- * @throws Error kInvalidArg for any other device name.
+ * why. `gpu_memory` "fast" or "lean" (ModelLoadParams::gpu_memory), for a GPU.
+ * @throws Error kInvalidArg for any other device name or gpu_memory.
  */
-BackendChoice CreateBackend(const std::string& device, int n_threads);
+BackendChoice CreateBackend(const std::string& device, int n_threads, const std::string& gpu_memory = "fast");
 
 }  // namespace verbatim

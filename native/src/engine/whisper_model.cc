@@ -161,7 +161,7 @@ class WhisperModel final : public Model {
 
 std::unique_ptr<Model> CreateWhisperModel(std::unique_ptr<WeightStore> store, const ModelLoadParams& params) {
   auto runtime = std::make_shared<WhisperRuntime>();
-  BackendChoice choice = CreateBackend(params.device, params.n_threads);
+  BackendChoice choice = CreateBackend(params.device, params.n_threads, params.gpu_memory);
   runtime->backend = std::move(choice.backend);
   runtime->weights = LoadWhisperWeights(*store, *runtime->backend);
   if (runtime->backend->device() != Device::kCpu) {

@@ -78,6 +78,23 @@ TEST(CreateBackend, PicksTheDeviceAskedForAndExplainsAFallback) {
       EXPECT_NE(std::string(error.what()).find(bad), std::string::npos) << error.what();
     }
   }
+  // The GPU memory mode: "lean" is taken everywhere (the CPU ignores it), anything else refused by name.
+  EXPECT_EQ(CreateBackend("cpu", 1, "lean").backend->name(), "cpu");
+  if (GpuUsable(&why)) {
+    auto* lean = dynamic_cast<CudaBackend*>(CreateBackend("cuda", 1, "lean").backend.get());
+    ASSERT_NE(lean, nullptr);
+  }
+  for (const char* bad : {"Lean", "low", ""}) {
+    try {
+      CreateBackend("auto", 1, bad);
+      ADD_FAILURE() << "gpu_memory " << bad;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kInvalidArg) << bad;
+      EXPECT_NE(std::string(error.what()).find(std::string("gpu_memory must be fast or lean: ") + bad),
+                std::string::npos)
+          << error.what();
+    }
+  }
 }
 
 #ifdef VERBATIM_WITH_CUDA
@@ -1154,6 +1171,23 @@ TEST_F(CudaBackendTest, AWholeModelComputesWhatTheCpuComputes) {
   }
 }
 
+/** Greedy (beams 0) or beam decoding with timestamp rules, 24 tokens at most, of `n_windows` English windows.
+ */
+DecodeParams EnglishDecodeParams(int beams, int n_windows) {
+  DecodeParams params;
+  params.n_beams = beams;
+  params.timestamps = true;
+  params.temperatures = {0.0f};
+  params.n_max_new_tokens = 24;
+  params.compression_ratio_threshold.reset();
+  params.logprob_threshold.reset();
+  params.no_speech_threshold.reset();
+  params.windows.assign(static_cast<std::size_t>(n_windows), DecodeWindow{});
+  for (DecodeWindow& window : params.windows)
+    window.language_token = 50259;
+  return params;
+}
+
 TEST_F(CudaBackendTest, LeanMemoryStreamsTheEncodersWeightsAndComputesWhatTheDefaultComputes) {
   // 13 windows: two slices at the lean activation budget (12 tiny-shaped windows a slice), one at the
   // default.
@@ -1207,17 +1241,7 @@ TEST_F(CudaBackendTest, LeanMemoryStreamsTheEncodersWeightsAndComputesWhatTheDef
   const auto plain_audio = plain->Encode(mel.data(), 3);
   const auto lean_audio = lean->Encode(mel.data(), 3);
   for (int beams : {0, 3}) {
-    DecodeParams params;
-    params.n_beams = beams;
-    params.timestamps = true;
-    params.temperatures = {0.0f};
-    params.n_max_new_tokens = 24;
-    params.compression_ratio_threshold.reset();
-    params.logprob_threshold.reset();
-    params.no_speech_threshold.reset();
-    params.windows = {DecodeWindow{}, DecodeWindow{}, DecodeWindow{}};
-    for (DecodeWindow& window : params.windows)
-      window.language_token = 50259;
+    const DecodeParams params = EnglishDecodeParams(beams, 3);
     const auto expected = plain->Decode(*plain_audio, params);
     const auto actual = lean->Decode(*lean_audio, params);
     ASSERT_EQ(actual.size(), expected.size());
@@ -1474,17 +1498,7 @@ TEST_F(CudaBackendTest, F16DecoderStepKeepsAnF16ModelsLogitsAndTokensGreedyAndWi
   const auto narrow_audio = narrow.Encode(mel.data(), 2);
   const auto wide_audio = wide.Encode(mel.data(), 2);
   for (int beams : {0, 3}) {
-    DecodeParams params;
-    params.n_beams = beams;
-    params.timestamps = true;
-    params.temperatures = {0.0f};
-    params.n_max_new_tokens = 24;
-    params.compression_ratio_threshold.reset();
-    params.logprob_threshold.reset();
-    params.no_speech_threshold.reset();
-    params.windows = {DecodeWindow{}, DecodeWindow{}};
-    params.windows[0].language_token = 50259;
-    params.windows[1].language_token = 50259;
+    const DecodeParams params = EnglishDecodeParams(beams, 2);
     const auto expected = wide.Decode(*wide_audio, params);
     const auto actual = narrow.Decode(*narrow_audio, params);
     ASSERT_EQ(actual.size(), expected.size());

@@ -107,6 +107,16 @@ describe('loadModel', () => {
     }
   });
 
+  it('takes the lean GPU memory mode anywhere (the CPU ignores it: the same encoder output)', async () => {
+    await using fast = await loadModel(weights.path, { threads: 1, device: 'cpu' });
+    await using lean = await loadModel(weights.path, { threads: 1, device: 'cpu', gpuMemory: 'lean' });
+    expect(lean.info.backend).toBe('cpu');
+    const window = new Float32Array(16000).map((_, i) => Math.sin(i / 9) * 0.3);
+    await using a = await fast.encodeSamples([window]);
+    await using b = await lean.encodeSamples([window]);
+    expect(await b.toFloat32Array()).toEqual(await a.toFloat32Array());
+  });
+
   it(
     'keeps the event loop turning while a model loads and encodes',
     async () => {

@@ -18,6 +18,12 @@ describe('loadModel argument validation (throws at once)', () => {
     );
   });
 
+  it.each(['Lean', 'low', '', 1, {}])('gpuMemory %j', (gpuMemory) => {
+    expect(() => loadModel('/models/tiny', { gpuMemory: gpuMemory as never })).toThrow(
+      /^\[loadModel\] options\.gpuMemory must be "fast" or "lean": got /,
+    );
+  });
+
   it.each([0, -1, 1.5, 5000, '2'])('threads %j', (threads) => {
     expect(() => loadModel('/models/tiny', { threads: threads as never })).toThrow(
       /^\[loadModel\] options\.threads must be an integer in \[1, 4096\]: got /,

@@ -31,6 +31,7 @@ export { resolveModel } from './models/resolve-model.js';
 
 // --- Transcription: transcribe(), Transcriber, options ---
 
+export { GPU_MEMORY_MODES, type GpuMemory } from '@verbatim/mlx-engine';
 export type { StageTimes } from './transcribe/stage-times.js';
 export { formatStageTimes } from './transcribe/stage-times.js';
 export { transcribe } from './transcribe/transcribe.js';

@@ -15,6 +15,8 @@ import {
   DEVICES,
   type Device,
   formatStageTimes,
+  GPU_MEMORY_MODES,
+  type GpuMemory,
   Transcriber,
   type TranscriptionOptions,
   type VadOptions,
@@ -51,6 +53,7 @@ interface TranscribeFlags {
   outputDir: string;
   threads?: number;
   device?: Device;
+  gpuMemory?: GpuMemory;
   computeType?: ComputeType;
   initialPrompt?: string;
   prefix?: string;
@@ -100,6 +103,7 @@ function transcriptionOptions(flags: TranscribeFlags): TranscriptionOptions {
     lengthPenalty: flags.lengthPenalty,
     threads: flags.threads,
     device: flags.device,
+    gpuMemory: flags.gpuMemory,
     computeType: flags.computeType,
     initialPrompt: flags.initialPrompt,
     prefix: flags.prefix,
@@ -170,6 +174,12 @@ export function registerTranscribeCommand(program: Command, context: CliContext)
     .option('--output-dir <dir>', 'where the outputs go, named after each input', '.')
     .option('--threads <n>', 'engine compute threads (default: one per hardware thread)', positiveInteger)
     .addOption(new Option('--device <device>', 'where the engine runs (default auto)').choices(DEVICES))
+    .addOption(
+      new Option(
+        '--gpu-memory <mode>',
+        'on a GPU: fast (default) or lean (under half the device memory, slower decoding)',
+      ).choices(GPU_MEMORY_MODES),
+    )
     .addOption(
       new Option('--compute-type <type>', "compute type; the engine computes in the weights' dtype").choices(
         COMPUTE_TYPES,

@@ -80,7 +80,8 @@ bool CudaBackendAvailable(std::string* why) {
   return LoadCublas(why) != nullptr;
 }
 
-CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamState>()) {
+CudaBackend::CudaBackend(int device_index, const CudaBackendOptions& options)
+    : state_(std::make_shared<CudaStreamState>()) {
   constexpr const char* kOperation = "CudaBackend";
   std::string why;
   if (!CudaBackendAvailable(&why))
@@ -101,7 +102,8 @@ CudaBackend::CudaBackend(int device_index) : state_(std::make_shared<CudaStreamS
   f16_decoder_allowed_ = !EnvironmentSays("VERBATIM_CUDA_F16_DECODER", "0");
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   small_gemm_allowed_ = !EnvironmentSays("VERBATIM_CUDA_SMALL_GEMM", "0");
-  lean_memory_ = EnvironmentChoice("VERBATIM_CUDA_MEMORY", {"lean", "fast"}) == "lean";
+  const std::string memory = EnvironmentChoice("VERBATIM_CUDA_MEMORY", {"lean", "fast"});
+  lean_memory_ = memory.empty() ? options.lean_memory : memory == "lean";
   // Keys and values of the audio by default; over the audio itself where memory counts.
   const std::string cross = EnvironmentChoice("VERBATIM_CUDA_CROSS_ATTENTION", {"audio", "projected"});
   projected_cross_attention_ = cross.empty() ? !lean_memory_ : cross == "projected";

@@ -50,13 +50,22 @@ bool CudaBackendAvailable(std::string* why);
 
 class StreamedWeights;
 
+/** How a CudaBackend keeps its memory (ModelLoadParams::gpu_memory). */
+struct CudaBackendOptions {
+  /**
+   * The encoder's weights streamed from page-locked host memory, small encoder slices and cross-attention over
+   * the audio. The environment's VERBATIM_CUDA_MEMORY=lean|fast, a measuring switch, wins over it.
+   */
+  bool lean_memory = false;
+};
+
 class CudaBackend final : public Backend {
  public:
   /**
    * A backend on GPU `device_index`.
    * @throws Error kBackend when there is no such GPU, the driver is unusable, or cuBLAS cannot be loaded.
    */
-  explicit CudaBackend(int device_index = 0);
+  explicit CudaBackend(int device_index = 0, const CudaBackendOptions& options = {});
   ~CudaBackend() override;
 
   std::string name() const override { return "cuda"; }

@@ -119,6 +119,7 @@ export class Transcriber implements AsyncDisposable {
     const model = await resolveModel(options.model, given.modelResolution);
     const engine = await loadModel(model.path, {
       device: options.device,
+      gpuMemory: options.gpuMemory,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
     });
     let vad: SileroModel | undefined;

@@ -16,12 +16,14 @@ describe('resolveTranscriptionOptions', () => {
       languageDetectionWindows: 3,
       threads: undefined,
       device: 'auto',
+      gpuMemory: 'fast',
       computeType: 'default',
     });
   });
 
   it('takes a language by code or name, one temperature or a list, and sequential mode from vad: false', () => {
     expect(resolveTranscriptionOptions({ language: 'German' }).language).toBe('de');
+    expect(resolveTranscriptionOptions({ gpuMemory: 'lean' }).gpuMemory).toBe('lean');
     expect(resolveTranscriptionOptions({ temperature: 0.3 }).temperatures).toEqual([0.3]);
     expect(resolveTranscriptionOptions({ temperature: [0, 0.5] }).temperatures).toEqual([0, 0.5]);
     const sequential = resolveTranscriptionOptions({ vad: false, beamSize: undefined });
@@ -39,6 +41,7 @@ describe('resolveTranscriptionOptions', () => {
       [{ language: 'klingon' }, 'unsupported language: "klingon"; supported: en (english), zh (chinese)'],
       [{ computeType: 'int8' }, 'computeType must be one of default, auto, float32, float16, bfloat16'],
       [{ device: 'gpu' as never }, 'device must be one of auto, cpu, cuda'],
+      [{ gpuMemory: 'low' as never }, 'gpuMemory must be one of fast, lean: low'],
       [{ mode: 'sequential', vad: { threshold: 0.2 } }, 'vad must be false or left out in sequential mode'],
       [{ mode: 'fast' }, 'mode must be "vad" or "sequential": fast'],
       [{ vad: { threshold: 2 } }, 'threshold must be a probability in [0, 1]: 2'],
