@@ -93,7 +93,7 @@ export interface NativeAddon {
    * [async] Loads a model directory or ggml file; `threads` 0 = one per hardware thread; `device` "cpu", "cuda",
    * "cuda:N" or "auto".
    */
-  loadModel(path: string, threads: number, device: string, gpuMemory: string): Promise<NativeModel>;
+  loadModel(path: string, threads: number, device: string, gpuMemory?: string): Promise<NativeModel>;
 }
 
 export interface NativeModel {
