@@ -29,6 +29,14 @@ void RunFrontEnd(
   backend.Conv1dGelu(conv1, weights.conv2.weight, weights.conv2.bias, 2, x);
 }
 
+/** Windows [first, first + count) of a [windows, …] tensor: a view. */
+Tensor Windows(const Tensor& tensor, int64_t first, int64_t count) {
+  std::vector<int64_t> shape = tensor.shape();
+  const int64_t per_window = tensor.numel() / shape[0];
+  shape[0] = count;
+  return tensor.View(shape, first * per_window);
+}
+
 /** A layer's intermediates for a slice of `windows` windows: everything but the residual stream. */
 struct LayerScratch {
   Tensor normed, q, k, v, hidden;
@@ -46,11 +54,8 @@ struct LayerScratch {
   /** The first `windows` windows of each (a last, smaller slice). */
   LayerScratch Slice(int64_t windows) const {
     LayerScratch slice = *this;
-    for (Tensor* tensor : {&slice.normed, &slice.q, &slice.k, &slice.v, &slice.hidden}) {
-      std::vector<int64_t> shape = tensor->shape();
-      shape[0] = windows;
-      *tensor = tensor->View(shape);
-    }
+    for (Tensor* tensor : {&slice.normed, &slice.q, &slice.k, &slice.v, &slice.hidden})
+      *tensor = Windows(*tensor, 0, windows);
     return slice;
   }
 };
@@ -101,20 +106,14 @@ Tensor RunWhisperEncoder(Backend& backend,
   const int64_t n_slices = (n_batch + most - 1) / most;
   const int64_t per_slice = (n_batch + n_slices - 1) / n_slices;
   Tensor out = backend.Allocate({n_batch, dims.n_audio_ctx, dims.n_audio_state});
-  const int64_t mel_window = mel.dim(1) * mel.dim(2), out_window = dims.n_audio_ctx * dims.n_audio_state;
-  auto slice_of = [&](const Tensor& tensor, int64_t first, int64_t count, int64_t per_window) {
-    std::vector<int64_t> shape = tensor.shape();
-    shape[0] = count;
-    return tensor.View(shape, first * per_window);
-  };
 
   // The first layer's weights travel while the front-end runs (where the backend streams them).
   if (!encoder.layers.empty())
     backend.PrefetchWeights(LayerMatrices(encoder.layers.front()));
   for (int64_t first = 0; first < n_batch; first += per_slice) {
     const int64_t count = std::min(per_slice, n_batch - first);
-    Tensor x = slice_of(out, first, count, out_window);
-    RunFrontEnd(backend, encoder, dims, slice_of(mel, first, count, mel_window), x);
+    Tensor x = Windows(out, first, count);
+    RunFrontEnd(backend, encoder, dims, Windows(mel, first, count), x);
     backend.AddPositionalEmbedding(encoder.positions, nullptr, x);
   }
   // Layer by layer over every slice (not slice by slice through every layer): each layer's weights are
@@ -126,7 +125,7 @@ Tensor RunWhisperEncoder(Backend& backend,
       backend.PrefetchWeights(LayerMatrices(encoder.layers[i + 1]));
     for (int64_t first = 0; first < n_batch; first += per_slice) {
       const int64_t count = std::min(per_slice, n_batch - first);
-      Tensor x = slice_of(out, first, count, out_window);
+      Tensor x = Windows(out, first, count);
       LayerScratch slice = count == per_slice ? scratch : scratch.Slice(count);
       RunLayer(backend, encoder.layers[i], dims.n_audio_head, x, slice);
     }

@@ -103,10 +103,10 @@ CudaBackend::CudaBackend(int device_index, const CudaBackendOptions& options)
   gelu_in_epilogue_ = EnvironmentSays("VERBATIM_CUDA_GELU", "tanh");
   small_gemm_allowed_ = !EnvironmentSays("VERBATIM_CUDA_SMALL_GEMM", "0");
   const std::string memory = EnvironmentChoice("VERBATIM_CUDA_MEMORY", {"lean", "fast"});
-  lean_memory_ = memory.empty() ? options.lean_memory : memory == "lean";
+  const bool lean_memory = memory.empty() ? options.lean_memory : memory == "lean";
   // Keys and values of the audio by default; over the audio itself where memory counts.
   const std::string cross = EnvironmentChoice("VERBATIM_CUDA_CROSS_ATTENTION", {"audio", "projected"});
-  projected_cross_attention_ = cross.empty() ? !lean_memory_ : cross == "projected";
+  projected_cross_attention_ = cross.empty() ? !lean_memory : cross == "projected";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -133,7 +133,7 @@ CudaBackend::CudaBackend(int device_index, const CudaBackendOptions& options)
     lt_missing_why_ = "VERBATIM_CUDA_CUBLASLT=0";
   else
     lt_ = CublasLtGemms::Create(&lt_missing_why_);
-  if (lean_memory_) {
+  if (lean_memory) {
     streamed_ = std::make_unique<StreamedWeights>(device_index, state_->stream, [this](std::size_t bytes) {
       return Scratch(bytes, "CudaBackend::PrefetchWeights");
     });
@@ -320,7 +320,8 @@ void CudaBackend::PrefetchWeights(const std::vector<const Tensor*>& next) {
 }
 
 int64_t CudaBackend::activation_budget_bytes() const {
-  return lean_memory_ ? kLeanActivationBytes : Backend::activation_budget_bytes();
+  // Lean memory is what streams the encoder's weights: the same switch.
+  return streamed_ != nullptr ? kLeanActivationBytes : Backend::activation_budget_bytes();
 }
 
 CudaBackend::StreamedWeightCounts CudaBackend::streamed_weight_counts() const {
@@ -398,8 +399,12 @@ void CudaBackend::CublasGemm(
 void CudaBackend::Linear(
     const Tensor& x, const Tensor& stored_weight, const Tensor& bias, LinearEpilogue epilogue, Tensor& out) {
   constexpr const char* kOperation = "CudaBackend::Linear";
-  // A streamed weight's device copy where it is prefetched (the weight itself, read over the bus, if not).
-  const Tensor weight = streamed_ != nullptr ? ResidentWeight(stored_weight) : stored_weight;
+  // A streamed weight's device copy where it is prefetched (the weight itself, read over the bus, if not);
+  // without streaming, the weight itself, not copied (a decoder step makes hundreds of these calls).
+  Tensor resident;
+  if (streamed_ != nullptr)
+    resident = ResidentWeight(stored_weight);
+  const Tensor& weight = streamed_ != nullptr ? resident : stored_weight;
   const LinearShape shape = CheckLinear(x, weight, bias, epilogue, out, Device::kCuda,
                                         KvCacheDTypes::kF32OrF16, IntermediateDTypes::kF32OrF16, kOperation);
   const int64_t m = shape.m, n = shape.n, k = shape.k;

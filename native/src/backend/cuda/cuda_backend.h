@@ -53,8 +53,8 @@ class StreamedWeights;
 /** How a CudaBackend keeps its memory (ModelLoadParams::gpu_memory). */
 struct CudaBackendOptions {
   /**
-   * The encoder's weights streamed from page-locked host memory, small encoder slices and cross-attention over
-   * the audio. The environment's VERBATIM_CUDA_MEMORY=lean|fast, a measuring switch, wins over it.
+   * The encoder's weights streamed from page-locked host memory, small encoder slices and cross-attention
+   * over the audio. The environment's VERBATIM_CUDA_MEMORY=lean|fast, a measuring switch, wins over it.
    */
   bool lean_memory = false;
 };
@@ -321,10 +321,10 @@ class CudaBackend final : public Backend {
   bool f16_intermediates_allowed_ = true;
   bool f16_decoder_allowed_ = true;  // VERBATIM_CUDA_F16_DECODER=0: not for the decoder step
   bool gelu_in_epilogue_ = false;    // VERBATIM_CUDA_GELU=tanh
-  // VERBATIM_CUDA_MEMORY=lean: encoder weights streamed from host memory, small encoder slices, and
-  // cross-attention over the audio; otherwise cross-attention over projected keys and values (Backend's).
-  // VERBATIM_CUDA_CROSS_ATTENTION=audio or =projected chooses the cross-attention either way.
-  bool lean_memory_ = false;
+  // Lean memory (CudaBackendOptions, VERBATIM_CUDA_MEMORY=lean): encoder weights streamed from host memory
+  // (streamed_ non-null), small encoder slices, and cross-attention over the audio; otherwise cross-attention
+  // over projected keys and values (Backend's). VERBATIM_CUDA_CROSS_ATTENTION=audio or =projected chooses the
+  // cross-attention either way.
   bool projected_cross_attention_ = true;
   std::unique_ptr<StreamedWeights> streamed_;  // lean memory only
   bool small_gemm_allowed_ = true;     // VERBATIM_CUDA_SMALL_GEMM=0: ≤ 64-row Linears on cuBLAS as before

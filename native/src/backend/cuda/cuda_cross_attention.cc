@@ -25,7 +25,6 @@
 #include "backend/cuda/cuda_backend_support.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_profile.h"
-#include "backend/cuda/softmax_rows.h"
 
 namespace verbatim {
 namespace {
@@ -38,16 +37,6 @@ class AudioCrossAttention final : public CrossAttentionMemory {
   Tensor audio;  // [n_windows, n_audio_ctx, d] in the projections' dtype: f16, or f32 (the encoder's output)
   std::vector<CrossAttentionProjections> layers;
 };
-
-/** A mix of rows_per_window for a step's signature: the batched GEMMs' shapes follow from it. */
-uint64_t Mix(const std::vector<int>& counts) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (const int count : counts) {
-    hash ^= static_cast<uint64_t>(static_cast<uint32_t>(count));
-    hash *= 1099511628211ull;
-  }
-  return hash ^ counts.size();
-}
 
 /** Consecutive windows with the same number of rows: one batched GEMM each. */
 struct WindowRun {
@@ -161,7 +150,7 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   if (Replaying({Part(StepOperation::kCrossAttention), Id(q.raw()), Id(audio.raw()),
                  Id(projections.key_weight.raw()), Id(projections.value_weight.raw()),
                  Id(projections.value_bias.raw()), Id(out.raw()), Part(n_queries), Part(width),
-                 static_cast<uint64_t>(n_heads), Mix(rows_per_window), Part(audio.dtype())})) {
+                 static_cast<uint64_t>(n_heads), StepGraph::Part(rows_per_window), Part(audio.dtype())})) {
     return;
   }
   cudaSetDevice(state_->device);
@@ -203,7 +192,8 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   // Scores, softmax and context per run of windows with equal rows: a window's queries are contiguous.
   timed.emplace(profile_.get(), part("scores"));
   const int64_t per_query = n_queries / n_rows;  // n_new
-  for (const WindowRun& run : Runs(rows_per_window)) {
+  const std::vector<WindowRun> runs = Runs(rows_per_window);
+  for (const WindowRun& run : runs) {
     const int64_t m = run.rows_each * per_query * n_heads;  // a window's query-heads
     const int64_t first = run.first_row * per_query * n_heads;
     const void* window_audio = at(audio.raw(), run.first_window * n_audio * width, narrow_size);
@@ -221,7 +211,7 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   }
   CheckLaunch(kOperation);
   timed.emplace(profile_.get(), part("context"));
-  for (const WindowRun& run : Runs(rows_per_window)) {
+  for (const WindowRun& run : runs) {
     const int64_t m = run.rows_each * per_query * n_heads;
     const int64_t first = run.first_row * per_query * n_heads;
     const void* window_audio = at(audio.raw(), run.first_window * n_audio * width, narrow_size);

@@ -44,17 +44,53 @@ __device__ float WarpMax(float value) {
   return value;
 }
 
-/** Sum over the block (blockDim.x a multiple of 32, ≤ 1024); every thread gets the result. */
-__device__ float BlockSum(float value, float* scratch) {
+/**
+ * A reduction over the block (blockDim.x a multiple of 32, ≤ 1024) by `warp_reduce` (WarpSum, WarpMax), whose
+ * identity is `identity`; every thread gets the result. `scratch` holds a float a warp.
+ */
+template <typename WarpReduce>
+__device__ float BlockReduce(float value, float* scratch, WarpReduce warp_reduce, float identity) {
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
-  value = WarpSum(value);
+  value = warp_reduce(value);
   __syncthreads();  // scratch may still be read from a previous call
   if (lane == 0)
     scratch[warp] = value;
   __syncthreads();
   const int n_warps = blockDim.x / kWarp;
-  value = lane < n_warps ? scratch[lane] : 0.0f;
-  return WarpSum(value);
+  value = lane < n_warps ? scratch[lane] : identity;
+  return warp_reduce(value);
+}
+
+__device__ float BlockSum(float value, float* scratch) {
+  return BlockReduce(
+      value, scratch, [](float x) { return WarpSum(x); }, 0.0f);
+}
+
+__device__ float BlockMax(float value, float* scratch) {
+  return BlockReduce(
+      value, scratch, [](float x) { return WarpMax(x); }, -INFINITY);
+}
+
+/**
+ * A block a row of scores: max, sum of exponentials, then out = exp(score − max) / sum. Each thread reads its
+ * scores again for the last pass instead of keeping them: `out` may be `scores`, and every read of the sum's
+ * pass is done once the block has passed the reduction's barriers.
+ */
+template <typename Out>
+__global__ void SoftmaxRowsKernel(const float* scores, Out* out, int64_t n) {
+  __shared__ float scratch[kThreads / kWarp];
+  const float* row = scores + blockIdx.x * n;
+  Out* out_row = out + blockIdx.x * n;
+  float most = -INFINITY;
+  for (int64_t i = threadIdx.x; i < n; i += kThreads)
+    most = fmaxf(most, row[i]);
+  most = BlockMax(most, scratch);
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < n; i += kThreads)
+    sum += expf(row[i] - most);
+  const float scale = 1.0f / BlockSum(sum, scratch);
+  for (int64_t i = threadIdx.x; i < n; i += kThreads)
+    out_row[i] = StoredAs<Out>(expf(row[i] - most) * scale);
 }
 
 __global__ void F32ToF16Kernel(const float* in, __half* out, int64_t n) {
@@ -944,6 +980,16 @@ void F32ToBF16(const float* in, uint16_t* out, int64_t n, Stream stream) {
     F32ToBF16Kernel<<<Blocks(n), kThreads, 0, AsStream(stream)>>>(in, reinterpret_cast<__nv_bfloat16*>(out),
                                                                   n);
 }
+
+template <typename Out>
+void SoftmaxRows(const float* scores, Out* out, int64_t rows, int64_t n, Stream stream) {
+  if (rows > 0 && n > 0)
+    SoftmaxRowsKernel<<<static_cast<unsigned>(rows), kThreads, 0, AsStream(stream)>>>(scores, OnDevice(out),
+                                                                                      n);
+}
+
+template void SoftmaxRows<float>(const float*, float*, int64_t, int64_t, Stream);
+template void SoftmaxRows<Half>(const float*, Half*, int64_t, int64_t, Stream);
 
 void WidenToF32(const uint16_t* in, bool bf16, float* out, int64_t n, Stream stream) {
   if (n > 0)

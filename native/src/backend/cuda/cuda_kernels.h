@@ -41,6 +41,14 @@ void F32ToBF16(const float* in, uint16_t* out, int64_t n, Stream stream);
 void WidenToF32(const uint16_t* in, bool bf16, float* out, int64_t n, Stream stream);
 
 /**
+ * out[r, :] = softmax(scores[r, :]) for scores [rows, n] f32 (max subtracted, sums in f32): the middle of the
+ * cross-attention over the audio (cuda_cross_attention.cc). `Out` float (may be `scores` itself) or Half
+ * (rounded once, for the tensor-core GEMM after it).
+ */
+template <typename Out>
+void SoftmaxRows(const float* scores, Out* out, int64_t rows, int64_t n, Stream stream);
+
+/**
  * out[r, c] = (gelu)(out[r, c] + bias[c]) for out [rows, n]; `bias` may be null. `Out` float, or Half (the
  * sum in f32, rounded to f16 once more).
  */

@@ -33,11 +33,17 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-StepSignature HashSequence(const std::vector<StepSignature>& sequence) {
-  StepSignature hash = Mix(sequence.size());
-  for (StepSignature signature : sequence)
-    hash = Mix(hash ^ signature);
+/** Mix of a sequence's length and values, in order (each value as its 64-bit pattern). */
+template <typename Values>
+StepSignature MixAll(const Values& values) {
+  StepSignature hash = Mix(values.size());
+  for (const auto value : values)
+    hash = Mix(hash ^ static_cast<uint64_t>(value));
   return hash;
+}
+
+StepSignature HashSequence(const std::vector<StepSignature>& sequence) {
+  return MixAll(sequence);
 }
 
 }  // namespace
@@ -60,10 +66,11 @@ StepGraph::~StepGraph() {
 }
 
 StepSignature StepGraph::Signature(std::initializer_list<uint64_t> parts) {
-  StepSignature hash = Mix(parts.size());
-  for (uint64_t part : parts)
-    hash = Mix(hash ^ part);
-  return hash;
+  return MixAll(parts);
+}
+
+uint64_t StepGraph::Part(const std::vector<int>& values) {
+  return MixAll(values);
 }
 
 bool StepGraph::capture_next() const {

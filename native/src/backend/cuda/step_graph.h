@@ -44,6 +44,8 @@ class StepGraph {
 
   /** Mixes an operation's parts (an id, addresses, extents, flags) into its signature. */
   static StepSignature Signature(std::initializer_list<uint64_t> parts);
+  /** One part standing for a host int array that shapes an operation (a decoder's rows per window). */
+  static uint64_t Part(const std::vector<int>& values);
 
   Mode mode() const { return mode_; }
 
