@@ -975,8 +975,8 @@ std::vector<float> CrossAttentionOn(Backend& backend,
                                     const std::vector<int>& rows_per_window,
                                     int64_t n_new,
                                     int64_t kWidth = 384,
-                                    int kHeads = 6) {
-  constexpr int64_t kAudio = 1500;
+                                    int kHeads = 6,
+                                    int64_t kAudio = 1500) {
   const int64_t n_windows = static_cast<int64_t>(rows_per_window.size());
   const int64_t n_rows = std::accumulate(rows_per_window.begin(), rows_per_window.end(), int64_t{0});
   auto on_backend = [&](const std::vector<int64_t>& shape, const std::vector<float>& host) {
@@ -1009,30 +1009,47 @@ std::vector<float> CrossAttentionOn(Backend& backend,
   return host;
 }
 
+/** A GPU backend that attends over the audio by `kernel` (VERBATIM_CUDA_AUDIO_ATTENTION: fused or gemms). */
+std::unique_ptr<CudaBackend> AudioBackend(const char* kernel) {
+  setenv("VERBATIM_CUDA_AUDIO_ATTENTION", kernel, 1);
+  auto backend = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "audio");
+  unsetenv("VERBATIM_CUDA_AUDIO_ATTENTION");
+  return backend;
+}
+
 TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAndValues) {
   // One row a window (greedy), beams of unequal counts with a finished window (0 rows), several new tokens a
-  // row (a prompt): over the audio on the GPU, projected keys and values on the CPU and (switched) the GPU.
-  // Fresh GPU backends for each case: one that has prepared an f16 weight keeps f16 caches from then on.
+  // row (a prompt): over the audio on the GPU by each kernel, projected keys and values on the CPU and
+  // (switched) the GPU. Fresh GPU backends for each case: one that has prepared an f16 weight keeps f16
+  // caches from then on.
   for (const std::vector<int>& rows : {std::vector<int>{1, 1, 1, 1}, {2, 0, 3, 3}, {0, 2}}) {
     for (const int64_t n_new : {int64_t{1}, int64_t{3}}) {
       for (const DType dtype : {DType::kF32, DType::kF16}) {
         const std::vector<float> expected = CrossAttentionOn(*cpu_, dtype, rows, n_new);
-        const std::unique_ptr<CudaBackend> audio = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "audio");
-        const std::unique_ptr<CudaBackend> projected_backend =
-            BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "projected");
-        CudaBackend& projected = *projected_backend;
-        // f32: the same sums in another order. f16: queries, folded queries, probabilities and context are
-        // rounded to f16 on the way (the projected path rounds keys and values instead).
+        // f32: the same sums in another order. f16: queries, folded queries, weights and context are rounded
+        // to f16 on the way (the projected path rounds keys and values instead).
         const double tolerance = dtype == DType::kF32 ? 1e-5 : 3e-3;
-        EXPECT_LE(RelativeL2(CrossAttentionOn(*audio, dtype, rows, n_new), expected), tolerance)
-            << rows.size() << " windows, " << n_new << " new, " << DTypeName(dtype);
-        EXPECT_LE(RelativeL2(CrossAttentionOn(projected, dtype, rows, n_new), expected), tolerance)
+        for (const char* kernel : {"fused", "gemms"}) {
+          const std::unique_ptr<CudaBackend> audio = AudioBackend(kernel);
+          EXPECT_LE(RelativeL2(CrossAttentionOn(*audio, dtype, rows, n_new), expected), tolerance)
+              << kernel << ", " << rows.size() << " windows, " << n_new << " new, " << DTypeName(dtype);
+          // f16 windows (≤ 18 query-heads each here) take the one kernel unless told not to; f32 never does.
+          const bool fused = dtype == DType::kF16 && std::string(kernel) == "fused";
+          EXPECT_EQ(audio->audio_attention_counts().fused_windows > 0, fused) << kernel << DTypeName(dtype);
+          EXPECT_EQ(audio->audio_attention_counts().gemm_windows > 0, !fused) << kernel << DTypeName(dtype);
+        }
+        const std::unique_ptr<CudaBackend> projected =
+            BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "projected");
+        EXPECT_LE(RelativeL2(CrossAttentionOn(*projected, dtype, rows, n_new), expected), tolerance)
             << "projected, " << rows.size() << " windows, " << n_new << " new, " << DTypeName(dtype);
+        EXPECT_EQ(projected->audio_attention_counts().fused_windows +
+                      projected->audio_attention_counts().gemm_windows,
+                  0);
       }
     }
   }
   // large-v3's width and heads: 20 heads of 64 in 1280 — a greedy step (20 query-heads a window) and beams of
-  // two new tokens (up to 200).
+  // two new tokens (up to 200 query-heads: 5-row windows take the GEMMs, the 3-row one the kernel).
   struct Shape {
     std::vector<int> rows;
     int64_t n_new;
@@ -1040,10 +1057,40 @@ TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAnd
   for (const Shape& shape : {Shape{{1, 1, 1}, 1}, Shape{{5, 0, 3, 5}, 2}}) {
     for (const DType dtype : {DType::kF32, DType::kF16}) {
       const std::vector<float> expected = CrossAttentionOn(*cpu_, dtype, shape.rows, shape.n_new, 1280, 20);
-      const std::unique_ptr<CudaBackend> audio = BackendWith("VERBATIM_CUDA_CROSS_ATTENTION", "audio");
+      const std::unique_ptr<CudaBackend> audio = AudioBackend("fused");
       EXPECT_LE(RelativeL2(CrossAttentionOn(*audio, dtype, shape.rows, shape.n_new, 1280, 20), expected),
                 dtype == DType::kF32 ? 1e-5 : 3e-3)
           << "large-v3's shape, " << shape.rows.size() << " windows, " << DTypeName(dtype);
+    }
+  }
+  const std::unique_ptr<CudaBackend> mixed = AudioBackend("fused");
+  CrossAttentionOn(*mixed, DType::kF16, {5, 0, 3, 5}, 2, 1280, 20);
+  EXPECT_EQ(mixed->audio_attention_counts().fused_windows, 1);  // the 3-row window: 120 query-heads
+  EXPECT_EQ(mixed->audio_attention_counts().gemm_windows, 2);   // the 5-row ones: 200 (0 rows: no run)
+}
+
+TEST_F(CudaBackendTest, AudioAttentionTakesEveryWhisperWidthAndShortOrRaggedAudio) {
+  // Each of the kernel's configurations (tiny … large widths), over 1 frame (one split, written directly),
+  // 37 frames (a ragged last 16-frame chunk, three splits merged) and 1,500; query-heads from 6 to 60 a
+  // window (a partial 16-row block, and three blocks).
+  struct Width {
+    int64_t width;
+    int heads;
+  };
+  for (const Width& w : {Width{384, 6}, Width{512, 8}, Width{768, 12}, Width{1024, 16}, Width{1280, 20}}) {
+    for (const int64_t frames : {int64_t{1}, int64_t{37}, int64_t{1500}}) {
+      for (const std::vector<int>& rows : {std::vector<int>{1, 2}, {3}}) {
+        const std::vector<float> expected =
+            CrossAttentionOn(*cpu_, DType::kF16, rows, 1, w.width, w.heads, frames);
+        const std::unique_ptr<CudaBackend> audio = AudioBackend("fused");
+        EXPECT_LE(
+            RelativeL2(CrossAttentionOn(*audio, DType::kF16, rows, 1, w.width, w.heads, frames), expected),
+            3e-3)
+            << "width " << w.width << ", " << frames << " frames, " << rows.size() << " windows";
+        EXPECT_EQ(audio->audio_attention_counts().gemm_windows, 0) << "width " << w.width;
+        EXPECT_EQ(audio->audio_attention_counts().fused_windows, static_cast<int64_t>(rows.size()))
+            << "width " << w.width;
+      }
     }
   }
 }
@@ -1254,7 +1301,8 @@ TEST_F(CudaBackendTest, LeanMemoryStreamsTheEncodersWeightsAndComputesWhatTheDef
 }
 
 TEST_F(CudaBackendTest, AMemoryOrCrossAttentionSwitchWithATypoIsRefusedNamingIt) {
-  for (const char* name : {"VERBATIM_CUDA_MEMORY", "VERBATIM_CUDA_CROSS_ATTENTION"}) {
+  for (const char* name :
+       {"VERBATIM_CUDA_MEMORY", "VERBATIM_CUDA_CROSS_ATTENTION", "VERBATIM_CUDA_AUDIO_ATTENTION"}) {
     setenv(name, "laen", 1);
     try {
       CudaBackend backend(0);

@@ -107,6 +107,8 @@ CudaBackend::CudaBackend(int device_index, const CudaBackendOptions& options)
   // Keys and values of the audio by default; over the audio itself where memory counts.
   const std::string cross = EnvironmentChoice("VERBATIM_CUDA_CROSS_ATTENTION", {"audio", "projected"});
   projected_cross_attention_ = cross.empty() ? !lean_memory : cross == "projected";
+  // Over the audio: one kernel (audio_attention.h) by default; =gemms the two GEMMs of before, to time both.
+  audio_attention_gemms_ = EnvironmentChoice("VERBATIM_CUDA_AUDIO_ATTENTION", {"fused", "gemms"}) == "gemms";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");
@@ -179,6 +181,11 @@ bool CudaBackend::has_cublaslt(std::string* why) const {
 CudaBackend::EpilogueCounts CudaBackend::epilogue_counts() const {
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   return epilogue_counts_;
+}
+
+CudaBackend::AudioAttentionCounts CudaBackend::audio_attention_counts() const {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  return audio_attention_counts_;
 }
 
 std::shared_ptr<void> CudaBackend::Scratch(std::size_t bytes, const char* operation) {

@@ -100,6 +100,15 @@ class CudaBackend final : public Backend {
     int64_t in_small_gemm = 0;  // Linears of ≤ 64 rows on the small-M kernel (any x), which applies its own
   };
   EpilogueCounts epilogue_counts() const;
+  /**
+   * Windows of cross-attention over the audio so far, by how they ran: AudioAttention's one kernel, or two
+   * GEMMs around a softmax (f32 models, prompts, VERBATIM_CUDA_AUDIO_ATTENTION=gemms). For tests.
+   */
+  struct AudioAttentionCounts {
+    int64_t fused_windows = 0;
+    int64_t gemm_windows = 0;
+  };
+  AudioAttentionCounts audio_attention_counts() const;
 
   /** What VERBATIM_CUDA_MEMORY=lean's streamed encoder weights did so far (zeros when not lean). For tests.
    */
@@ -326,11 +335,13 @@ class CudaBackend final : public Backend {
   // over projected keys and values (Backend's). VERBATIM_CUDA_CROSS_ATTENTION=audio or =projected chooses the
   // cross-attention either way.
   bool projected_cross_attention_ = true;
+  bool audio_attention_gemms_ = false;  // VERBATIM_CUDA_AUDIO_ATTENTION=gemms: over the audio by two GEMMs
   std::unique_ptr<StreamedWeights> streamed_;  // lean memory only
   bool small_gemm_allowed_ = true;     // VERBATIM_CUDA_SMALL_GEMM=0: ≤ 64-row Linears on cuBLAS as before
   std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels
   std::string lt_missing_why_;
   EpilogueCounts epilogue_counts_;
+  AudioAttentionCounts audio_attention_counts_;
   std::atomic<std::size_t> weight_copy_bytes_{0};
   std::shared_ptr<void> log_mel_tables_[2];  // LogMelTablesFor's, for 80 and 128 mel bins
   // Operations serialise on the stream and the cuBLAS handles; RunRepeatedStep holds it across a whole step

@@ -5,21 +5,21 @@
 // Σ_j p_j · (W_v,h · e_j + b_v,h) is W_v,h · (Σ_j p_j · e_j) + b_v,h, since the p_j sum to 1. So a layer's
 // cross-attention is, for all heads at once:
 //   folded [rows, H, d]   = q_h · W_k,h                   (a GEMM per head, batched)
-//   scores [rows·H, T]    = folded · E_wᵀ / sqrt(hd)      (a GEMM per window, batched)
-//   probabilities         = softmax(scores)
-//   context [rows·H, d]   = probabilities · E_w          (a GEMM per window, batched)
+//   context [rows·H, d]   = softmax(folded · E_wᵀ / sqrt(hd)) · E_w   per window w
 //   out[:, h]             = context_h · W_v,hᵀ + b_v,h    (a GEMM per head, batched)
 // (a key bias, which Whisper does not have, adds one constant per query to every score: softmax ignores it).
+// The middle line is one kernel (audio_attention.h) that reads each window's audio once for all its
+// query-heads; f32 models, widths it has no configuration for and windows of more than 128 query-heads (a
+// prompt) take it as two GEMMs around a softmax, which read the audio twice.
 // What the decoder keeps of a batch is the audio in the weights' dtype — large-v3 at 16 windows: 61 MB in
-// f16, instead of 3.9 GB of keys and values for its 32 layers — and each step reads it twice per layer, the
-// same bytes as a key and a value cache in f16. Measured (tools/cuda/README.md, session 10, H100): ~90 µs a
-// large-v3 layer against ~40 for the projected keys and values' one kernel, the two GEMMs each at ~1.65 TB/s;
-// so only the lean memory mode uses it. One kernel reading each window's audio once would close the gap.
+// f16, instead of 3.9 GB of keys and values for its 32 layers. Measured (tools/cuda/README.md, session 10,
+// H100): the two-GEMM form ~90 µs a large-v3 layer against ~40 for the projected keys and values' one kernel.
 #include <cmath>
 #include <optional>
 #include <string>
 
 #include "backend/backend_checks.h"
+#include "backend/cuda/audio_attention.h"
 #include "backend/cuda/cublas_loader.h"
 #include "backend/cuda/cuda_backend.h"
 #include "backend/cuda/cuda_backend_support.h"
@@ -36,6 +36,7 @@ class AudioCrossAttention final : public CrossAttentionMemory {
  public:
   Tensor audio;  // [n_windows, n_audio_ctx, d] in the projections' dtype: f16, or f32 (the encoder's output)
   std::vector<CrossAttentionProjections> layers;
+  int audio_attention_blocks = 0;  // AudioAttentionConcurrentBlocks: 0 where its kernel does not run
 };
 
 /** Consecutive windows with the same number of rows: one batched GEMM each. */
@@ -86,6 +87,8 @@ std::unique_ptr<CrossAttentionMemory> CudaBackend::PrepareCrossAttention(
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   NotInSteps();
   cudaSetDevice(state_->device);
+  if (!audio_attention_gemms_)
+    memory->audio_attention_blocks = cuda_kernels::AudioAttentionConcurrentBlocks(audio.dim(2));
   cuda_kernels::F32ToF16(audio.data<float>(), memory->audio.data<uint16_t>(), audio.numel(), state_->stream);
   CheckLaunch(kOperation);
   return memory;
@@ -154,7 +157,8 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
     return;
   }
   cudaSetDevice(state_->device);
-  // A profile times the five parts apart: "CrossAttention/<part> q<queries> k<frames> d<width> <dtype>".
+  // A profile times the parts apart (fold, attend or scores/softmax/context, out): "CrossAttention/<part>
+  // q<queries> k<frames> d<width> <dtype>".
   auto part = [&](const char* name) {
     return [&, name] {
       return std::string("CrossAttention/") + name + " q" + std::to_string(n_queries) + " k" +
@@ -164,7 +168,6 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   std::optional<ProfileScope> timed;
   const DType narrow = audio.dtype();  // the GEMMs' operands: f16, or f32 throughout
   const std::size_t narrow_size = DTypeSize(narrow);
-  const int64_t n_scores = n_queries * n_heads * n_audio;
 
   // The queries in the audio's dtype (f32 ones as they are).
   timed.emplace(profile_.get(), part("fold"));
@@ -177,10 +180,6 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
     queries = halves;
   }
   void* folded = Reused(Reuse::kCrossFolded, n_queries * n_heads * width * narrow_size, kOperation);
-  auto* scores = static_cast<float*>(Reused(Reuse::kCrossScores, n_scores * sizeof(float), kOperation));
-  void* probabilities = narrow == DType::kF32
-                            ? static_cast<void*>(scores)
-                            : Reused(Reuse::kCrossProbabilities, n_scores * narrow_size, kOperation);
   void* context = Reused(Reuse::kCrossContext, n_queries * n_heads * width * narrow_size, kOperation);
   auto at = [](const void* base, int64_t elements, std::size_t size) {
     return static_cast<char*>(const_cast<void*>(base)) + elements * static_cast<int64_t>(size);
@@ -189,34 +188,52 @@ void CudaBackend::CrossAttention(const CrossAttentionMemory& memory,
   // folded[:, h] = q[:, h] · W_k,h, one GEMM per head.
   BatchedGemm({queries, width, head, false}, {projections.key_weight.raw(), width, head * width, false},
               {folded, n_heads * width, width}, n_queries, width, head, n_heads, 1.0f, narrow, narrow);
-  // Scores, softmax and context per run of windows with equal rows: a window's queries are contiguous.
-  timed.emplace(profile_.get(), part("scores"));
+  // The context per run of windows with equal rows: a window's query-heads are contiguous.
+  const float score_scale = 1.0f / std::sqrt(static_cast<float>(head));
   const int64_t per_query = n_queries / n_rows;  // n_new
-  const std::vector<WindowRun> runs = Runs(rows_per_window);
-  for (const WindowRun& run : runs) {
+  for (const WindowRun& run : Runs(rows_per_window)) {
     const int64_t m = run.rows_each * per_query * n_heads;  // a window's query-heads
     const int64_t first = run.first_row * per_query * n_heads;
     const void* window_audio = at(audio.raw(), run.first_window * n_audio * width, narrow_size);
+    if (narrow == DType::kF16 && over_audio->audio_attention_blocks > 0 &&
+        m <= cuda_kernels::kAudioAttentionMaxQueries) {
+      timed.emplace(profile_.get(), part("attend"));
+      const cuda_kernels::AudioAttentionShape shape{run.n_windows, m, n_audio, width};
+      const int blocks = over_audio->audio_attention_blocks;
+      const int64_t scratch_floats = cuda_kernels::AudioAttentionScratchFloats(shape, blocks);
+      auto* scratch =
+          scratch_floats == 0
+              ? nullptr
+              : static_cast<float*>(Reused(Reuse::kCrossScores, scratch_floats * sizeof(float), kOperation));
+      cuda_kernels::AudioAttention(
+          shape, reinterpret_cast<const cuda_kernels::Half*>(at(folded, first * width, 2)),
+          static_cast<const cuda_kernels::Half*>(window_audio), score_scale, blocks, scratch,
+          reinterpret_cast<cuda_kernels::Half*>(at(context, first * width, 2)), state_->stream);
+      CheckLaunch(kOperation);
+      audio_attention_counts_.fused_windows += run.n_windows;
+      continue;
+    }
+    audio_attention_counts_.gemm_windows += run.n_windows;
+    // Two GEMMs around a softmax: scores [m, T] per window in f32, probabilities in the GEMMs' dtype.
+    const int64_t n_scores = run.n_windows * m * n_audio;
+    timed.emplace(profile_.get(), part("scores"));
+    auto* scores = static_cast<float*>(Reused(Reuse::kCrossScores, n_scores * sizeof(float), kOperation));
+    void* probabilities = narrow == DType::kF32
+                              ? static_cast<void*>(scores)
+                              : Reused(Reuse::kCrossProbabilities, n_scores * narrow_size, kOperation);
     BatchedGemm({at(folded, first * width, narrow_size), width, m * width, false},
-                {window_audio, width, n_audio * width, true},
-                {scores + first * n_audio, n_audio, m * n_audio}, m, n_audio, width, run.n_windows,
-                1.0f / std::sqrt(static_cast<float>(head)), narrow, DType::kF32);
-  }
-  timed.emplace(profile_.get(), part("softmax"));
-  if (narrow == DType::kF16) {
-    cuda_kernels::SoftmaxRows(scores, static_cast<cuda_kernels::Half*>(probabilities), n_queries * n_heads,
-                              n_audio, state_->stream);
-  } else {
-    cuda_kernels::SoftmaxRows(scores, scores, n_queries * n_heads, n_audio, state_->stream);
-  }
-  CheckLaunch(kOperation);
-  timed.emplace(profile_.get(), part("context"));
-  for (const WindowRun& run : runs) {
-    const int64_t m = run.rows_each * per_query * n_heads;
-    const int64_t first = run.first_row * per_query * n_heads;
-    const void* window_audio = at(audio.raw(), run.first_window * n_audio * width, narrow_size);
-    BatchedGemm({at(probabilities, first * n_audio, narrow_size), n_audio, m * n_audio, false},
-                {window_audio, width, n_audio * width, false},
+                {window_audio, width, n_audio * width, true}, {scores, n_audio, m * n_audio}, m, n_audio,
+                width, run.n_windows, score_scale, narrow, DType::kF32);
+    timed.emplace(profile_.get(), part("softmax"));
+    if (narrow == DType::kF16) {
+      cuda_kernels::SoftmaxRows(scores, static_cast<cuda_kernels::Half*>(probabilities), run.n_windows * m,
+                                n_audio, state_->stream);
+    } else {
+      cuda_kernels::SoftmaxRows(scores, scores, run.n_windows * m, n_audio, state_->stream);
+    }
+    CheckLaunch(kOperation);
+    timed.emplace(profile_.get(), part("context"));
+    BatchedGemm({probabilities, n_audio, m * n_audio, false}, {window_audio, width, n_audio * width, false},
                 {at(context, first * width, narrow_size), width, m * width}, m, width, n_audio, run.n_windows,
                 1.0f, narrow, narrow);
   }

@@ -4,22 +4,7 @@
 // warp keeps its 16 query rows' scores, their online softmax, the f16 weights P and the output O in
 // registers; only K and V tiles pass through shared memory, loaded with cp.async one tile ahead.
 //
-// Fragment layouts of mma.sync.aligned.m16n8k16 with f16 A and B and f32 C (PTX ISA, "Matrix Fragments for
-// mma.m16n8k16"). A lane's group g = lane / 4 and its place in the group t = lane % 4:
-//   A (16 rows × 16 k, four b32 registers of two f16 each, the lower half the lower column):
-//     a0 = row g,     columns 2t, 2t+1      a1 = row g + 8, columns 2t, 2t+1
-//     a2 = row g,     columns 2t+8, 2t+9    a3 = row g + 8, columns 2t+8, 2t+9
-//   B (16 k × 8 columns, two b32 registers): b0 = k 2t, 2t+1 of column g; b1 = k 2t+8, 2t+9 of column g.
-//   C (16 × 8, four f32): c0, c1 = row g, columns 2t, 2t+1; c2, c3 = row g + 8, columns 2t, 2t+1.
-// ldmatrix.m8n8.x4 reads four 8×8 b16 matrices, matrix m's eight row addresses given by lanes 8m … 8m+7;
-// register m of lane L then holds row L / 4, columns 2(L % 4) and the one after, of matrix m (with .trans:
-// rows 2(L % 4) and the one after of column L / 4). So an 8×8 block lands exactly as one register of A or
-// B above, which is what the address choices below rely on.
-//
-// The key fact that keeps P in registers: S's C fragments for key columns 16j … 16j+7 (n-tile 2j) and
-// 16j+8 … 16j+15 (n-tile 2j+1) hold, for a lane, row g and row g + 8 at keys 2t, 2t+1 and 2t+8, 2t+9 of that
-// 16-key chunk: precisely what A registers a0 … a3 of P·V's k-step j need. Rows never leave their group of
-// four lanes, so a row's max and sum need only two shuffles.
+// The fragment layouts every load and mma below relies on are spelled out in mma_fragments.cuh.
 
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -29,9 +14,12 @@
 
 #include "backend/cuda/device_elements.cuh"
 #include "backend/cuda/flash_attention.h"
+#include "backend/cuda/mma_fragments.cuh"
 
 namespace verbatim::cuda_kernels {
 namespace {
+
+using namespace mma;  // NOLINT(build/namespaces): the fragment helpers are this file's vocabulary
 
 constexpr int kHeadDim = 64;  // every Whisper model's head width
 constexpr int kWarp = 32;
@@ -40,14 +28,12 @@ constexpr int kWarpRows = 16;                      // an mma's m: the query rows
 constexpr int kBlockQueries = kWarps * kWarpRows;  // 64
 constexpr int kTileKeys = 64;                      // keys a shared-memory tile of K and V
 constexpr int kThreads = kWarps * kWarp;           // 128
-constexpr int kRowChunk = 8;                       // halves in 16 bytes: a cp.async, an ldmatrix row
 constexpr int kDimSteps = kHeadDim / 16;           // k-steps of Q·Kᵀ
 constexpr int kKeySteps = kTileKeys / 16;          // k-steps of P·V
 constexpr int kScoreColumns = kTileKeys / 8;       // n-tiles of S: 8 keys each
 constexpr int kOutputColumns = kHeadDim / 8;       // n-tiles of O: 8 dims each
 constexpr float kLog2E = 1.4426950408889634f;
 constexpr float kScoreToLog2 = 0.125f * kLog2E;  // 1/sqrt(64), folded into exp2's argument
-constexpr unsigned kAllLanes = 0xffffffffu;
 
 // Rows padded by 16 bytes (144 B): the eight rows an ldmatrix reads then start 4 banks apart and cover all
 // 32 banks once, and every 16-byte chunk stays 16-byte aligned for cp.async.
@@ -60,26 +46,6 @@ struct Tiles {
   alignas(16) __half values[2][kTileKeys][kStride];
 };
 static_assert(sizeof(Tiles) <= 48 * 1024, "static shared memory is limited to 48 KiB");
-
-__device__ uint32_t SharedAddress(const void* pointer) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(pointer));
-}
-
-/** 16 bytes from global to shared memory without passing registers; zeros instead when !`valid`. */
-__device__ void CopyAsync(void* shared, const void* global, bool valid) {
-  const int source_bytes = valid ? 16 : 0;  // cp.async fills the rest of the 16 bytes with zeros
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(SharedAddress(shared)), "l"(global),
-               "r"(source_bytes)
-               : "memory");
-}
-__device__ void CommitCopies() {
-  asm volatile("cp.async.commit_group;\n" ::: "memory");
-}
-/** Waits until at most `kPending` of this thread's newest committed copy groups are still in flight. */
-template <int kPending>
-__device__ void WaitForCopies() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
-}
 
 /**
  * Starts copying 64 rows of 64 halves (row r at rows + r · row_stride) into `tile`; rows from `n_valid` on
@@ -120,38 +86,6 @@ __device__ void StageQueries(const float* __restrict__ rows,
     *reinterpret_cast<__half2*>(&tile[row][column]) = __floats2half2_rn(x.x, x.y);
     *reinterpret_cast<__half2*>(&tile[row][column + 2]) = __floats2half2_rn(x.z, x.w);
   }
-}
-
-__device__ void LoadMatrices(uint32_t (&registers)[4], const __half* row_address) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(registers[0]), "=r"(registers[1]), "=r"(registers[2]), "=r"(registers[3])
-               : "r"(SharedAddress(row_address)));
-}
-__device__ void LoadMatricesTransposed(uint32_t (&registers)[4], const __half* row_address) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(registers[0]), "=r"(registers[1]), "=r"(registers[2]), "=r"(registers[3])
-               : "r"(SharedAddress(row_address)));
-}
-
-/** c += a · b on tensor cores: one m16n8k16 step, f16 operands, f32 accumulation. */
-__device__ void MultiplyAdd(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-/** 2^x in one instruction (ex2.approx: relative error ~2⁻²²; 2^−∞ = 0). */
-__device__ float Exp2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
-}
-
-/** Two floats as one f16x2 register, `low` in the lower half (the lower column of a fragment pair). */
-__device__ uint32_t PackHalves(float low, float high) {
-  const __half2 pair = __floats2half2_rn(low, high);
-  return *reinterpret_cast<const uint32_t*>(&pair);
 }
 
 /**
@@ -206,16 +140,6 @@ __device__ void MaskPaddingKeys(int n_valid, int lane, float (&scores)[kScoreCol
         scores[n][c] = -INFINITY;
     }
   }
-}
-
-/** Max over the four lanes that share a row (lanes 4g … 4g+3). */
-__device__ float RowMax(float x) {
-  x = fmaxf(x, __shfl_xor_sync(kAllLanes, x, 1));
-  return fmaxf(x, __shfl_xor_sync(kAllLanes, x, 2));
-}
-__device__ float RowSum(float x) {
-  x += __shfl_xor_sync(kAllLanes, x, 1);
-  return x + __shfl_xor_sync(kAllLanes, x, 2);
 }
 
 /**
