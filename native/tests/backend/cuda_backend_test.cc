@@ -1072,7 +1072,7 @@ TEST_F(CudaBackendTest, CrossAttentionOverTheAudioMatchesTheCpusProjectedKeysAnd
 TEST_F(CudaBackendTest, AudioAttentionTakesEveryWhisperWidthAndShortOrRaggedAudio) {
   // Each of the kernel's configurations (tiny … large widths), over 1 frame (one split, written directly),
   // 37 frames (a ragged last 16-frame chunk, three splits merged) and 1,500; query-heads from 6 to 60 a
-  // window (a partial 16-row block, and three blocks).
+  // window (a partial 8-query-head tile, one to four tiles a block, and up to three blocks a window).
   struct Width {
     int64_t width;
     int heads;

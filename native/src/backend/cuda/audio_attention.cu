@@ -1,13 +1,15 @@
 // AudioAttention (audio_attention.h): one pass over each window's audio for all of its query-heads.
 //
-// A block takes 16 query-heads of one window (an mma's m) and a run of 16-frame chunks of its audio. Its
-// warps split the width: warp w owns columns [w·C, (w+1)·C), copies only those columns of each chunk into
-// its own shared tile (cp.async, one chunk ahead), and holds only those columns of the queries (A fragments)
-// and of the context (C fragments). So the audio is read from memory once, and a warp needs no other warp's
-// data — except for the scores, whose dot products run over the whole width: each warp's partial 16×16
-// scores go through shared memory, are summed in a fixed order, and every warp then takes the same online
-// softmax step and adds P · (its columns of the chunk) into its context. The fragment layouts are in
-// mma_fragments.cuh.
+// A block takes up to 8·kQueryTiles query-heads of one window and a run of 16-frame chunks of its audio, and
+// computes transposed: scoresᵀ = E · foldedᵀ (the chunk's 16 frames are the mma's m, the query-heads its n,
+// in 8-wide tiles) and contextᵀ += Eᵀ · Pᵀ (the width is the m, 16 at a time). So a greedy step's 20
+// query-heads a window (large-v3) fit one block in three n-tiles, where 16-row query tiles would take two
+// blocks and read the window's audio twice. The block's warps split the width: warp w owns columns [w·C,
+// (w+1)·C), copies only those columns of each chunk into its own shared tile (cp.async, one chunk ahead), and
+// holds only those columns of the queries (B fragments) and of the context (C fragments); a warp needs no
+// other warp's data but for the scores, whose dot products run over the whole width: each warp's partial
+// scores go through shared memory and are summed in a fixed order, and every warp then takes the same
+// online-softmax step. The fragment layouts are in mma_fragments.cuh.
 //
 // The frames split over blocks (gridDim.y) only as far as filling the GPU needs; splits leave their
 // unnormalised context and their running max and sum, and MergeAudioSplits combines them (FlashDecoding's
@@ -31,25 +33,29 @@ namespace {
 using namespace mma;  // NOLINT(build/namespaces): the fragment helpers are this file's vocabulary
 
 constexpr int kWarp = 32;
-constexpr int kBlockQueries = 16;   // an mma's m
-constexpr int kChunkFrames = 16;    // an mma's k for P·E, two n-tiles of scores
-constexpr int kFragmentFloats = 8;  // a lane's scores of a chunk: two n-tiles × four
+constexpr int kChunkFrames = 16;  // the m of scoresᵀ, the k of contextᵀ
 constexpr int kMaxSplits = 16;
 constexpr float kLog2E = 1.4426950408889634f;
 
-/** Shared memory of the kernel for kWarps warps of kColumnTiles 8-column tiles each. */
-template <int kWarps, int kColumnTiles>
+/** Shared memory of the kernel for kWarps warps of kColumnTiles 8-column tiles each, kQueryTiles n-tiles. */
+template <int kWarps, int kColumnTiles, int kQueryTiles>
 struct AudioLayout {
   static constexpr int kColumns = 8 * kColumnTiles;  // a warp's slice of the width
   static constexpr int kWidth = kWarps * kColumns;
   static constexpr int kThreads = kWarps * kWarp;
+  static constexpr int kQueries = 8 * kQueryTiles;  // a block's query-heads
   // Rows padded by 16 bytes: for C = 48, 64, 80 columns the eight rows an ldmatrix reads then fall on
   // distinct banks, and every 16-byte chunk stays aligned for cp.async.
   static constexpr int kStride = kColumns + kRowChunk;
   static constexpr std::size_t kTileBytes = static_cast<std::size_t>(kChunkFrames) * kStride * sizeof(__half);
   static constexpr std::size_t kFrameBytes = static_cast<std::size_t>(kWarps) * 2 * kTileBytes;  // 2 buffers
-  static constexpr std::size_t kScoreFloats = kWarp * kFragmentFloats;  // a chunk's 16×16 scores
-  static constexpr std::size_t kSharedBytes = kFrameBytes + (kWarps + 1) * kScoreFloats * sizeof(float);
+  static constexpr int kScoreFloats = kChunkFrames * kQueries;  // a chunk's scores: a warp's share or the sum
+  // The summed scores' rows [frame][query-head] are padded by 4 floats, so that the lanes reading a B
+  // fragment (frames 2t…, query-head g) hit 32 distinct banks.
+  static constexpr int kSumStride = kQueries + 4;
+  static constexpr std::size_t kSharedBytes =
+      kFrameBytes +
+      (static_cast<std::size_t>(kWarps) * kScoreFloats + kChunkFrames * kSumStride) * sizeof(float);
 };
 
 /** Starts copying frames [start, start + 16) of the warp's columns into `tile`; frames past the end are 0. */
@@ -68,48 +74,17 @@ __device__ void CopyChunkAsync(const __half* __restrict__ columns,
   }
 }
 
-/**
- * The online softmax step of one query row (`half` 0: row g, C elements 0 and 1; 1: row g + 8, elements 2
- * and 3) over the chunk's scores: new running max, the weights exp2((s − max) · scale · log2 e) in place,
- * the lane's part of the running sum and its context rescaled to the new max.
- */
-template <int kColumnTiles>
-__device__ void SoftmaxStep(int half,
-                            float score_to_log2,
-                            float (&scores)[2][4],
-                            float& running_max,
-                            float& running_sum,
-                            float (&context)[kColumnTiles][4]) {
-  const float chunk_max = fmaxf(fmaxf(scores[0][2 * half], scores[0][2 * half + 1]),
-                                fmaxf(scores[1][2 * half], scores[1][2 * half + 1]));
-  // Every chunk holds a real frame, so the new max is finite; the first correction is exp2(−∞) = 0.
-  const float new_max = fmaxf(running_max, RowMax(chunk_max));
-  const float shift = new_max * score_to_log2;
-  const float correction = Exp2(fmaf(running_max, score_to_log2, -shift));
-  running_max = new_max;
-  float chunk_sum = 0.0f;
-#pragma unroll
-  for (int n = 0; n < 2; ++n) {
-#pragma unroll
-    for (int c = 2 * half; c < 2 * half + 2; ++c) {
-      scores[n][c] = Exp2(fmaf(scores[n][c], score_to_log2, -shift));
-      chunk_sum += scores[n][c];
-    }
-  }
-  running_sum = fmaf(running_sum, correction, chunk_sum);
-#pragma unroll
-  for (int n = 0; n < kColumnTiles; ++n) {
-    context[n][2 * half] *= correction;
-    context[n][2 * half + 1] *= correction;
-  }
+/** The value lane `source` holds (a query-head's softmax statistic, moved to where its context column is). */
+__device__ float FromLane(float value, int source) {
+  return __shfl_sync(kAllLanes, value, source);
 }
 
 /**
- * Grid: x the window's 16-query-head block, y the split of the frames, z the window. Writes, for each of its
+ * Grid: x the window's block of query-heads, y the split of the frames, z the window. Writes, for each of its
  * query-heads, either the normalised context (one split) or the split's unnormalised context and its
  * (max · scale · log2 e, sum) for MergeAudioSplits.
  */
-template <int kWarps, int kColumnTiles>
+template <int kWarps, int kColumnTiles, int kQueryTiles>
 __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __half* __restrict__ folded,
                                                                       const __half* __restrict__ audio,
                                                                       int64_t queries_per_window,
@@ -119,21 +94,21 @@ __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __ha
                                                                       float* __restrict__ split_context,
                                                                       float2* __restrict__ split_stats,
                                                                       __half* __restrict__ context) {
-  using Layout = AudioLayout<kWarps, kColumnTiles>;
-  constexpr int kColumns = Layout::kColumns, kStride = Layout::kStride;
+  using Layout = AudioLayout<kWarps, kColumnTiles, kQueryTiles>;
+  constexpr int kColumns = Layout::kColumns, kStride = Layout::kStride, kSumStride = Layout::kSumStride;
   constexpr int64_t kWidth = Layout::kWidth;
-  constexpr int kDimSteps = kColumns / 16;
+  constexpr int kDimSteps = kColumns / 16;  // 16-column steps of the warp's slice: k of scores, m of context
   extern __shared__ __align__(16) unsigned char shared[];
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int group = lane / 4, place = lane % 4;  // g and t of the fragment layouts
   auto* tiles = reinterpret_cast<__half(*)[kChunkFrames][kStride]>(shared) + 2 * warp;  // this warp's two
-  float* partial_scores = reinterpret_cast<float*>(shared + Layout::kFrameBytes);  // [warp][lane · 8 + i]
-  float* scores_sum = partial_scores + kWarps * Layout::kScoreFloats;              // [lane · 8 + i]
+  float* partial_scores = reinterpret_cast<float*>(shared + Layout::kFrameBytes);       // [warp][fragment]
+  float* scores_sum = partial_scores + kWarps * Layout::kScoreFloats;                   // [frame][query-head]
 
-  const int64_t window = blockIdx.z, first_query = static_cast<int64_t>(blockIdx.x) * kBlockQueries;
+  const int64_t window = blockIdx.z, first_query = static_cast<int64_t>(blockIdx.x) * Layout::kQueries;
   const int split = blockIdx.y, n_splits = gridDim.y;
   const int n_queries =
-      static_cast<int>(min(static_cast<int64_t>(kBlockQueries), queries_per_window - first_query));
+      static_cast<int>(min(static_cast<int64_t>(Layout::kQueries), queries_per_window - first_query));
   const int column0 = warp * kColumns;
   const __half* columns = audio + window * n_frames * kWidth + column0;
   const int n_chunks = static_cast<int>((n_frames + kChunkFrames - 1) / kChunkFrames);
@@ -144,23 +119,29 @@ __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __ha
                                         n_frames, lane, tiles[0]);
   CommitCopies();
 
-  // The block's queries, this warp's columns, as A fragments straight from memory (read once a block).
+  // foldedᵀ's B fragments, this warp's columns (k) × the block's query-heads (n): lane (g, t) holds
+  // query-head 8n + g at columns 2t, 2t+1 and 2t+8, 2t+9 of each 16-column step, straight from memory.
   const __half* query_rows = folded + (window * queries_per_window + first_query) * kWidth + column0;
-  auto query_pair = [&](int row, int column) {
-    return row < n_queries ? *reinterpret_cast<const uint32_t*>(query_rows + row * kWidth + column) : 0u;
+  auto query_pair = [&](int query, int column) {
+    return query < n_queries ? *reinterpret_cast<const uint32_t*>(query_rows + query * kWidth + column) : 0u;
   };
-  uint32_t query[kDimSteps][4];
+  uint32_t query[kDimSteps][kQueryTiles][2];
 #pragma unroll
   for (int step = 0; step < kDimSteps; ++step) {
-    const int column = step * 16 + 2 * place;
-    query[step][0] = query_pair(group, column);
-    query[step][1] = query_pair(group + 8, column);
-    query[step][2] = query_pair(group, column + 8);
-    query[step][3] = query_pair(group + 8, column + 8);
+#pragma unroll
+    for (int n = 0; n < kQueryTiles; ++n) {
+      query[step][n][0] = query_pair(8 * n + group, step * 16 + 2 * place);
+      query[step][n][1] = query_pair(8 * n + group, step * 16 + 2 * place + 8);
+    }
   }
 
-  float output[kColumnTiles][4] = {};
-  float running_max[2] = {-INFINITY, -INFINITY}, running_sum[2] = {0.0f, 0.0f};
+  // contextᵀ's C fragments: column 16·step + g (+8) of the slice × query-heads 8n + 2t, 2t+1. The softmax
+  // statistics of query-head 8n + g, as the scores' B fragments hold them.
+  float output[kDimSteps][kQueryTiles][4] = {};
+  float running_max[kQueryTiles], running_sum[kQueryTiles];
+#pragma unroll
+  for (int n = 0; n < kQueryTiles; ++n)
+    running_max[n] = -INFINITY, running_sum[n] = 0.0f;
   for (int chunk = first_chunk; chunk < end_chunk; ++chunk) {
     __half(*tile)[kStride] = tiles[(chunk - first_chunk) % 2];
     __syncwarp();  // the warp's lanes are done with the other buffer (the previous chunk) before it refills
@@ -172,87 +153,125 @@ __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __ha
     WaitForCopies<1>();
     __syncwarp();  // every lane's copies of this chunk are in place
 
-    // This warp's share of the chunk's scores: frames 0–7 (n-tile 0) and 8–15 (n-tile 1), its columns only.
-    float scores[2][4] = {};
-    const int frame_in_pair = lane % 8 + 8 * (lane / 16), column_in_step = 8 * ((lane / 8) % 2);
+    // This warp's share of scoresᵀ (16 frames × the query-heads) over its columns. E's A fragment: matrix
+    // m = lane / 8 of the x4 load at frames 8·(m % 2), columns 8·(m / 2) of the step.
+    float scores[kQueryTiles][4] = {};
+    const int frame_row = lane % 8 + 8 * ((lane / 8) % 2), column_half = 8 * (lane / 16);
 #pragma unroll
     for (int step = 0; step < kDimSteps; ++step) {
-      uint32_t b[4];
-      LoadMatrices(b, &tile[frame_in_pair][step * 16 + column_in_step]);
-      MultiplyAdd(scores[0], query[step], b[0], b[1]);
-      MultiplyAdd(scores[1], query[step], b[2], b[3]);
+      uint32_t a[4];
+      LoadMatrices(a, &tile[frame_row][step * 16 + column_half]);
+#pragma unroll
+      for (int n = 0; n < kQueryTiles; ++n)
+        MultiplyAdd(scores[n], a, query[step][n][0], query[step][n][1]);
     }
-    // The whole width's scores: every warp's shares summed in warp order (the same sum for every warp).
-    float4* mine =
-        reinterpret_cast<float4*>(partial_scores + warp * Layout::kScoreFloats + lane * kFragmentFloats);
-    mine[0] = make_float4(scores[0][0], scores[0][1], scores[0][2], scores[0][3]);
-    mine[1] = make_float4(scores[1][0], scores[1][1], scores[1][2], scores[1][3]);
+    // The whole width's scores: every warp's shares summed in warp order (the same sums for every warp),
+    // stored as [frame][query-head]: C element c of n-tile n is frame g + 8·(c / 2), query-head 8n + 2t + c
+    // % 2.
+    float* mine = partial_scores + warp * Layout::kScoreFloats + lane * 4 * kQueryTiles;
+#pragma unroll
+    for (int n = 0; n < kQueryTiles; ++n)
+      *reinterpret_cast<float4*>(mine + 4 * n) =
+          make_float4(scores[n][0], scores[n][1], scores[n][2], scores[n][3]);
     __syncthreads();
-    for (int i = threadIdx.x; i < static_cast<int>(Layout::kScoreFloats); i += Layout::kThreads) {
+    for (int i = threadIdx.x; i < Layout::kScoreFloats; i += Layout::kThreads) {
       float sum = 0.0f;
 #pragma unroll
       for (int w = 0; w < kWarps; ++w)
         sum += partial_scores[w * Layout::kScoreFloats + i];
-      scores_sum[i] = sum;
+      const int owner = i / (4 * kQueryTiles), n = (i / 4) % kQueryTiles, c = i % 4;
+      scores_sum[(owner / 4 + 8 * (c / 2)) * kSumStride + 8 * n + 2 * (owner % 4) + c % 2] = sum;
     }
     __syncthreads();
-    const float4 low = reinterpret_cast<const float4*>(scores_sum + lane * kFragmentFloats)[0];
-    const float4 high = reinterpret_cast<const float4*>(scores_sum + lane * kFragmentFloats)[1];
-    scores[0][0] = low.x, scores[0][1] = low.y, scores[0][2] = low.z, scores[0][3] = low.w;
-    scores[1][0] = high.x, scores[1][1] = high.y, scores[1][2] = high.z, scores[1][3] = high.w;
+
+    // Pᵀ's B fragments (k = frames, n = query-heads): lane (g, t) takes query-head 8n + g at frames 2t, 2t+1,
+    // 2t+8, 2t+9, so a query-head's 16 frames lie in its group's four lanes (two shuffles for max and sum).
     const int64_t frames_left = n_frames - static_cast<int64_t>(chunk) * kChunkFrames;
-    if (frames_left < kChunkFrames) {  // the last chunk's padding frames weigh 0
+    uint32_t weights[kQueryTiles][2];
+    float correction[kQueryTiles];
 #pragma unroll
-      for (int n = 0; n < 2; ++n) {
+    for (int n = 0; n < kQueryTiles; ++n) {
+      float p[4];
 #pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          if (8 * n + 2 * place + c % 2 >= frames_left)
-            scores[n][c] = -INFINITY;
-        }
+      for (int j = 0; j < 4; ++j) {
+        const int frame = 2 * place + (j % 2) + 8 * (j / 2);
+        p[j] = frame < frames_left ? scores_sum[frame * kSumStride + 8 * n + group] : -INFINITY;
+      }
+      // Every chunk holds a real frame, so the new max is finite; the first correction is exp2(−∞) = 0.
+      const float new_max = fmaxf(running_max[n], RowMax(fmaxf(fmaxf(p[0], p[1]), fmaxf(p[2], p[3]))));
+      const float shift = new_max * score_to_log2;
+      correction[n] = Exp2(fmaf(running_max[n], score_to_log2, -shift));
+      running_max[n] = new_max;
+      float chunk_sum = 0.0f;
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        p[j] = Exp2(fmaf(p[j], score_to_log2, -shift));
+        chunk_sum += p[j];
+      }
+      running_sum[n] = fmaf(running_sum[n], correction[n], chunk_sum);
+      weights[n][0] = PackHalves(p[0], p[1]);
+      weights[n][1] = PackHalves(p[2], p[3]);
+    }
+
+    // contextᵀ = contextᵀ · correction + Eᵀ · Pᵀ. A C fragment's columns are query-heads 8n + 2t and 2t+1,
+    // whose corrections lanes 4·2t and 4·(2t+1) hold. Eᵀ's A fragment (m = columns, k = frames) is a
+    // transposing x4 load: matrix m at frames 8·(m / 2), columns 8·(m % 2) of the step.
+#pragma unroll
+    for (int n = 0; n < kQueryTiles; ++n) {
+      const float even = FromLane(correction[n], 8 * place), odd = FromLane(correction[n], 8 * place + 4);
+#pragma unroll
+      for (int step = 0; step < kDimSteps; ++step) {
+        output[step][n][0] *= even, output[step][n][1] *= odd;
+        output[step][n][2] *= even, output[step][n][3] *= odd;
       }
     }
-    SoftmaxStep(0, score_to_log2, scores, running_max[0], running_sum[0], output);
-    SoftmaxStep(1, score_to_log2, scores, running_max[1], running_sum[1], output);
-
-    // context += P · E (this warp's columns): P's A fragment is the scores' C fragments, as in
-    // FlashAttention.
-    const uint32_t weights[4] = {
-        PackHalves(scores[0][0], scores[0][1]), PackHalves(scores[0][2], scores[0][3]),
-        PackHalves(scores[1][0], scores[1][1]), PackHalves(scores[1][2], scores[1][3])};
-    const int frame_in_step = lane % 8 + 8 * ((lane / 8) % 2), column_in_pair = 8 * (lane / 16);
+    const int frame_half = lane % 8 + 8 * (lane / 16), column_row = 8 * ((lane / 8) % 2);
 #pragma unroll
-    for (int pair = 0; pair < kColumnTiles / 2; ++pair) {
-      uint32_t b[4];
-      LoadMatricesTransposed(b, &tile[frame_in_step][pair * 16 + column_in_pair]);
-      MultiplyAdd(output[2 * pair], weights, b[0], b[1]);
-      MultiplyAdd(output[2 * pair + 1], weights, b[2], b[3]);
+    for (int step = 0; step < kDimSteps; ++step) {
+      uint32_t a[4];
+      LoadMatricesTransposed(a, &tile[frame_half][step * 16 + column_row]);
+#pragma unroll
+      for (int n = 0; n < kQueryTiles; ++n)
+        MultiplyAdd(output[step][n], a, weights[n][0], weights[n][1]);
     }
   }
 
+  // Each query-head's max and sum (over its group's lanes), moved to the lanes whose C fragments hold its
+  // context columns: query-head 8n + 2t + e sits in lane 4·(2t + e).
 #pragma unroll
-  for (int half = 0; half < 2; ++half) {
-    const float sum = RowSum(running_sum[half]);  // every lane takes part in the shuffles
-    const int row = group + 8 * half;
-    if (row >= n_queries)
-      continue;
-    const int64_t query_row = window * queries_per_window + first_query + row;
-    const int64_t column = column0 + 2 * place;
-    if (n_splits == 1) {
-      const float inverse = 1.0f / sum;  // ≥ 1: the max frame's weight is exp2(0)
-      __half* out = context + query_row * kWidth + column;
+  for (int n = 0; n < kQueryTiles; ++n) {
+    const float sum = RowSum(running_sum[n]);
+    float sums[2], maxes[2];
 #pragma unroll
-      for (int n = 0; n < kColumnTiles; ++n) {
-        *reinterpret_cast<__half2*>(out + 8 * n) =
-            __floats2half2_rn(output[n][2 * half] * inverse, output[n][2 * half + 1] * inverse);
-      }
-      continue;
+    for (int e = 0; e < 2; ++e) {
+      sums[e] = FromLane(sum, 4 * (2 * place + e));
+      maxes[e] = FromLane(running_max[n], 4 * (2 * place + e));
     }
-    float* out = split_context + (query_row * n_splits + split) * kWidth + column;
 #pragma unroll
-    for (int n = 0; n < kColumnTiles; ++n)
-      *reinterpret_cast<float2*>(out + 8 * n) = make_float2(output[n][2 * half], output[n][2 * half + 1]);
-    if (warp == 0 && place == 0)
-      split_stats[query_row * n_splits + split] = make_float2(running_max[half] * score_to_log2, sum);
+    for (int e = 0; e < 2; ++e) {
+      const int query = 8 * n + 2 * place + e;
+      if (query >= n_queries)
+        continue;
+      const int64_t query_row = window * queries_per_window + first_query + query;
+      if (n_splits == 1) {
+        const float inverse = 1.0f / sums[e];  // ≥ 1 frame's weight exp2(0) in the sum
+        __half* out = context + query_row * kWidth + column0 + group;
+#pragma unroll
+        for (int step = 0; step < kDimSteps; ++step) {
+          out[16 * step] = __float2half_rn(output[step][n][e] * inverse);
+          out[16 * step + 8] = __float2half_rn(output[step][n][2 + e] * inverse);
+        }
+        continue;
+      }
+      float* out = split_context + (query_row * n_splits + split) * kWidth + column0 + group;
+#pragma unroll
+      for (int step = 0; step < kDimSteps; ++step) {
+        out[16 * step] = output[step][n][e];
+        out[16 * step + 8] = output[step][n][2 + e];
+      }
+      if (warp == 0 && group == 0)
+        split_stats[query_row * n_splits + split] = make_float2(maxes[e] * score_to_log2, sums[e]);
+    }
   }
 }
 
@@ -327,8 +346,36 @@ bool WithConfiguration(int64_t width, Use&& use) {
   }
 }
 
-/** The launch: 16-query-head blocks × splits × windows, and how many 16-frame chunks a split takes. */
+/**
+ * The most 8-query-head tiles a block of `warps` warps takes: its registers hold a query-head's B fragments
+ * and context for every one (16 warps of 80 columns: 3 tiles, ~120 registers a thread; 4 would spill).
+ */
+constexpr int MaxQueryTiles(int warps) {
+  return warps == 8 ? 4 : 3;
+}
+
+/** Calls `use(query_tiles)` with `tiles` (1 … 4) as a std::integral_constant. */
+template <typename Use>
+void WithQueryTiles(int tiles, Use&& use) {
+  switch (tiles) {
+    case 1:
+      use(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      use(std::integral_constant<int, 2>{});
+      break;
+    case 3:
+      use(std::integral_constant<int, 3>{});
+      break;
+    default:
+      use(std::integral_constant<int, 4>{});
+      break;
+  }
+}
+
+/** The launch: query-head blocks × splits × windows, and how many 16-frame chunks a split takes. */
 struct AudioPlan {
+  int query_tiles = 1;  // 8 query-heads each, a block's
   int query_blocks = 0;
   int n_splits = 1;
   int chunks_per_split = 0;
@@ -336,7 +383,10 @@ struct AudioPlan {
 
 AudioPlan PlanFor(const AudioAttentionShape& shape, int concurrent_blocks) {
   AudioPlan plan;
-  plan.query_blocks = static_cast<int>((shape.queries_per_window + kBlockQueries - 1) / kBlockQueries);
+  const int max_tiles = MaxQueryTiles(shape.width <= 512 ? 8 : 16);
+  const int64_t tiles = (shape.queries_per_window + 7) / 8;
+  plan.query_tiles = static_cast<int>(std::min<int64_t>(tiles, max_tiles));
+  plan.query_blocks = static_cast<int>((tiles + plan.query_tiles - 1) / plan.query_tiles);
   const int64_t n_chunks = (shape.n_frames + kChunkFrames - 1) / kChunkFrames;
   const int64_t base = std::max<int64_t>(1, shape.n_windows * plan.query_blocks);
   // As many splits as keep one wave of blocks (a second, partial wave would leave most SMs idle).
@@ -347,28 +397,47 @@ AudioPlan PlanFor(const AudioAttentionShape& shape, int concurrent_blocks) {
   return plan;
 }
 
+/** Grants the kernel its shared memory; its blocks per multiprocessor, or 0 where the device refuses. */
+template <int kWarps, int kColumnTiles, int kQueryTiles>
+int PrepareKernel(int device) {
+  using Layout = AudioLayout<kWarps, kColumnTiles, kQueryTiles>;
+  const auto kernel = AudioAttentionKernel<kWarps, kColumnTiles, kQueryTiles>;
+  int optin = 0, per_multiprocessor = 0;
+  if (cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) != cudaSuccess ||
+      static_cast<std::size_t>(optin) < Layout::kSharedBytes ||
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           static_cast<int>(Layout::kSharedBytes)) != cudaSuccess ||
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_multiprocessor, kernel, Layout::kThreads,
+                                                    Layout::kSharedBytes) != cudaSuccess) {
+    (void)cudaGetLastError();  // a refusal here only means the GEMM path; it must not poison later checks
+    return 0;
+  }
+  return per_multiprocessor;
+}
+
 }  // namespace
 
 int AudioAttentionConcurrentBlocks(int64_t width) {
-  int concurrent = 0;
+  int device = 0, multiprocessors = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  // The fewest blocks at once of any query-tile count: one number plans every launch for this width.
+  int per_multiprocessor = 0;
   WithConfiguration(width, [&](auto warps, auto column_tiles) {
-    using Layout = AudioLayout<decltype(warps)::value, decltype(column_tiles)::value>;
-    const auto kernel = AudioAttentionKernel<decltype(warps)::value, decltype(column_tiles)::value>;
-    int device = 0, optin = 0, multiprocessors = 0, per_multiprocessor = 0;
-    if (cudaGetDevice(&device) != cudaSuccess ||
-        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) != cudaSuccess ||
-        cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
-        static_cast<std::size_t>(optin) < Layout::kSharedBytes ||
-        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             static_cast<int>(Layout::kSharedBytes)) != cudaSuccess ||
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_multiprocessor, kernel, Layout::kThreads,
-                                                      Layout::kSharedBytes) != cudaSuccess) {
-      (void)cudaGetLastError();  // a refusal here only means the GEMM path; it must not poison later checks
-      return;
+    constexpr int kWarps = decltype(warps)::value, kColumnTiles = decltype(column_tiles)::value;
+    per_multiprocessor = PrepareKernel<kWarps, kColumnTiles, 1>(device);
+    for (int tiles = 2; tiles <= MaxQueryTiles(kWarps); ++tiles) {
+      WithQueryTiles(tiles, [&](auto query_tiles) {
+        constexpr int kQueryTiles = std::min(decltype(query_tiles)::value, MaxQueryTiles(kWarps));
+        per_multiprocessor =
+            std::min(per_multiprocessor, PrepareKernel<kWarps, kColumnTiles, kQueryTiles>(device));
+      });
     }
-    concurrent = multiprocessors * per_multiprocessor;
   });
-  return concurrent;
+  return multiprocessors * per_multiprocessor;
 }
 
 int64_t AudioAttentionScratchFloats(const AudioAttentionShape& shape, int concurrent_blocks) {
@@ -395,14 +464,18 @@ void AudioAttention(const AudioAttentionShape& shape,
   auto* split_stats =
       reinterpret_cast<float2*>(plan.n_splits == 1 ? nullptr : scratch + rows * plan.n_splits * shape.width);
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
+  const dim3 grid(static_cast<unsigned>(plan.query_blocks), static_cast<unsigned>(plan.n_splits),
+                  static_cast<unsigned>(shape.n_windows));
   WithConfiguration(shape.width, [&](auto warps, auto column_tiles) {
-    using Layout = AudioLayout<decltype(warps)::value, decltype(column_tiles)::value>;
-    const dim3 grid(static_cast<unsigned>(plan.query_blocks), static_cast<unsigned>(plan.n_splits),
-                    static_cast<unsigned>(shape.n_windows));
-    AudioAttentionKernel<decltype(warps)::value, decltype(column_tiles)::value>
-        <<<grid, Layout::kThreads, Layout::kSharedBytes, cuda_stream>>>(
-            OnDevice(folded), OnDevice(audio), shape.queries_per_window, shape.n_frames,
-            plan.chunks_per_split, score_scale * kLog2E, split_context, split_stats, OnDevice(context));
+    constexpr int kWarps = decltype(warps)::value, kColumnTiles = decltype(column_tiles)::value;
+    WithQueryTiles(plan.query_tiles, [&](auto query_tiles) {
+      constexpr int kQueryTiles = std::min(decltype(query_tiles)::value, MaxQueryTiles(kWarps));
+      using Layout = AudioLayout<kWarps, kColumnTiles, kQueryTiles>;
+      AudioAttentionKernel<kWarps, kColumnTiles, kQueryTiles>
+          <<<grid, Layout::kThreads, Layout::kSharedBytes, cuda_stream>>>(
+              OnDevice(folded), OnDevice(audio), shape.queries_per_window, shape.n_frames,
+              plan.chunks_per_split, score_scale * kLog2E, split_context, split_stats, OnDevice(context));
+    });
   });
   if (plan.n_splits > 1) {
     MergeAudioSplits<<<static_cast<unsigned>(rows), 128, 0, cuda_stream>>>(

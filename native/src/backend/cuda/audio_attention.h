@@ -32,7 +32,10 @@ struct AudioAttentionShape {
  */
 int AudioAttentionConcurrentBlocks(int64_t width);
 
-/** The most query-heads a window may have for AudioAttention (a block takes 16; more re-read the audio). */
+/**
+ * The most query-heads a window may have for AudioAttention: a block takes up to 24 (widths over 512) or 32,
+ * and each further block reads the window's audio again.
+ */
 constexpr int64_t kAudioAttentionMaxQueries = 128;
 
 /** Scratch floats AudioAttention needs for this shape (0 when the frames are not split). */
