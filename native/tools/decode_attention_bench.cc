@@ -5,7 +5,10 @@
 // enough copies to leave the L2 cache cold, as in a step where every layer reads its own caches. Prints a
 // line per shape: µs per call of each kernel, the decode kernel's effective bandwidth (visible keys and
 // values read once), its relative L2 distance from the first kernel (exact f32 arithmetic as well), and
-// whether it gives the same bits twice.
+// whether it gives the same bits twice. Then the cross-attention over the audio itself (audio_attention.h) at
+// the same steps' shapes, with the frames split as its plan splits them and as if the GPU held half, twice
+// and four times as many blocks at once, and unsplit: µs per call (the merge included), the audio's bytes
+// read once per µs, and the distance of each from the unsplit result.
 //
 //   verbatim_decode_attention_bench [--calls 100]
 #include <cuda_runtime.h>
@@ -15,10 +18,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "backend/cuda/audio_attention.h"
 #include "backend/cuda/cuda_kernels.h"
 
 namespace {
@@ -171,6 +176,92 @@ void Run(const Shape& shape, int calls, cudaStream_t stream) {
                   : "BITS DIFFER");
 }
 
+/** `calls` calls of `call(copy)`, copy rotating over `copies`, captured as one graph and replayed: µs a call.
+ */
+double TimeGraph(const std::function<void(std::size_t)>& call,
+                 std::size_t copies,
+                 int calls,
+                 cudaStream_t stream) {
+  for (std::size_t copy = 0; copy < copies; ++copy)
+    call(copy);  // warm-up
+  Check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
+  for (int i = 0; i < calls; ++i)
+    call(static_cast<std::size_t>(i) % copies);
+  cudaGraph_t graph;
+  Check(cudaStreamEndCapture(stream, &graph), "capture");
+  cudaGraphExec_t exec;
+  Check(cudaGraphInstantiate(&exec, graph, 0), "instantiating");
+  Check(cudaGraphLaunch(exec, stream), "warm-up replay");
+  cudaEvent_t start, stop;
+  Check(cudaEventCreate(&start), "event");
+  Check(cudaEventCreate(&stop), "event");
+  Check(cudaEventRecord(start, stream), "event");
+  Check(cudaGraphLaunch(exec, stream), "replay");
+  Check(cudaEventRecord(stop, stream), "event");
+  Check(cudaEventSynchronize(stop), "replay");
+  float ms = 0.0f;
+  Check(cudaEventElapsedTime(&ms, start, stop), "event");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  return 1000.0 * ms / calls;
+}
+
+struct AudioCase {
+  const char* name;
+  kernels::AudioAttentionShape shape;
+};
+
+/** AudioAttention on `c` under several plans (see the top); one line. */
+void RunAudio(const AudioCase& c, int calls, cudaStream_t stream) {
+  const kernels::AudioAttentionShape& shape = c.shape;
+  const int blocks = kernels::AudioAttentionConcurrentBlocks(shape.width);
+  if (blocks == 0) {
+    std::printf("%-34s no AudioAttention configuration on this GPU\n", c.name);
+    return;
+  }
+  const std::size_t n_queries =
+      static_cast<std::size_t>(shape.n_windows * shape.queries_per_window * shape.width);
+  const std::size_t n_audio = static_cast<std::size_t>(shape.n_windows * shape.n_frames * shape.width);
+  const std::size_t copies = std::max<std::size_t>(1, kColdBytes / (n_audio * sizeof(kernels::Half)));
+  DeviceArray<kernels::Half> folded(n_queries), context(n_queries), audio_memory(n_audio * copies);
+  DeviceArray<float> wide(n_queries);
+  FillHalves(folded.data, n_queries, 44, -0.5f, 0.5f, stream);
+  FillHalves(audio_memory.data, n_audio, 45, -2.0f, 2.0f, stream);
+  for (std::size_t copy = 1; copy < copies; ++copy) {
+    Check(cudaMemcpy(audio_memory.data + copy * n_audio, audio_memory.data, n_audio * sizeof(kernels::Half),
+                     cudaMemcpyDeviceToDevice),
+          "copy");
+  }
+  const float scale = 0.125f;  // 1/sqrt(64)
+  std::vector<float> unsplit;
+  std::printf("%-34s", c.name);
+  // concurrent_blocks 1 plans one split; then ½, 1 (the plan), 2 and 4 times the GPU's blocks at once
+  for (const double factor : {0.0, 0.5, 1.0, 2.0, 4.0}) {
+    const int concurrent = std::max(1, static_cast<int>(blocks * factor));
+    DeviceArray<float> scratch(
+        static_cast<std::size_t>(kernels::AudioAttentionScratchFloats(shape, concurrent)) + 1);
+    const double us = TimeGraph(
+        [&](std::size_t copy) {
+          kernels::AudioAttention(shape, folded.data, audio_memory.data + copy * n_audio, scale, concurrent,
+                                  scratch.data, context.data, stream);
+        },
+        copies, calls, stream);
+    kernels::WidenToF32(context.data, false, wide.data, static_cast<int64_t>(n_queries), stream);
+    std::vector<float> out(n_queries);
+    Check(cudaMemcpy(out.data(), wide.data, n_queries * sizeof(float), cudaMemcpyDeviceToHost), "download");
+    const double tb_per_s = static_cast<double>(n_audio * sizeof(kernels::Half)) / us / 1e6;
+    if (factor == 0.0) {
+      unsplit = out;
+      std::printf(" unsplit %7.2f µs (%4.2f TB/s)", us, tb_per_s);
+    } else {
+      std::printf(" | %3.1fx %7.2f (%4.2f, L2 %.0e)", factor, us, tb_per_s, RelativeL2(out, unsplit));
+    }
+  }
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +297,19 @@ int main(int argc, char** argv) {
   };
   for (const Shape& shape : shapes)
     Run(shape, calls, stream);
+  // {windows, query-heads a window, frames, width}: a step's rows · heads (beams: 5 rows a window)
+  const AudioCase audio_cases[] = {
+      {"audio large-v3 b16", {16, 20, 1500, 1280}},
+      {"audio large-v3-turbo b32", {32, 20, 1500, 1280}},
+      {"audio tiny b64", {64, 6, 1500, 384}},
+      {"audio large-v3 b4", {4, 20, 1500, 1280}},
+      {"audio large-v3 16 windows × 5 beams", {16, 100, 1500, 1280}},
+      {"audio tiny 8 windows × 15 rows", {8, 90, 1500, 384}},
+  };
+  std::printf(
+      "AudioAttention: unsplit, then the plan's splits for ½, 1, 2, 4 × the blocks the GPU holds at once\n");
+  for (const AudioCase& c : audio_cases)
+    RunAudio(c, calls, stream);
   cudaStreamDestroy(stream);
   return 0;
 }

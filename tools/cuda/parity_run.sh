@@ -20,5 +20,6 @@ tar -C "$W" -xJf .carry/parity-app/bench.tar.xz
 tar -C "$W/shared" -xJf .carry/parity-app/speech.tar.xz && tar -C "$W/shared" -xJf .carry/parity-app/assets.tar.xz
 export VERBATIM_SHARED=$W/shared
 echo "node $("$W/node" --version), app of commit $(cat .carry/parity-app/commit), $(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)"
+echo "engine switches: $(env | grep '^VERBATIM_CUDA_' | sort | tr '\n' ' ')"
 (cd "$W/app" && "$W/node" src/engine-parity.mjs --archs "$ARCHS" --devices "$DEVICES" --weights-dir /tmp/parity-weights \
   --out "$OUT/parity.json") 2>&1 | tee "$OUT/parity.log"

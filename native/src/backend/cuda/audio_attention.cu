@@ -35,6 +35,11 @@ using namespace mma;  // NOLINT(build/namespaces): the fragment helpers are this
 constexpr int kWarp = 32;
 constexpr int kChunkFrames = 16;  // the m of scoresᵀ, the k of contextᵀ
 constexpr int kMaxSplits = 16;
+// Chunks a warp has in flight. Three (two ahead) measured no faster than two on an H100
+// (tools/cuda/README.md, session 11): at ~2.2 µs a 16-frame chunk for a 16-warp block, the loop is bound by
+// its two barriers and the tensor and softmax work every warp repeats, not by memory latency. Three stages of
+// large-v3's chunks still fit an A100's shared memory (161 of 163 KB).
+constexpr int kStages = 3;
 constexpr float kLog2E = 1.4426950408889634f;
 
 /** Shared memory of the kernel for kWarps warps of kColumnTiles 8-column tiles each, kQueryTiles n-tiles. */
@@ -48,7 +53,7 @@ struct AudioLayout {
   // distinct banks, and every 16-byte chunk stays aligned for cp.async.
   static constexpr int kStride = kColumns + kRowChunk;
   static constexpr std::size_t kTileBytes = static_cast<std::size_t>(kChunkFrames) * kStride * sizeof(__half);
-  static constexpr std::size_t kFrameBytes = static_cast<std::size_t>(kWarps) * 2 * kTileBytes;  // 2 buffers
+  static constexpr std::size_t kFrameBytes = static_cast<std::size_t>(kWarps) * kStages * kTileBytes;
   static constexpr int kScoreFloats = kChunkFrames * kQueries;  // a chunk's scores: a warp's share or the sum
   // The summed scores' rows [frame][query-head] are padded by 4 floats, so that the lanes reading a B
   // fragment (frames 2t…, query-head g) hit 32 distinct banks.
@@ -101,9 +106,9 @@ __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __ha
   extern __shared__ __align__(16) unsigned char shared[];
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int group = lane / 4, place = lane % 4;  // g and t of the fragment layouts
-  auto* tiles = reinterpret_cast<__half(*)[kChunkFrames][kStride]>(shared) + 2 * warp;  // this warp's two
-  float* partial_scores = reinterpret_cast<float*>(shared + Layout::kFrameBytes);       // [warp][fragment]
-  float* scores_sum = partial_scores + kWarps * Layout::kScoreFloats;                   // [frame][query-head]
+  auto* tiles = reinterpret_cast<__half(*)[kChunkFrames][kStride]>(shared) + kStages * warp;  // this warp's
+  float* partial_scores = reinterpret_cast<float*>(shared + Layout::kFrameBytes);  // [warp][fragment]
+  float* scores_sum = partial_scores + kWarps * Layout::kScoreFloats;              // [frame][query-head]
 
   const int64_t window = blockIdx.z, first_query = static_cast<int64_t>(blockIdx.x) * Layout::kQueries;
   const int split = blockIdx.y, n_splits = gridDim.y;
@@ -115,9 +120,17 @@ __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __ha
   const int first_chunk = split * chunks_per_split;
   const int end_chunk = min(first_chunk + chunks_per_split, n_chunks);
 
-  CopyChunkAsync<kColumnTiles, kStride>(columns, kWidth, static_cast<int64_t>(first_chunk) * kChunkFrames,
-                                        n_frames, lane, tiles[0]);
-  CommitCopies();
+  // Copy groups: one per chunk, kStages − 1 ahead (an empty group past the end), so that "all but the newest
+  // kStages − 1 groups done" always means "this chunk is in place".
+#pragma unroll
+  for (int ahead = 0; ahead < kStages - 1; ++ahead) {
+    if (first_chunk + ahead < end_chunk) {
+      CopyChunkAsync<kColumnTiles, kStride>(columns, kWidth,
+                                            static_cast<int64_t>(first_chunk + ahead) * kChunkFrames,
+                                            n_frames, lane, tiles[ahead]);
+    }
+    CommitCopies();
+  }
 
   // foldedᵀ's B fragments, this warp's columns (k) × the block's query-heads (n): lane (g, t) holds
   // query-head 8n + g at columns 2t, 2t+1 and 2t+8, 2t+9 of each 16-column step, straight from memory.
@@ -142,16 +155,21 @@ __global__ void __launch_bounds__(kWarps* kWarp) AudioAttentionKernel(const __ha
 #pragma unroll
   for (int n = 0; n < kQueryTiles; ++n)
     running_max[n] = -INFINITY, running_sum[n] = 0.0f;
+  int stage = 0;  // (chunk − first_chunk) mod kStages: this chunk's buffer
   for (int chunk = first_chunk; chunk < end_chunk; ++chunk) {
-    __half(*tile)[kStride] = tiles[(chunk - first_chunk) % 2];
-    __syncwarp();  // the warp's lanes are done with the other buffer (the previous chunk) before it refills
-    if (chunk + 1 < end_chunk) {
-      CopyChunkAsync<kColumnTiles, kStride>(columns, kWidth, static_cast<int64_t>(chunk + 1) * kChunkFrames,
-                                            n_frames, lane, tiles[(chunk + 1 - first_chunk) % 2]);
+    __half(*tile)[kStride] = tiles[stage];
+    // The buffer kStages − 1 chunks ahead is the previous chunk's: the warp's lanes are done with it.
+    const int refill = stage == 0 ? kStages - 1 : stage - 1;
+    __syncwarp();
+    if (chunk + kStages - 1 < end_chunk) {
+      CopyChunkAsync<kColumnTiles, kStride>(columns, kWidth,
+                                            static_cast<int64_t>(chunk + kStages - 1) * kChunkFrames,
+                                            n_frames, lane, tiles[refill]);
     }
     CommitCopies();
-    WaitForCopies<1>();
+    WaitForCopies<kStages - 1>();
     __syncwarp();  // every lane's copies of this chunk are in place
+    stage = stage == kStages - 1 ? 0 : stage + 1;
 
     // This warp's share of scoresᵀ (16 frames × the query-heads) over its columns. E's A fragment: matrix
     // m = lane / 8 of the x4 load at frames 8·(m % 2), columns 8·(m / 2) of the step.
