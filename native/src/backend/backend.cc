@@ -130,6 +130,15 @@ void Backend::LogMel(const Tensor& samples, int n_mels, Tensor& out) {
                      n_threads());
 }
 
+void Backend::ChooseGreedyTokens(const Tensor& logits,
+                                 const GreedyRules& rules,
+                                 const std::vector<GreedyRow>& rows,
+                                 int32_t* tokens,
+                                 float* logprobs) {
+  (void)logits, (void)rules, (void)rows, (void)tokens, (void)logprobs;
+  FailUnsupported("Backend::ChooseGreedyTokens");
+}
+
 void Backend::ArgMaxRows(const Tensor& x, int32_t* host_out) {
   const int64_t n_columns = x.dim(x.rank() - 1), n_rows = n_columns == 0 ? 0 : x.numel() / n_columns;
   std::vector<float> host(static_cast<std::size_t>(x.numel()));

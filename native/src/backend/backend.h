@@ -68,6 +68,33 @@ enum class LinearEpilogue {
 
 /** One decoder layer's projections of the audio for its cross-attention: keys (bias may be empty) and values.
  */
+/**
+ * Whisper's logit rules as plain values, for a backend that applies them where the logits are
+ * (Backend::ChooseGreedyTokens). model/decoding/logit_rules.h is what they mean and how the host applies
+ * them: suppress_blank at a window's first new token; `suppressed` always; with `timestamps`, OpenAI's
+ * ApplyTimestampRules (<|notimestamps|> never, timestamps in pairs and never backwards, the first token a
+ * timestamp at most max_initial_timestamp_index, a timestamp when the timestamps together outweigh the
+ * likeliest text token).
+ */
+struct GreedyRules {
+  bool suppress_blank = false;
+  int32_t blank = -1;
+  int32_t end_of_text = -1;
+  std::vector<int32_t> suppressed;  // ids in [0, n_vocab)
+  bool timestamps = false;
+  int32_t no_timestamps = -1;
+  int32_t timestamp_begin = -1;
+  int32_t max_initial_timestamp_index = -1;  // < 0: no limit
+};
+
+/** What the rules need of a row's tokens after its start sequence (-1: none such). */
+struct GreedyRow {
+  int32_t n_sampled = 0;
+  int32_t last = -1;
+  int32_t penultimate = -1;
+  int32_t last_timestamp = -1;  // the latest token ≥ timestamp_begin
+};
+
 struct CrossAttentionProjections {
   Tensor key_weight, key_bias;
   Tensor value_weight, value_bias;
@@ -251,6 +278,21 @@ class Backend {
    * R · N floats. The default downloads x and searches on the host (right for the CPU).
    */
   virtual void ArgMaxRows(const Tensor& x, int32_t* host_out);
+
+  /** Whether ChooseGreedyTokens runs here (a GPU: the logits stay where they are); false by default. */
+  virtual bool ChoosesGreedyTokens() const { return false; }
+  /**
+   * Greedy decoding's step where the logits are: for each row r of logits [R, n_vocab], applies `rules` given
+   * rows[r] (as LogitRules::Apply does on the host), then tokens[r] = the largest logit's column (the first
+   * of equals) and logprobs[r] = its log-softmax over the ruled row — R ints and floats to the host instead
+   * of R · n_vocab floats. tokens and logprobs are host memory. The default fails (kBackend): ask
+   * ChoosesGreedyTokens first.
+   */
+  virtual void ChooseGreedyTokens(const Tensor& logits,
+                                  const GreedyRules& rules,
+                                  const std::vector<GreedyRow>& rows,
+                                  int32_t* tokens,
+                                  float* logprobs);
 
   /**
    * Runs `step`, a decoder step: operations that the caller repeats, step after step, on the same tensors

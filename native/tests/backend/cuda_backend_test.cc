@@ -17,6 +17,9 @@
 #include "backend/create_backend.h"
 #include "backend/test_data.h"
 #include "engine/whisper_model.h"
+#include "model/decoding/greedy.h"
+#include "model/decoding/logit_rules.h"
+#include "model/decoding/special_tokens.h"
 #include "model/in_memory_weight_store.h"
 #ifdef VERBATIM_WITH_CUDA
 #include <cuda_runtime.h>
@@ -1179,6 +1182,87 @@ TEST_F(CudaBackendTest, ArgMaxRowsMatchesTheHostSearchIncludingTies) {
     }
     if (n_columns > 50000)
       EXPECT_EQ(on_gpu[3], 100);
+  }
+}
+
+TEST_F(CudaBackendTest, GreedyChoiceWithTheLogitRulesIsTheHostsChoice) {
+  // Each row's history exercises one of the rules (a first token, a lone timestamp, a closed pair, text after
+  // a segment, plain text); some rows' timestamps are raised until together they outweigh the likeliest text
+  // token, one row ties its best text and timestamp logits (without timestamp rules the lower column wins;
+  // with them the timestamps' mass outweighs the text). Under three rule sets: timestamps with and
+  // without a max initial timestamp, and no timestamps with suppress_blank.
+  constexpr int64_t kVocab = 51866;
+  const SpecialTokens special = *WhisperSpecialTokens(static_cast<int>(kVocab));
+  const int32_t begin = special.timestamp_begin;
+  const std::vector<std::vector<int32_t>> histories = {
+      {},
+      {begin + 10},
+      {begin + 10, 500},
+      {begin + 10, 500, begin + 20},
+      {begin + 10, 500, begin + 20, begin + 20},
+      {500, 501, 502},
+      {begin + 4, 700, 701},
+      {begin},
+  };
+  const auto n_rows = static_cast<int64_t>(histories.size());
+  std::vector<float> logits = RandomFloats(static_cast<std::size_t>(n_rows * kVocab), 81, -3.0f, 3.0f);
+  for (const int64_t row : {int64_t{2}, int64_t{5}, int64_t{7}}) {  // timestamps that outweigh the text
+    for (int32_t t = begin + 25; t < begin + 225; ++t)
+      logits[row * kVocab + t] = 4.0f;
+  }
+  logits[6 * kVocab + 1234] = 9.0f;  // row 6: its best text and best timestamp tie
+  logits[6 * kVocab + begin + 40] = 9.0f;
+  const std::vector<int32_t> suppressed = AlwaysSuppressedTokens(special, {220, 1000, 50000});
+  struct RuleSet {
+    const char* name;
+    LogitRules rules;
+  };
+  const RuleSet sets[] = {
+      {"timestamps, max initial 50", LogitRules(special, true, suppressed, TimestampRules(special, 50))},
+      {"timestamps", LogitRules(special, true, suppressed, TimestampRules(special, std::nullopt))},
+      {"no timestamps", LogitRules(special, true, suppressed, std::nullopt)},
+  };
+  const Tensor on_gpu = ToGpu({n_rows, 1, kVocab}, logits);
+  for (const RuleSet& set : sets) {
+    std::vector<GreedyRow> rows;
+    std::vector<int32_t> expected_tokens;
+    std::vector<double> expected_logprobs;
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const std::vector<int32_t>& history = histories[r];
+      rows.push_back(GreedyRowOf(history, begin));
+      std::vector<float> row(logits.begin() + r * kVocab, logits.begin() + (r + 1) * kVocab);
+      set.rules.Apply(history.data(), static_cast<int>(history.size()), row.data(), static_cast<int>(kVocab));
+      const int32_t token = ArgmaxToken(row.data(), static_cast<int>(kVocab));
+      expected_tokens.push_back(token);
+      expected_logprobs.push_back(
+          TokenLogProb(row.data(), token, LogSumExp(row.data(), static_cast<int>(kVocab))));
+    }
+    std::vector<int32_t> tokens(static_cast<std::size_t>(n_rows), -1);
+    std::vector<float> logprobs(static_cast<std::size_t>(n_rows), 0.0f);
+    cuda_->ChooseGreedyTokens(on_gpu, set.rules.ForBackend(), rows, tokens.data(), logprobs.data());
+    EXPECT_EQ(tokens, expected_tokens) << set.name;
+    for (int64_t r = 0; r < n_rows; ++r)
+      EXPECT_NEAR(logprobs[r], expected_logprobs[r], 1e-4) << set.name << ", row " << r;
+    if (set.rules.ForBackend().timestamps) {
+      EXPECT_GE(tokens[0], begin) << set.name << ": a window opens with a timestamp";
+      EXPECT_GE(tokens[2], begin + 11) << set.name << ": after a segment, a later timestamp outweighs text";
+      EXPECT_EQ(tokens[6], begin + 40) << set.name << ": the timestamps' mass outweighs the tied text";
+    } else {
+      EXPECT_EQ(tokens[6], 1234) << set.name << ": a tie goes to the lower column";
+    }
+  }
+  // The rules' tokens must be the vocabulary's: a wrong one is refused, naming it.
+  GreedyRules bad = sets[0].rules.ForBackend();
+  bad.suppressed.push_back(static_cast<int32_t>(kVocab));
+  std::vector<GreedyRow> rows(static_cast<std::size_t>(n_rows));
+  std::vector<int32_t> tokens(static_cast<std::size_t>(n_rows));
+  std::vector<float> logprobs(static_cast<std::size_t>(n_rows));
+  try {
+    cuda_->ChooseGreedyTokens(on_gpu, bad, rows, tokens.data(), logprobs.data());
+    ADD_FAILURE() << "a suppressed id outside the vocabulary was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kInvalidArg);
+    EXPECT_NE(std::string(error.what()).find("51866"), std::string::npos) << error.what();
   }
 }
 

@@ -9,7 +9,7 @@
 
 namespace verbatim {
 
-class CpuBackend final : public Backend {
+class CpuBackend : public Backend {
  public:
   /**
    * @param n_threads compute threads including the caller; 0 = one per hardware thread available to the

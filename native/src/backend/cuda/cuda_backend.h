@@ -157,6 +157,12 @@ class CudaBackend final : public Backend {
                 const int* dst_first_rows,
                 Tensor& dst) override;
   void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
+  bool ChoosesGreedyTokens() const override { return true; }
+  void ChooseGreedyTokens(const Tensor& logits,
+                          const GreedyRules& rules,
+                          const std::vector<GreedyRow>& rows,
+                          int32_t* tokens,
+                          float* logprobs) override;
   /** On the GPU (log_mel_kernels.h), from tables uploaded on the first call for each bin count. */
   void LogMel(const Tensor& samples, int n_mels, Tensor& out) override;
   /**
@@ -296,6 +302,7 @@ class CudaBackend final : public Backend {
     kCrossScores,
     kCrossProbabilities,
     kCrossContext,
+    kGreedyChoice,  // ChooseGreedyTokens' tokens and log-probabilities (cuda_greedy_choice.cc)
     kCount
   };
   void* Reused(Reuse use, std::size_t bytes, const char* operation);

@@ -85,18 +85,27 @@ class PassRows {
     return no_speech_probs;
   }
 
+  Backend& backend() const { return backend_; }
+
   /** Row `row`'s logits for its next token, on the host (the rules change them in place). */
   float* logits(int row) { return logits_.get() + static_cast<std::size_t>(row) * n_vocab_; }
 
-  /** Appends next[row] to the rows where active[row], a dummy elsewhere, and reads the new logits. */
-  void Advance(const std::vector<int32_t>& next, const std::vector<bool>& active) {
+  /**
+   * Appends next[row] to the rows where active[row], a dummy elsewhere; the new logits are then on the host
+   * (logits(row)) or, with `download` false, only where the backend keeps them (device_logits()).
+   */
+  void Advance(const std::vector<int32_t>& next, const std::vector<bool>& active, bool download = true) {
     for (int row = 0; row < decoder_.n_batch(); ++row) {
       if (!active[row])
         decoder_.Truncate(row, decoder_.length(row) - 1);
     }
-    const Tensor& logits = decoder_.Append(next.data(), 1, false);
-    backend_.Download(logits, logits_.get());
+    device_logits_ = &decoder_.Append(next.data(), 1, false);
+    if (download)
+      backend_.Download(*device_logits_, logits_.get());
   }
+
+  /** The last Advance's logits [n_rows, n_vocab] where the backend keeps them. */
+  const Tensor& device_logits() const { return *device_logits_; }
 
  private:
   WhisperDecoder& decoder_;
@@ -104,6 +113,7 @@ class PassRows {
   int n_vocab_;
   std::shared_ptr<float> logits_;  // [n_rows, n_vocab]: backend_.AllocateHostFloats
   std::size_t logits_size_ = 0;
+  const Tensor* device_logits_ = nullptr;  // the decoder's output of the last Advance
 };
 
 /** How many tokens a window may add: OpenAI stops at sample_len new tokens or n_text_ctx + 1 in all. */
@@ -197,8 +207,16 @@ std::vector<PassResult> RunSampling(PassRows& rows,
     sequences[row].stopped = SampleLimit(settings, job) <= 0;
   }
   std::vector<int32_t> next(static_cast<std::size_t>(n_rows), end_of_text);
-  // One row's share of a step: it reads and writes only its own sequence, sampler, logits and slot of `next`,
-  // so rows may run on threads side by side.
+  const auto take = [&](int64_t row, int32_t token, double logprob) {
+    SampledRow& sequence = sequences[row];
+    sequence.sum_logprob += logprob;
+    sequence.tokens.push_back(token);
+    sequence.finished = token == end_of_text;
+    sequence.stopped = static_cast<int>(sequence.tokens.size()) >= SampleLimit(settings, jobs[row / group]);
+    next[row] = token;
+  };
+  // One row's share of a step on the host: it reads and writes only its own sequence, sampler, logits and
+  // slot of `next`, so rows may run on threads side by side.
   const auto choose = [&](int64_t row, int /*worker*/) {
     SampledRow& sequence = sequences[row];
     if (!sequence.active())
@@ -208,15 +226,32 @@ std::vector<PassResult> RunSampling(PassRows& rows,
     const int32_t token = settings.temperature > 0.0f
                               ? samplers[row].Sample(logits, settings.n_vocab, settings.temperature)
                               : ArgmaxToken(logits, settings.n_vocab);
-    sequence.sum_logprob += TokenLogProb(logits, token, LogSumExp(logits, settings.n_vocab));
-    sequence.tokens.push_back(token);
-    sequence.finished = token == end_of_text;
-    sequence.stopped = static_cast<int>(sequence.tokens.size()) >= SampleLimit(settings, jobs[row / group]);
-    next[row] = token;
+    take(row, token, TokenLogProb(logits, token, LogSumExp(logits, settings.n_vocab)));
+  };
+  // Greedy steps on a backend that applies the rules where the logits are (a GPU): each step returns a token
+  // and a log-probability a row instead of its logits. The first step's logits came with the start sequence,
+  // on the host.
+  const bool greedy_on_backend = settings.temperature == 0.0f && rows.backend().ChoosesGreedyTokens();
+  const GreedyRules backend_rules = greedy_on_backend ? rules.ForBackend() : GreedyRules{};
+  std::vector<GreedyRow> histories(static_cast<std::size_t>(n_rows));
+  std::vector<int32_t> chosen(static_cast<std::size_t>(n_rows));
+  std::vector<float> chosen_logprobs(static_cast<std::size_t>(n_rows));
+  const auto choose_on_backend = [&] {
+    for (int row = 0; row < n_rows; ++row)
+      histories[row] = GreedyRowOf(sequences[row].tokens, settings.special.timestamp_begin);
+    rows.backend().ChooseGreedyTokens(rows.device_logits(), backend_rules, histories, chosen.data(),
+                                      chosen_logprobs.data());
+    for (int row = 0; row < n_rows; ++row) {
+      if (sequences[row].active())
+        take(row, chosen[row], chosen_logprobs[row]);
+    }
   };
   std::vector<bool> active(static_cast<std::size_t>(n_rows));
+  bool logits_on_backend = false;
   while (true) {
-    if (settings.row_threads != nullptr && n_rows > 1) {
+    if (logits_on_backend) {
+      choose_on_backend();
+    } else if (settings.row_threads != nullptr && n_rows > 1) {
       settings.row_threads->ParallelFor(n_rows, choose);
     } else {
       for (int row = 0; row < n_rows; ++row)
@@ -226,7 +261,8 @@ std::vector<PassResult> RunSampling(PassRows& rows,
       active[row] = sequences[row].active();  // a row that stopped stays stopped
     if (std::none_of(active.begin(), active.end(), [](bool a) { return a; }))
       break;
-    rows.Advance(next, active);
+    rows.Advance(next, active, !greedy_on_backend);
+    logits_on_backend = greedy_on_backend;
   }
 
   std::vector<PassResult> results(jobs.size());

@@ -48,4 +48,31 @@ void LogitRules::Apply(const int32_t* sampled, int n_sampled, float* logits, int
     timestamps_->Apply(sampled, n_sampled, logits, n_vocab);
 }
 
+GreedyRules LogitRules::ForBackend() const {
+  GreedyRules rules;
+  rules.suppress_blank = suppress_blank_;
+  rules.blank = special_.blank;
+  rules.end_of_text = special_.end_of_text;
+  rules.suppressed = suppressed_;
+  rules.timestamps = timestamps_.has_value();
+  rules.no_timestamps = special_.no_timestamps;
+  rules.timestamp_begin = special_.timestamp_begin;
+  if (timestamps_ && timestamps_->max_initial_timestamp_index())
+    rules.max_initial_timestamp_index = *timestamps_->max_initial_timestamp_index();
+  return rules;
+}
+
+GreedyRow GreedyRowOf(const std::vector<int32_t>& sampled, int32_t timestamp_begin) {
+  GreedyRow row;
+  const auto n = static_cast<int>(sampled.size());
+  row.n_sampled = n;
+  row.last = n >= 1 ? sampled[n - 1] : -1;
+  row.penultimate = n >= 2 ? sampled[n - 2] : -1;
+  for (int i = n - 1; i >= 0 && row.last_timestamp < 0; --i) {
+    if (sampled[i] >= timestamp_begin)
+      row.last_timestamp = sampled[i];
+  }
+  return row;
+}
+
 }  // namespace verbatim

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "backend/backend.h"
 #include "model/decoding/timestamp_rules.h"
 #include "verbatim/engine.h"
 
@@ -47,11 +48,18 @@ class LogitRules {
    */
   void Apply(const int32_t* sampled, int n_sampled, float* logits, int n_vocab) const;
 
+  /** The same rules as plain values, for a backend that applies them where the logits are. */
+  GreedyRules ForBackend() const;
+
  private:
   SpecialTokens special_;
   bool suppress_blank_;
   std::vector<int32_t> suppressed_;
   std::optional<TimestampRules> timestamps_;
 };
+
+/** What the rules need of a row's `sampled` tokens (after its start sequence) for
+ * Backend::ChooseGreedyTokens. */
+GreedyRow GreedyRowOf(const std::vector<int32_t>& sampled, int32_t timestamp_begin);
 
 }  // namespace verbatim

@@ -28,6 +28,8 @@ class TimestampRules {
    */
   void Apply(const int32_t* sampled, int n_sampled, float* logits, int n_vocab) const;
 
+  std::optional<int> max_initial_timestamp_index() const { return max_initial_timestamp_index_; }
+
  private:
   SpecialTokens special_;
   std::optional<int> max_initial_timestamp_index_;

@@ -1,0 +1,42 @@
+// Greedy decoding's choice with Whisper's logit rules on the GPU (CudaBackend::ChooseGreedyTokens): a block a
+// row reads the row's logits once, leaving out what the rules suppress, and keeps the best text token, the
+// best timestamp token and each part's log-sum-exp; from those it decides the timestamp rule's "a timestamp
+// when the timestamps outweigh the likeliest text token", the token and its log-probability. The host gets a
+// token and a float a row instead of the whole row (51,866 floats).
+#pragma once
+
+#include <cstdint>
+
+#include "backend/cuda/cuda_kernels.h"
+
+namespace verbatim::cuda_kernels {
+
+/** The rules (Backend's GreedyRules) but for the suppressed ids, as a kernel argument. */
+struct GreedyRuleValues {
+  bool suppress_blank = false;
+  int32_t blank = -1;
+  int32_t end_of_text = -1;
+  bool timestamps = false;
+  int32_t no_timestamps = -1;
+  int32_t timestamp_begin = -1;
+  int32_t max_initial_timestamp_index = -1;  // < 0: no limit
+};
+
+/**
+ * For each row r < n_rows of logits [n_rows, n_vocab] (f32, device): the rules given the row's history —
+ * histories[4r … 4r+3] = tokens after its start sequence, the last, the one before it, the latest timestamp
+ * (-1: none) — then tokens[r] (the first column of the largest ruled logit) and logprobs[r] (its
+ * log-softmax over the ruled row), both device memory. `suppressed` holds n_suppressed ids in [0, n_vocab).
+ */
+void ChooseGreedy(const float* logits,
+                  int64_t n_rows,
+                  int64_t n_vocab,
+                  const GreedyRuleValues& rules,
+                  const IntArray& suppressed,
+                  int64_t n_suppressed,
+                  const IntArray& histories,
+                  int32_t* tokens,
+                  float* logprobs,
+                  Stream stream);
+
+}  // namespace verbatim::cuda_kernels
