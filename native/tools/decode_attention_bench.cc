@@ -74,25 +74,17 @@ struct Timed {
   std::vector<float> out;
 };
 
-/** `calls` calls of one kernel, rotating over the key/value copies, as one graph; µs per call. */
-Timed Time(const Shape& shape,
-           kernels::SplitKernel kernel,
-           const float* q,
-           const std::vector<kernels::Half*>& k,
-           const std::vector<kernels::Half*>& v,
-           const kernels::IntArray& lengths,
-           float* partials,
-           float* out,
-           int calls,
-           cudaStream_t stream) {
-  auto call = [&](std::size_t copy) {
-    kernels::SplitAttention(shape.extents, q, k[copy], v[copy], lengths, partials, out, stream, kernel);
-  };
-  for (std::size_t copy = 0; copy < k.size(); ++copy)
-    call(copy);  // warm-up, and the result of every copy's inputs is the same
+/** `calls` calls of `call(copy)`, copy rotating over `copies`, captured as one graph and replayed: µs a call.
+ */
+double TimeGraph(const std::function<void(std::size_t)>& call,
+                 std::size_t copies,
+                 int calls,
+                 cudaStream_t stream) {
+  for (std::size_t copy = 0; copy < copies; ++copy)
+    call(copy);  // warm-up
   Check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
   for (int i = 0; i < calls; ++i)
-    call(static_cast<std::size_t>(i) % k.size());
+    call(static_cast<std::size_t>(i) % copies);
   cudaGraph_t graph;
   Check(cudaStreamEndCapture(stream, &graph), "capture");
   cudaGraphExec_t exec;
@@ -107,14 +99,33 @@ Timed Time(const Shape& shape,
   Check(cudaEventSynchronize(stop), "replay");
   float ms = 0.0f;
   Check(cudaEventElapsedTime(&ms, start, stop), "event");
-  const int64_t n_out = shape.extents.n_batch * shape.extents.n_queries * shape.extents.d_model;
-  Timed timed{1000.0 * ms / calls, std::vector<float>(static_cast<std::size_t>(n_out))};
-  Check(cudaMemcpy(timed.out.data(), out, timed.out.size() * sizeof(float), cudaMemcpyDeviceToHost),
-        "download");
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
   cudaGraphExecDestroy(exec);
   cudaGraphDestroy(graph);
+  return 1000.0 * ms / calls;
+}
+
+/** `calls` calls of one kernel, rotating over the key/value copies, as one graph; µs per call. */
+Timed Time(const Shape& shape,
+           kernels::SplitKernel kernel,
+           const float* q,
+           const std::vector<kernels::Half*>& k,
+           const std::vector<kernels::Half*>& v,
+           const kernels::IntArray& lengths,
+           float* partials,
+           float* out,
+           int calls,
+           cudaStream_t stream) {
+  const double us = TimeGraph(
+      [&](std::size_t copy) {
+        kernels::SplitAttention(shape.extents, q, k[copy], v[copy], lengths, partials, out, stream, kernel);
+      },
+      k.size(), calls, stream);
+  const int64_t n_out = shape.extents.n_batch * shape.extents.n_queries * shape.extents.d_model;
+  Timed timed{us, std::vector<float>(static_cast<std::size_t>(n_out))};
+  Check(cudaMemcpy(timed.out.data(), out, timed.out.size() * sizeof(float), cudaMemcpyDeviceToHost),
+        "download");
   return timed;
 }
 
@@ -174,38 +185,6 @@ void Run(const Shape& shape, int calls, cudaStream_t stream) {
               std::memcmp(decode.out.data(), again.out.data(), decode.out.size() * sizeof(float)) == 0
                   ? "same bits"
                   : "BITS DIFFER");
-}
-
-/** `calls` calls of `call(copy)`, copy rotating over `copies`, captured as one graph and replayed: µs a call.
- */
-double TimeGraph(const std::function<void(std::size_t)>& call,
-                 std::size_t copies,
-                 int calls,
-                 cudaStream_t stream) {
-  for (std::size_t copy = 0; copy < copies; ++copy)
-    call(copy);  // warm-up
-  Check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "capture");
-  for (int i = 0; i < calls; ++i)
-    call(static_cast<std::size_t>(i) % copies);
-  cudaGraph_t graph;
-  Check(cudaStreamEndCapture(stream, &graph), "capture");
-  cudaGraphExec_t exec;
-  Check(cudaGraphInstantiate(&exec, graph, 0), "instantiating");
-  Check(cudaGraphLaunch(exec, stream), "warm-up replay");
-  cudaEvent_t start, stop;
-  Check(cudaEventCreate(&start), "event");
-  Check(cudaEventCreate(&stop), "event");
-  Check(cudaEventRecord(start, stream), "event");
-  Check(cudaGraphLaunch(exec, stream), "replay");
-  Check(cudaEventRecord(stop, stream), "event");
-  Check(cudaEventSynchronize(stop), "replay");
-  float ms = 0.0f;
-  Check(cudaEventElapsedTime(&ms, start, stop), "event");
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  cudaGraphExecDestroy(exec);
-  cudaGraphDestroy(graph);
-  return 1000.0 * ms / calls;
 }
 
 struct AudioCase {

@@ -17,11 +17,7 @@ VARIANTS=${VARIANTS:-VERBATIM_CUDA_MEMORY=lean;VERBATIM_CUDA_MEMORY=fast}
 FILTER=${FILTER:-CreateBackend*:CudaBackend*:WhisperDecoding*}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
-W=/tmp/verbatim-cuda && rm -rf "$W" && mkdir -p "$W"
-xz -dc .carry/cuda-test/verbatim_engine_tests.xz >"$W/tests" && xz -dc .carry/cuda-test/verbatim_engine_bench.xz >"$W/bench"
-chmod +x "$W/tests" "$W/bench" && tar -C "$W" -xJf .carry/cuda-test/libs.tar.xz
-export LD_LIBRARY_PATH="$W/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}" VERBATIM_SHARED="$PWD/.carry/shared"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+source tools/cuda/unpack_binaries.sh
 echo "binaries built at $(cat .carry/cuda-test/commit 2>/dev/null)"
 
 for mode in $MODES; do
