@@ -58,7 +58,7 @@ records.append({"impl": "verbatim", "model": model, "backend": os.environ.get("D
                 "transcribe_rtfx": round(float(minutes) * 60 / float(said.group(1)), 1) if said else None,
                 "timed": "the whole `verbatim transcribe` process: Node start, model load, WAV read, Silero VAD, "
                          "batched log-mel, encoder and greedy decoding (<= 112 tokens a window), JSON written"})
-json.dump(records, open(out, "w"), indent=2)
+open(out, "w").write(json.dumps(records, indent=2) + "\n")  # as biome formats it
 PY
   rm -rf "$weights"
 done
