@@ -6,7 +6,7 @@
 # Packed here by tools/cuda/e2e_pack.sh. Two calls, because Node and the app together exceed one call's 64 MiB:
 #   bash tools/cuda/e2e_run.sh stash                                   carry [".carry/e2e-node"]
 #   [GPU_MEMORY=lean] bash tools/cuda/e2e_run.sh [large-v3-turbo,large-v3] [minutes]     carry [".carry/e2e-app"]
-# (GPU_MEMORY: the CLI's --gpu-memory, fast by default.)
+# (GPU_MEMORY: the CLI's --gpu-memory, fast by default; BEAM: its --beam-size, 1 by default.)
 # (DEVICE=cpu tries the same flow on a machine without a GPU.)
 # $OUT gets e2e.json (records: the whole process, and the CLI's own transcription time after the model load) and
 # e2e.log; a table is printed last.
@@ -36,7 +36,7 @@ for model in ${MODELS//,/ }; do
   python3 -c "import sys; sys.path.insert(0, 'tools/reference/python'); import whisper_layouts as w; \
 w.write_layout('hf', '$weights', arch='$model', seed=1234, dtype='f16')" || { echo "weights for $model failed"; continue; }
   t0=$(date +%s.%N)
-  "$W/node" "$W/app/bin/verbatim.js" transcribe "$W/long.wav" --model "$weights" --device "${DEVICE:-cuda}" --beam-size 1 \
+  "$W/node" "$W/app/bin/verbatim.js" transcribe "$W/long.wav" --model "$weights" --device "${DEVICE:-cuda}" --beam-size "${BEAM:-1}" \
     --language en --temperature-increment-on-fallback 0 --max-new-tokens 112 --output-format json \
     --output-dir "$W/out-$model" ${GPU_MEMORY:+--gpu-memory "$GPU_MEMORY"} --verbose >"$W/cli-$model.log" 2>&1
   tail -n 3 "$W/cli-$model.log"
@@ -52,7 +52,8 @@ records = json.load(open(out)) if os.path.exists(out) else []
 segments = len(json.load(open(transcript)).get("segments", [])) if os.path.exists(transcript) else -1
 records.append({"impl": "verbatim", "model": model, "backend": os.environ.get("DEVICE", "cuda"), "dtype": "f16", "stage": "e2e-long-form",
                 "audio_s": float(minutes) * 60, "wall_s": round(wall, 3), "rtfx": round(float(minutes) * 60 / wall, 1),
-                "gpu_memory": os.environ.get("GPU_MEMORY") or "fast",
+                "gpu_memory": os.environ.get("GPU_MEMORY") or "fast", "beam_size": int(os.environ.get("BEAM") or 1),
+                "switches": " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("VERBATIM_CUDA_")),
                 "commit": open(".carry/e2e-app/commit").read().strip(), "segments": segments, "transcribe_s": float(said.group(1)) if said else None,
                 "stages": stages.group(1) if stages else None,
                 "transcribe_rtfx": round(float(minutes) * 60 / float(said.group(1)), 1) if said else None,

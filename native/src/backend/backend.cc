@@ -130,13 +130,14 @@ void Backend::LogMel(const Tensor& samples, int n_mels, Tensor& out) {
                      n_threads());
 }
 
-void Backend::ChooseGreedyTokens(const Tensor& logits,
-                                 const GreedyRules& rules,
-                                 const std::vector<GreedyRow>& rows,
-                                 int32_t* tokens,
-                                 float* logprobs) {
-  (void)logits, (void)rules, (void)rows, (void)tokens, (void)logprobs;
-  FailUnsupported("Backend::ChooseGreedyTokens");
+void Backend::ChooseTokens(const Tensor& logits,
+                           const LogitRuleValues& rules,
+                           const std::vector<RowHistory>& rows,
+                           int k,
+                           int32_t* tokens,
+                           float* logprobs) {
+  (void)logits, (void)rules, (void)rows, (void)k, (void)tokens, (void)logprobs;
+  FailUnsupported("Backend::ChooseTokens");
 }
 
 void Backend::ArgMaxRows(const Tensor& x, int32_t* host_out) {

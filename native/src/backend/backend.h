@@ -66,17 +66,15 @@ enum class LinearEpilogue {
   kAccumulate,  // out += y: the residual add after attention and MLP
 };
 
-/** One decoder layer's projections of the audio for its cross-attention: keys (bias may be empty) and values.
- */
 /**
  * Whisper's logit rules as plain values, for a backend that applies them where the logits are
- * (Backend::ChooseGreedyTokens). model/decoding/logit_rules.h is what they mean and how the host applies
+ * (Backend::ChooseTokens). model/decoding/logit_rules.h is what they mean and how the host applies
  * them: suppress_blank at a window's first new token; `suppressed` always; with `timestamps`, OpenAI's
  * ApplyTimestampRules (<|notimestamps|> never, timestamps in pairs and never backwards, the first token a
  * timestamp at most max_initial_timestamp_index, a timestamp when the timestamps together outweigh the
  * likeliest text token).
  */
-struct GreedyRules {
+struct LogitRuleValues {
   bool suppress_blank = false;
   int32_t blank = -1;
   int32_t end_of_text = -1;
@@ -88,13 +86,15 @@ struct GreedyRules {
 };
 
 /** What the rules need of a row's tokens after its start sequence (-1: none such). */
-struct GreedyRow {
+struct RowHistory {
   int32_t n_sampled = 0;
   int32_t last = -1;
   int32_t penultimate = -1;
   int32_t last_timestamp = -1;  // the latest token ≥ timestamp_begin
 };
 
+/** One decoder layer's projections of the audio for its cross-attention: keys (bias may be empty) and values.
+ */
 struct CrossAttentionProjections {
   Tensor key_weight, key_bias;
   Tensor value_weight, value_bias;
@@ -279,20 +279,26 @@ class Backend {
    */
   virtual void ArgMaxRows(const Tensor& x, int32_t* host_out);
 
-  /** Whether ChooseGreedyTokens runs here (a GPU: the logits stay where they are); false by default. */
-  virtual bool ChoosesGreedyTokens() const { return false; }
+  /** Whether ChooseTokens runs here for `k` tokens a row (a GPU: the logits stay where they are); false by
+   * default. */
+  virtual bool ChoosesTokens(int k) const {
+    (void)k;
+    return false;
+  }
   /**
-   * Greedy decoding's step where the logits are: for each row r of logits [R, n_vocab], applies `rules` given
-   * rows[r] (as LogitRules::Apply does on the host), then tokens[r] = the largest logit's column (the first
-   * of equals) and logprobs[r] = its log-softmax over the ruled row — R ints and floats to the host instead
-   * of R · n_vocab floats. tokens and logprobs are host memory. The default fails (kBackend): ask
-   * ChoosesGreedyTokens first.
+   * A decoding step's choice where the logits are: for each row r of logits [R, n_vocab], applies `rules`
+   * given rows[r] (as LogitRules::Apply does on the host), then writes the row's k likeliest tokens, best
+   * first and the lower id first among equals, to tokens[r·k …] and their log-softmax over the ruled row to
+   * logprobs[r·k …] — greedy decoding takes k = 1, beam search n_beams + 1: R·k ints and floats to the host
+   * instead of R · n_vocab floats. tokens and logprobs are host memory. The default fails (kBackend): ask
+   * ChoosesTokens first.
    */
-  virtual void ChooseGreedyTokens(const Tensor& logits,
-                                  const GreedyRules& rules,
-                                  const std::vector<GreedyRow>& rows,
-                                  int32_t* tokens,
-                                  float* logprobs);
+  virtual void ChooseTokens(const Tensor& logits,
+                            const LogitRuleValues& rules,
+                            const std::vector<RowHistory>& rows,
+                            int k,
+                            int32_t* tokens,
+                            float* logprobs);
 
   /**
    * Runs `step`, a decoder step: operations that the caller repeats, step after step, on the same tensors

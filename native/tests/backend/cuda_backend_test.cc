@@ -1185,7 +1185,7 @@ TEST_F(CudaBackendTest, ArgMaxRowsMatchesTheHostSearchIncludingTies) {
   }
 }
 
-TEST_F(CudaBackendTest, GreedyChoiceWithTheLogitRulesIsTheHostsChoice) {
+TEST_F(CudaBackendTest, TokensChosenUnderTheLogitRulesAreTheHostsChoice) {
   // Each row's history exercises one of the rules (a first token, a lone timestamp, a closed pair, text after
   // a segment, plain text); some rows' timestamps are raised until together they outweigh the likeliest text
   // token, one row ties its best text and timestamp logits (without timestamp rules the lower column wins;
@@ -1224,41 +1224,59 @@ TEST_F(CudaBackendTest, GreedyChoiceWithTheLogitRulesIsTheHostsChoice) {
   };
   const Tensor on_gpu = ToGpu({n_rows, 1, kVocab}, logits);
   for (const RuleSet& set : sets) {
-    std::vector<GreedyRow> rows;
-    std::vector<int32_t> expected_tokens;
-    std::vector<double> expected_logprobs;
-    for (int64_t r = 0; r < n_rows; ++r) {
-      const std::vector<int32_t>& history = histories[r];
-      rows.push_back(GreedyRowOf(history, begin));
-      std::vector<float> row(logits.begin() + r * kVocab, logits.begin() + (r + 1) * kVocab);
-      set.rules.Apply(history.data(), static_cast<int>(history.size()), row.data(), static_cast<int>(kVocab));
-      const int32_t token = ArgmaxToken(row.data(), static_cast<int>(kVocab));
-      expected_tokens.push_back(token);
-      expected_logprobs.push_back(
-          TokenLogProb(row.data(), token, LogSumExp(row.data(), static_cast<int>(kVocab))));
-    }
-    std::vector<int32_t> tokens(static_cast<std::size_t>(n_rows), -1);
-    std::vector<float> logprobs(static_cast<std::size_t>(n_rows), 0.0f);
-    cuda_->ChooseGreedyTokens(on_gpu, set.rules.ForBackend(), rows, tokens.data(), logprobs.data());
-    EXPECT_EQ(tokens, expected_tokens) << set.name;
-    for (int64_t r = 0; r < n_rows; ++r)
-      EXPECT_NEAR(logprobs[r], expected_logprobs[r], 1e-4) << set.name << ", row " << r;
-    if (set.rules.ForBackend().timestamps) {
-      EXPECT_GE(tokens[0], begin) << set.name << ": a window opens with a timestamp";
-      EXPECT_GE(tokens[2], begin + 11) << set.name << ": after a segment, a later timestamp outweighs text";
-      EXPECT_EQ(tokens[6], begin + 40) << set.name << ": the timestamps' mass outweighs the tied text";
-    } else {
-      EXPECT_EQ(tokens[6], 1234) << set.name << ": a tie goes to the lower column";
+    // k = 1 (greedy) and 6 (beam search of 5): the host's TopK order, largest first, lower id among equals.
+    for (const int k : {1, 6}) {
+      std::vector<RowHistory> rows;
+      std::vector<int32_t> expected_tokens;
+      std::vector<double> expected_logprobs;
+      for (int64_t r = 0; r < n_rows; ++r) {
+        const std::vector<int32_t>& history = histories[r];
+        rows.push_back(RowHistoryOf(history, begin));
+        std::vector<float> row(logits.begin() + r * kVocab, logits.begin() + (r + 1) * kVocab);
+        set.rules.Apply(history.data(), static_cast<int>(history.size()), row.data(),
+                        static_cast<int>(kVocab));
+        std::vector<int32_t> ids(static_cast<std::size_t>(kVocab));
+        std::iota(ids.begin(), ids.end(), 0);
+        std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) {
+          return row[a] > row[b] || (row[a] == row[b] && a < b);
+        });
+        EXPECT_EQ(ids[0], ArgmaxToken(row.data(), static_cast<int>(kVocab)));
+        const double log_sum_exp = LogSumExp(row.data(), static_cast<int>(kVocab));
+        for (int i = 0; i < k; ++i) {
+          expected_tokens.push_back(ids[i]);
+          expected_logprobs.push_back(TokenLogProb(row.data(), ids[i], log_sum_exp));
+        }
+      }
+      std::vector<int32_t> tokens(static_cast<std::size_t>(n_rows * k), -1);
+      std::vector<float> logprobs(static_cast<std::size_t>(n_rows * k), 0.0f);
+      EXPECT_TRUE(cuda_->ChoosesTokens(k));
+      EXPECT_FALSE(BackendWith("VERBATIM_CUDA_CHOOSE", "host")->ChoosesTokens(k));
+      cuda_->ChooseTokens(on_gpu, set.rules.ForBackend(), rows, k, tokens.data(), logprobs.data());
+      EXPECT_EQ(tokens, expected_tokens) << set.name << ", k " << k;
+      for (std::size_t i = 0; i < tokens.size(); ++i)
+        EXPECT_NEAR(logprobs[i], expected_logprobs[i], 1e-4) << set.name << ", k " << k << ", choice " << i;
+      if (set.rules.ForBackend().timestamps) {
+        EXPECT_GE(tokens[0], begin) << set.name << ": a window opens with a timestamp";
+        EXPECT_GE(tokens[2 * k], begin + 11)
+            << set.name << ": after a segment, a later timestamp outweighs text";
+        EXPECT_EQ(tokens[6 * k], begin + 40) << set.name << ": the timestamps' mass outweighs the tied text";
+      } else {
+        EXPECT_EQ(tokens[6 * k], 1234) << set.name << ": a tie goes to the lower column";
+        if (k > 1)
+          EXPECT_EQ(tokens[6 * k + 1], begin + 40) << set.name << ": and the other one comes next";
+      }
     }
   }
+  EXPECT_FALSE(cuda_->ChoosesTokens(0));
+  EXPECT_FALSE(cuda_->ChoosesTokens(33));
   // The rules' tokens must be the vocabulary's: a wrong one is refused, naming it.
-  GreedyRules bad = sets[0].rules.ForBackend();
+  LogitRuleValues bad = sets[0].rules.ForBackend();
   bad.suppressed.push_back(static_cast<int32_t>(kVocab));
-  std::vector<GreedyRow> rows(static_cast<std::size_t>(n_rows));
+  std::vector<RowHistory> rows(static_cast<std::size_t>(n_rows));
   std::vector<int32_t> tokens(static_cast<std::size_t>(n_rows));
   std::vector<float> logprobs(static_cast<std::size_t>(n_rows));
   try {
-    cuda_->ChooseGreedyTokens(on_gpu, bad, rows, tokens.data(), logprobs.data());
+    cuda_->ChooseTokens(on_gpu, bad, rows, 1, tokens.data(), logprobs.data());
     ADD_FAILURE() << "a suppressed id outside the vocabulary was accepted";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ErrorCode::kInvalidArg);
@@ -1385,8 +1403,8 @@ TEST_F(CudaBackendTest, LeanMemoryStreamsTheEncodersWeightsAndComputesWhatTheDef
 }
 
 TEST_F(CudaBackendTest, AMemoryOrCrossAttentionSwitchWithATypoIsRefusedNamingIt) {
-  for (const char* name :
-       {"VERBATIM_CUDA_MEMORY", "VERBATIM_CUDA_CROSS_ATTENTION", "VERBATIM_CUDA_AUDIO_ATTENTION"}) {
+  for (const char* name : {"VERBATIM_CUDA_MEMORY", "VERBATIM_CUDA_CROSS_ATTENTION",
+                           "VERBATIM_CUDA_AUDIO_ATTENTION", "VERBATIM_CUDA_CHOOSE"}) {
     setenv(name, "laen", 1);
     try {
       CudaBackend backend(0);

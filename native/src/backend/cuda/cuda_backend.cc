@@ -109,6 +109,8 @@ CudaBackend::CudaBackend(int device_index, const CudaBackendOptions& options)
   projected_cross_attention_ = cross.empty() ? !lean_memory : cross == "projected";
   // Over the audio: one kernel (audio_attention.h) by default; =gemms the two GEMMs of before, to time both.
   audio_attention_gemms_ = EnvironmentChoice("VERBATIM_CUDA_AUDIO_ATTENTION", {"fused", "gemms"}) == "gemms";
+  // Tokens chosen where the logits are (ChooseTokens) by default; =host downloads the logits, to time both.
+  choose_on_host_ = EnvironmentChoice("VERBATIM_CUDA_CHOOSE", {"device", "host"}) == "host";
   state_->api = LoadCublas(nullptr);
   CheckCuda(cudaStreamCreateWithFlags(&state_->stream, cudaStreamNonBlocking), kOperation,
             "creating a stream");

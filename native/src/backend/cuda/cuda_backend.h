@@ -157,12 +157,13 @@ class CudaBackend final : public Backend {
                 const int* dst_first_rows,
                 Tensor& dst) override;
   void ArgMaxRows(const Tensor& x, int32_t* host_out) override;
-  bool ChoosesGreedyTokens() const override { return true; }
-  void ChooseGreedyTokens(const Tensor& logits,
-                          const GreedyRules& rules,
-                          const std::vector<GreedyRow>& rows,
-                          int32_t* tokens,
-                          float* logprobs) override;
+  bool ChoosesTokens(int k) const override;
+  void ChooseTokens(const Tensor& logits,
+                    const LogitRuleValues& rules,
+                    const std::vector<RowHistory>& rows,
+                    int k,
+                    int32_t* tokens,
+                    float* logprobs) override;
   /** On the GPU (log_mel_kernels.h), from tables uploaded on the first call for each bin count. */
   void LogMel(const Tensor& samples, int n_mels, Tensor& out) override;
   /**
@@ -302,7 +303,7 @@ class CudaBackend final : public Backend {
     kCrossScores,
     kCrossProbabilities,
     kCrossContext,
-    kGreedyChoice,  // ChooseGreedyTokens' tokens and log-probabilities (cuda_greedy_choice.cc)
+    kTokenChoice,  // ChooseTokens' tokens and log-probabilities (cuda_token_choice.cc)
     kCount
   };
   void* Reused(Reuse use, std::size_t bytes, const char* operation);
@@ -343,6 +344,7 @@ class CudaBackend final : public Backend {
   // cross-attention either way.
   bool projected_cross_attention_ = true;
   bool audio_attention_gemms_ = false;  // VERBATIM_CUDA_AUDIO_ATTENTION=gemms: over the audio by two GEMMs
+  bool choose_on_host_ = false;  // VERBATIM_CUDA_CHOOSE=host: decoding passes choose from downloaded logits
   std::unique_ptr<StreamedWeights> streamed_;  // lean memory only
   bool small_gemm_allowed_ = true;     // VERBATIM_CUDA_SMALL_GEMM=0: ≤ 64-row Linears on cuBLAS as before
   std::unique_ptr<CublasLtGemms> lt_;  // null without cuBLASLt: epilogues then run as kernels

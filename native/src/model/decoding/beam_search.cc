@@ -53,16 +53,25 @@ BeamSearch::BeamSearch(int n_beams, float patience, int32_t end_of_text)
 }
 
 void BeamSearch::Step(const std::vector<const float*>& logits, int n_vocab, std::vector<int>& sources) {
+  std::vector<std::vector<Choice>> choices(static_cast<std::size_t>(n_beams_));
+  for (int j = 0; j < n_beams_; ++j) {
+    const float* row = logits[j];
+    const double log_sum_exp = LogSumExp(row, n_vocab);
+    for (const int32_t token : TopK(row, n_vocab, n_beams_ + 1))
+      choices[j].push_back({token, TokenLogProb(row, token, log_sum_exp)});
+  }
+  StepFromChoices(choices, sources);
+}
+
+void BeamSearch::StepFromChoices(const std::vector<std::vector<Choice>>& choices, std::vector<int>& sources) {
   // Candidates in the order Python's dict would hold them: first insertion decides the place, the last one
   // the value and source.
   std::vector<Candidate> candidates;
   std::map<std::vector<int32_t>, std::size_t> index;
   for (int j = 0; j < n_beams_; ++j) {
-    const float* row = logits[j];
-    const double log_sum_exp = LogSumExp(row, n_vocab);
-    for (const int32_t token : TopK(row, n_vocab, n_beams_ + 1)) {
-      Candidate candidate{beams_[j].tokens, beams_[j].sum_logprob + TokenLogProb(row, token, log_sum_exp), j};
-      candidate.tokens.push_back(token);
+    for (const Choice& choice : choices[j]) {
+      Candidate candidate{beams_[j].tokens, beams_[j].sum_logprob + choice.logprob, j};
+      candidate.tokens.push_back(choice.token);
       const auto [it, inserted] = index.emplace(candidate.tokens, candidates.size());
       if (inserted) {
         candidates.push_back(std::move(candidate));

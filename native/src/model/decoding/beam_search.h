@@ -33,6 +33,17 @@ class BeamSearch {
    */
   void Step(const std::vector<const float*>& logits, int n_vocab, std::vector<int>& sources);
 
+  /** A beam's likeliest next tokens: best first, the lower id first among equals. */
+  struct Choice {
+    int32_t token = 0;
+    double logprob = 0.0;  // log-softmax over the ruled row
+  };
+  /**
+   * Step from each beam's n_beams + 1 likeliest tokens already chosen (choices[j], by a backend that keeps
+   * the logits: Backend::ChooseBestTokens), the same step as from the logits.
+   */
+  void StepFromChoices(const std::vector<std::vector<Choice>>& choices, std::vector<int>& sources);
+
   /**
    * The candidates to rank: the finished sequences (without <|endoftext|>), topped up with the live beams
    * of the highest sums while fewer than n_beams have finished.

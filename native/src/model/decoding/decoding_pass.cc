@@ -141,7 +141,27 @@ std::vector<PassResult> RunBeamSearch(PassRows& rows,
   std::vector<bool> active(static_cast<std::size_t>(n_rows), false);
   std::vector<int> sources(static_cast<std::size_t>(n_rows)), beam_sources;
   std::vector<const float*> beam_logits(static_cast<std::size_t>(n_beams));
+  // On a backend that chooses where the logits are (a GPU), each beam's n_beams + 1 likeliest tokens come
+  // back instead of its logits; the first step's logits came with the start sequence, on the host.
+  const bool choices_on_backend = rows.backend().ChoosesTokens(n_beams + 1);
+  const LogitRuleValues backend_rules = choices_on_backend ? rules.ForBackend() : LogitRuleValues{};
+  const int k = n_beams + 1;
+  std::vector<RowHistory> histories(static_cast<std::size_t>(n_rows));
+  std::vector<int32_t> chosen(static_cast<std::size_t>(n_rows) * k);
+  std::vector<float> chosen_logprobs(static_cast<std::size_t>(n_rows) * k);
+  std::vector<std::vector<BeamSearch::Choice>> choices(static_cast<std::size_t>(n_beams));
+  bool logits_on_backend = false;
   while (true) {
+    if (logits_on_backend) {
+      for (std::size_t j = 0; j < jobs.size(); ++j) {
+        for (int b = 0; b < n_beams; ++b) {
+          histories[j * n_beams + b] =
+              RowHistoryOf(searches[j].beams()[b].tokens, settings.special.timestamp_begin);
+        }
+      }
+      rows.backend().ChooseTokens(rows.device_logits(), backend_rules, histories, k, chosen.data(),
+                                  chosen_logprobs.data());
+    }
     bool reorder = false, any_active = false;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       BeamSearch& search = searches[j];
@@ -152,13 +172,24 @@ std::vector<PassResult> RunBeamSearch(PassRows& rows,
         std::fill(active.begin() + first_row, active.begin() + first_row + n_beams, false);
         continue;
       }
-      for (int b = 0; b < n_beams; ++b) {
-        const std::vector<int32_t>& tokens = search.beams()[b].tokens;
-        float* logits = rows.logits(first_row + b);
-        rules.Apply(tokens.data(), static_cast<int>(tokens.size()), logits, settings.n_vocab);
-        beam_logits[b] = logits;
+      if (logits_on_backend) {
+        for (int b = 0; b < n_beams; ++b) {
+          choices[b].clear();
+          for (int i = 0; i < k; ++i) {
+            const std::size_t at = static_cast<std::size_t>(first_row + b) * k + i;
+            choices[b].push_back({chosen[at], chosen_logprobs[at]});
+          }
+        }
+        search.StepFromChoices(choices, beam_sources);
+      } else {
+        for (int b = 0; b < n_beams; ++b) {
+          const std::vector<int32_t>& tokens = search.beams()[b].tokens;
+          float* logits = rows.logits(first_row + b);
+          rules.Apply(tokens.data(), static_cast<int>(tokens.size()), logits, settings.n_vocab);
+          beam_logits[b] = logits;
+        }
+        search.Step(beam_logits, settings.n_vocab, beam_sources);
       }
-      search.Step(beam_logits, settings.n_vocab, beam_sources);
       for (int b = 0; b < n_beams; ++b) {
         sources[first_row + b] = first_row + beam_sources[b];
         reorder |= beam_sources[b] != b;
@@ -175,7 +206,8 @@ std::vector<PassResult> RunBeamSearch(PassRows& rows,
       decoder.ReorderRows(sources);
     if (!any_active)
       break;
-    rows.Advance(next, active);
+    rows.Advance(next, active, !choices_on_backend);
+    logits_on_backend = choices_on_backend;
   }
 
   std::vector<PassResult> results(jobs.size());
@@ -231,16 +263,16 @@ std::vector<PassResult> RunSampling(PassRows& rows,
   // Greedy steps on a backend that applies the rules where the logits are (a GPU): each step returns a token
   // and a log-probability a row instead of its logits. The first step's logits came with the start sequence,
   // on the host.
-  const bool greedy_on_backend = settings.temperature == 0.0f && rows.backend().ChoosesGreedyTokens();
-  const GreedyRules backend_rules = greedy_on_backend ? rules.ForBackend() : GreedyRules{};
-  std::vector<GreedyRow> histories(static_cast<std::size_t>(n_rows));
+  const bool greedy_on_backend = settings.temperature == 0.0f && rows.backend().ChoosesTokens(1);
+  const LogitRuleValues backend_rules = greedy_on_backend ? rules.ForBackend() : LogitRuleValues{};
+  std::vector<RowHistory> histories(static_cast<std::size_t>(n_rows));
   std::vector<int32_t> chosen(static_cast<std::size_t>(n_rows));
   std::vector<float> chosen_logprobs(static_cast<std::size_t>(n_rows));
   const auto choose_on_backend = [&] {
     for (int row = 0; row < n_rows; ++row)
-      histories[row] = GreedyRowOf(sequences[row].tokens, settings.special.timestamp_begin);
-    rows.backend().ChooseGreedyTokens(rows.device_logits(), backend_rules, histories, chosen.data(),
-                                      chosen_logprobs.data());
+      histories[row] = RowHistoryOf(sequences[row].tokens, settings.special.timestamp_begin);
+    rows.backend().ChooseTokens(rows.device_logits(), backend_rules, histories, 1, chosen.data(),
+                                chosen_logprobs.data());
     for (int row = 0; row < n_rows; ++row) {
       if (sequences[row].active())
         take(row, chosen[row], chosen_logprobs[row]);

@@ -48,8 +48,8 @@ void LogitRules::Apply(const int32_t* sampled, int n_sampled, float* logits, int
     timestamps_->Apply(sampled, n_sampled, logits, n_vocab);
 }
 
-GreedyRules LogitRules::ForBackend() const {
-  GreedyRules rules;
+LogitRuleValues LogitRules::ForBackend() const {
+  LogitRuleValues rules;
   rules.suppress_blank = suppress_blank_;
   rules.blank = special_.blank;
   rules.end_of_text = special_.end_of_text;
@@ -62,8 +62,8 @@ GreedyRules LogitRules::ForBackend() const {
   return rules;
 }
 
-GreedyRow GreedyRowOf(const std::vector<int32_t>& sampled, int32_t timestamp_begin) {
-  GreedyRow row;
+RowHistory RowHistoryOf(const std::vector<int32_t>& sampled, int32_t timestamp_begin) {
+  RowHistory row;
   const auto n = static_cast<int>(sampled.size());
   row.n_sampled = n;
   row.last = n >= 1 ? sampled[n - 1] : -1;

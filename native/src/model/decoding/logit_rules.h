@@ -49,7 +49,7 @@ class LogitRules {
   void Apply(const int32_t* sampled, int n_sampled, float* logits, int n_vocab) const;
 
   /** The same rules as plain values, for a backend that applies them where the logits are. */
-  GreedyRules ForBackend() const;
+  LogitRuleValues ForBackend() const;
 
  private:
   SpecialTokens special_;
@@ -59,7 +59,7 @@ class LogitRules {
 };
 
 /** What the rules need of a row's `sampled` tokens (after its start sequence) for
- * Backend::ChooseGreedyTokens. */
-GreedyRow GreedyRowOf(const std::vector<int32_t>& sampled, int32_t timestamp_begin);
+ * Backend::ChooseTokens. */
+RowHistory RowHistoryOf(const std::vector<int32_t>& sampled, int32_t timestamp_begin);
 
 }  // namespace verbatim

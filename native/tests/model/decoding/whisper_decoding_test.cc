@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <numeric>
 #include <string>
 
 #include "backend/cpu/cpu_backend.h"
@@ -323,19 +325,20 @@ TEST(WhisperDecoding, RowsWorkedOnInParallelChooseWhatRowsInTurnChoose) {
 }
 
 /**
- * A CPU backend that takes greedy steps as the CUDA backend does (Backend::ChooseGreedyTokens): from the
- * rules as plain values and each row's GreedyRow alone, never the row's tokens, which it rebuilds only as far
- * as the rules look at them (filler text, the latest timestamp, the last two tokens).
+ * A CPU backend that takes decoding steps as the CUDA backend does (Backend::ChooseTokens): from the rules as
+ * plain values and each row's RowHistory alone, never the row's tokens, which it rebuilds only as far as the
+ * rules look at them (filler text, the latest timestamp, the last two tokens).
  */
-class GreedyStepsBackend : public CpuBackend {
+class ChoosingBackend : public CpuBackend {
  public:
-  explicit GreedyStepsBackend(const SpecialTokens& special) : CpuBackend(2), special_(special) {}
-  bool ChoosesGreedyTokens() const override { return true; }
-  void ChooseGreedyTokens(const Tensor& logits,
-                          const GreedyRules& rules,
-                          const std::vector<GreedyRow>& rows,
-                          int32_t* tokens,
-                          float* logprobs) override {
+  explicit ChoosingBackend(const SpecialTokens& special) : CpuBackend(2), special_(special) {}
+  bool ChoosesTokens(int k) const override { return k >= 1; }
+  void ChooseTokens(const Tensor& logits,
+                    const LogitRuleValues& rules,
+                    const std::vector<RowHistory>& rows,
+                    int k,
+                    int32_t* tokens,
+                    float* logprobs) override {
     ++calls;
     EXPECT_EQ(rules.timestamp_begin, special_.timestamp_begin);
     EXPECT_EQ(rules.no_timestamps, special_.no_timestamps);
@@ -350,7 +353,7 @@ class GreedyStepsBackend : public CpuBackend {
     const LogitRules rebuilt(special_, rules.suppress_blank, rules.suppressed, timestamps);
     const auto n_vocab = static_cast<int>(logits.dim(logits.rank() - 1));
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      const GreedyRow& row = rows[r];
+      const RowHistory& row = rows[r];
       std::vector<int32_t> history(static_cast<std::size_t>(row.n_sampled), 1);  // filler text
       if (row.n_sampled >= 3 && row.last_timestamp >= 0)
         history[0] = row.last_timestamp;
@@ -360,9 +363,16 @@ class GreedyStepsBackend : public CpuBackend {
         history[row.n_sampled - 1] = row.last;
       std::vector<float> values(logits.data<float>() + r * n_vocab, logits.data<float>() + (r + 1) * n_vocab);
       rebuilt.Apply(history.data(), row.n_sampled, values.data(), n_vocab);
-      tokens[r] = ArgmaxToken(values.data(), n_vocab);
-      logprobs[r] =
-          static_cast<float>(TokenLogProb(values.data(), tokens[r], LogSumExp(values.data(), n_vocab)));
+      const double log_sum_exp = LogSumExp(values.data(), n_vocab);
+      std::vector<int32_t> ids(static_cast<std::size_t>(n_vocab));
+      std::iota(ids.begin(), ids.end(), 0);
+      std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int32_t a, int32_t b) {
+        return values[a] > values[b] || (values[a] == values[b] && a < b);
+      });
+      for (int i = 0; i < k; ++i) {
+        tokens[r * k + i] = ids[i];
+        logprobs[r * k + i] = static_cast<float>(TokenLogProb(values.data(), ids[i], log_sum_exp));
+      }
     }
   }
   int calls = 0;
@@ -371,17 +381,17 @@ class GreedyStepsBackend : public CpuBackend {
   SpecialTokens special_;
 };
 
-TEST(WhisperDecoding, GreedyStepsWhereTheLogitsAreChooseWhatTheHostChooses) {
-  // The greedy pass on a backend that chooses where the logits are (a GPU) gives it each step's rules and
-  // row histories instead of reading the logits: the same tokens as the host's own choice, and sums within
-  // a float's rounding of each step's log-probability.
+TEST(WhisperDecoding, StepsChosenWhereTheLogitsAreChooseWhatTheHostChooses) {
+  // Greedy and beam passes on a backend that chooses where the logits are (a GPU) give it each step's rules
+  // and row histories instead of reading the logits: the same tokens as the host's own choice, and sums
+  // within a float's rounding of each step's log-probability.
   ModelDims dims;
   dims.n_audio_layer = 1;
   dims.n_text_layer = 1;
   const auto store = InMemoryWeightStore::RandomWhisper(dims, 99);
   const SpecialTokens special = *WhisperSpecialTokens(dims.n_vocab);
   CpuBackend host(2);
-  GreedyStepsBackend steps(special);
+  ChoosingBackend steps(special);
   const WhisperWeights host_weights = LoadWhisperWeights(*store, host);
   const WhisperWeights step_weights = LoadWhisperWeights(*store, steps);
   const std::vector<float> mel = RandomFloats(3 * kMels * kFrames, 100, -1.0f, 1.5f);
@@ -390,27 +400,31 @@ TEST(WhisperDecoding, GreedyStepsWhereTheLogitsAreChooseWhatTheHostChooses) {
   const Tensor frames = RunWhisperEncoder(host, host_weights, host_mel);
   for (const bool timestamps : {true, false}) {
     for (const std::optional<float> max_initial : {std::optional<float>(1.0f), std::optional<float>()}) {
-      DecodeParams params;
-      params.timestamps = timestamps;
-      params.max_initial_timestamp_s = max_initial;
-      params.n_max_new_tokens = 20;
-      params.temperatures = {0.0f};
-      params.compression_ratio_threshold.reset();
-      params.logprob_threshold.reset();
-      params.no_speech_threshold.reset();
-      params.windows.resize(3);
-      for (DecodeWindow& window : params.windows)
-        window.language_token = special.first_language;
-      params.windows[2].previous_tokens = {400, 401};
-      const auto expected = DecodeWindows(host, host_weights, frames, special, params, nullptr, nullptr);
-      const int calls_before = steps.calls;
-      const auto actual = DecodeWindows(steps, step_weights, frames, special, params, nullptr, nullptr);
-      EXPECT_GT(steps.calls, calls_before);
-      ASSERT_EQ(actual.size(), expected.size());
-      for (std::size_t w = 0; w < expected.size(); ++w) {
-        EXPECT_FALSE(expected[w].tokens.empty());
-        EXPECT_EQ(actual[w].tokens, expected[w].tokens) << "timestamps " << timestamps << " window " << w;
-        EXPECT_NEAR(actual[w].sum_logprob, expected[w].sum_logprob, 1e-4) << "window " << w;
+      for (const int n_beams : {0, 3}) {
+        DecodeParams params;
+        params.n_beams = n_beams;
+        params.timestamps = timestamps;
+        params.max_initial_timestamp_s = max_initial;
+        params.n_max_new_tokens = 20;
+        params.temperatures = {0.0f};
+        params.compression_ratio_threshold.reset();
+        params.logprob_threshold.reset();
+        params.no_speech_threshold.reset();
+        params.windows.resize(3);
+        for (DecodeWindow& window : params.windows)
+          window.language_token = special.first_language;
+        params.windows[2].previous_tokens = {400, 401};
+        const auto expected = DecodeWindows(host, host_weights, frames, special, params, nullptr, nullptr);
+        const int calls_before = steps.calls;
+        const auto actual = DecodeWindows(steps, step_weights, frames, special, params, nullptr, nullptr);
+        EXPECT_GT(steps.calls, calls_before);
+        ASSERT_EQ(actual.size(), expected.size());
+        for (std::size_t w = 0; w < expected.size(); ++w) {
+          EXPECT_FALSE(expected[w].tokens.empty());
+          EXPECT_EQ(actual[w].tokens, expected[w].tokens)
+              << "timestamps " << timestamps << ", beams " << n_beams << ", window " << w;
+          EXPECT_NEAR(actual[w].sum_logprob, expected[w].sum_logprob, 1e-4) << "window " << w;
+        }
       }
     }
   }

@@ -1,15 +1,17 @@
-// ChooseGreedy (greedy_choice.h). The rules, as model/decoding's LogitRules applies them on the host, become
-// a predicate on a column: a bit in a shared-memory mask for the suppressed ids (and the single tokens the
-// rules drop), and up to four column ranges for the timestamp rules, which depend on the row's history only.
-// One pass over the row then keeps, for text columns (below the first timestamp) and timestamp columns
-// apart, the largest logit, its first column and Σ exp(logit − largest), merged across the block.
+// ChooseRowTokens (token_choice.h). The rules, as model/decoding's LogitRules applies them on the host,
+// become a predicate on a column: a bit in a shared-memory mask for the suppressed ids (and the single tokens
+// the rules drop), and up to four column ranges for the timestamp rules, which depend on the row's history
+// only. One pass over the row then keeps, for text columns (below the first timestamp) and timestamp columns
+// apart, the largest logit, its first column and Σ exp(logit − largest), merged across the block. Each
+// further token (beam search) is one more pass for the best column not yet chosen, in the part the
+// timestamp rule left.
 
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdint>
 
-#include "backend/cuda/greedy_choice.h"
+#include "backend/cuda/token_choice.h"
 
 namespace verbatim::cuda_kernels {
 namespace {
@@ -100,7 +102,7 @@ struct Ranges {
 };
 
 /** TimestampRules::Apply's ranges (timestamp_rules.cc), in its order. */
-__device__ Ranges TimestampRanges(const GreedyRuleValues& rules,
+__device__ Ranges TimestampRanges(const TokenRuleValues& rules,
                                   int32_t n_vocab,
                                   int32_t n_sampled,
                                   int32_t last,
@@ -129,16 +131,20 @@ __device__ Ranges TimestampRanges(const GreedyRuleValues& rules,
   return ranges;
 }
 
-__global__ void __launch_bounds__(kThreads) ChooseGreedyKernel(const float* __restrict__ logits,
+__global__ void __launch_bounds__(kThreads) ChooseTokensKernel(const float* __restrict__ logits,
                                                                int32_t n_vocab,
-                                                               GreedyRuleValues rules,
+                                                               TokenRuleValues rules,
                                                                IntArray suppressed,
                                                                int32_t n_suppressed,
                                                                IntArray histories,
+                                                               int k,
                                                                int32_t* __restrict__ tokens,
                                                                float* __restrict__ logprobs) {
   extern __shared__ uint32_t mask[];  // a bit a column: suppressed by id
   __shared__ Best scratch[kThreads / kWarp];
+  __shared__ int32_t chosen[kMaxChosenTokens];
+  __shared__ float log_normaliser;
+  __shared__ bool stamps_only;
   const int64_t row = blockIdx.x;
   const int32_t n_sampled = At(histories, 4 * row), last = At(histories, 4 * row + 1);
   const int32_t penultimate = At(histories, 4 * row + 2), last_timestamp = At(histories, 4 * row + 3);
@@ -179,36 +185,73 @@ __global__ void __launch_bounds__(kThreads) ChooseGreedyKernel(const float* __re
   }
   text = BlockMerge(text, scratch);
   stamps = BlockMerge(stamps, scratch);
-  if (threadIdx.x != 0)
-    return;
-  // The timestamp rule's last part: when log Σ exp over the timestamps beats the largest text logit, text is
-  // suppressed, and the choice and its normaliser are the timestamps' alone.
-  const float stamps_log_sum = stamps.LogSumExp();
-  const bool stamp_forced = rules.timestamps && stamps.value != -INFINITY && stamps_log_sum > text.value;
-  const Best all = stamp_forced ? stamps : Merge(text, stamps);
-  tokens[row] = all.column;
-  logprobs[row] = all.value == -INFINITY ? -INFINITY : all.value - all.LogSumExp();
+  if (threadIdx.x == 0) {
+    // The timestamp rule's last part: when log Σ exp over the timestamps beats the largest text logit, text
+    // is suppressed, and the choice and its normaliser are the timestamps' alone.
+    const float stamps_log_sum = stamps.LogSumExp();
+    stamps_only = rules.timestamps && stamps.value != -INFINITY && stamps_log_sum > text.value;
+    const Best all = stamps_only ? stamps : Merge(text, stamps);
+    log_normaliser = all.LogSumExp();
+    chosen[0] = all.column;
+    tokens[row * k] = all.column;
+    logprobs[row * k] = all.value == -INFINITY ? -INFINITY : all.value - log_normaliser;
+  }
+  __syncthreads();
+  // Beam search's further tokens: the best column not chosen yet, pass by pass (k ≤ 32, rows in L2).
+  auto is_chosen = [&](int32_t column, int count) {
+    bool taken = false;
+    for (int j = 0; j < count; ++j)
+      taken |= chosen[j] == column;
+    return taken;
+  };
+  for (int i = 1; i < k; ++i) {
+    Best best;
+    for (int32_t column = (stamps_only ? split : 0) + static_cast<int32_t>(threadIdx.x); column < n_vocab;
+         column += kThreads) {
+      if ((mask[column / 32] >> (column % 32)) & 1u || ranges.Contain(column) || is_chosen(column, i))
+        continue;
+      const float x = row_logits[column];
+      if (x != -INFINITY)
+        best.Add(x, column);
+    }
+    best = BlockMerge(best, scratch);
+    if (threadIdx.x == 0) {
+      int32_t column = best.column;
+      if (best.value == -INFINITY) {
+        // Fewer allowed tokens than asked for: the host's sort then takes the lowest ids not yet taken
+        // (every other logit is −∞ alike).
+        column = 0;
+        while (is_chosen(column, i))
+          ++column;
+      }
+      chosen[i] = column;
+      tokens[row * k + i] = column;
+      logprobs[row * k + i] = best.value == -INFINITY ? -INFINITY : best.value - log_normaliser;
+    }
+    __syncthreads();
+  }
 }
 
 }  // namespace
 
-void ChooseGreedy(const float* logits,
-                  int64_t n_rows,
-                  int64_t n_vocab,
-                  const GreedyRuleValues& rules,
-                  const IntArray& suppressed,
-                  int64_t n_suppressed,
-                  const IntArray& histories,
-                  int32_t* tokens,
-                  float* logprobs,
-                  Stream stream) {
+void ChooseRowTokens(const float* logits,
+                     int64_t n_rows,
+                     int64_t n_vocab,
+                     const TokenRuleValues& rules,
+                     const IntArray& suppressed,
+                     int64_t n_suppressed,
+                     const IntArray& histories,
+                     int k,
+                     int32_t* tokens,
+                     float* logprobs,
+                     Stream stream) {
   if (n_rows == 0)
     return;
   const std::size_t mask_bytes = static_cast<std::size_t>((n_vocab + 31) / 32) * sizeof(uint32_t);
-  ChooseGreedyKernel<<<static_cast<unsigned>(n_rows), kThreads, mask_bytes,
+  ChooseTokensKernel<<<static_cast<unsigned>(n_rows), kThreads, mask_bytes,
                        static_cast<cudaStream_t>(stream)>>>(logits, static_cast<int32_t>(n_vocab), rules,
                                                             suppressed, static_cast<int32_t>(n_suppressed),
-                                                            histories, tokens, logprobs);
+                                                            histories, k, tokens, logprobs);
 }
 
 }  // namespace verbatim::cuda_kernels
