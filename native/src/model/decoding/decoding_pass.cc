@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "model/decoding/beam_search.h"
 #include "model/decoding/greedy.h"
@@ -116,6 +117,41 @@ class PassRows {
   const Tensor* device_logits_ = nullptr;  // the decoder's output of the last Advance
 };
 
+/**
+ * Each row's k likeliest tokens under the logit rules, chosen by a backend that keeps the logits where they
+ * are (Backend::ChooseTokens: a GPU): a step's rows send it their histories instead of reading their logits.
+ */
+class BackendChoices {
+ public:
+  BackendChoices(const LogitRules& rules, int n_rows, int k, int32_t timestamp_begin)
+      : rules_(rules.ForBackend()),
+        k_(k),
+        timestamp_begin_(timestamp_begin),
+        histories_(static_cast<std::size_t>(n_rows)),
+        tokens_(static_cast<std::size_t>(n_rows) * k),
+        logprobs_(static_cast<std::size_t>(n_rows) * k) {}
+
+  /** Row r's history is what rules look at in `sampled(r)`, its tokens after its start sequence. */
+  template <typename Sampled>
+  void Choose(PassRows& rows, Sampled sampled) {
+    for (std::size_t row = 0; row < histories_.size(); ++row)
+      histories_[row] = RowHistoryOf(sampled(static_cast<int>(row)), timestamp_begin_);
+    rows.backend().ChooseTokens(rows.device_logits(), rules_, histories_, k_, tokens_.data(),
+                                logprobs_.data());
+  }
+  /** Row `row`'s i-th likeliest token and its log-probability, from the last Choose. */
+  int32_t token(int row, int i) const { return tokens_[static_cast<std::size_t>(row) * k_ + i]; }
+  float logprob(int row, int i) const { return logprobs_[static_cast<std::size_t>(row) * k_ + i]; }
+
+ private:
+  LogitRuleValues rules_;
+  int k_;
+  int32_t timestamp_begin_;
+  std::vector<RowHistory> histories_;
+  std::vector<int32_t> tokens_;
+  std::vector<float> logprobs_;
+};
+
 /** How many tokens a window may add: OpenAI stops at sample_len new tokens or n_text_ctx + 1 in all. */
 int SampleLimit(const PassSettings& settings, const WindowJob& job) {
   return std::min(settings.n_max_new_tokens,
@@ -143,24 +179,17 @@ std::vector<PassResult> RunBeamSearch(PassRows& rows,
   std::vector<const float*> beam_logits(static_cast<std::size_t>(n_beams));
   // On a backend that chooses where the logits are (a GPU), each beam's n_beams + 1 likeliest tokens come
   // back instead of its logits; the first step's logits came with the start sequence, on the host.
-  const bool choices_on_backend = rows.backend().ChoosesTokens(n_beams + 1);
-  const LogitRuleValues backend_rules = choices_on_backend ? rules.ForBackend() : LogitRuleValues{};
   const int k = n_beams + 1;
-  std::vector<RowHistory> histories(static_cast<std::size_t>(n_rows));
-  std::vector<int32_t> chosen(static_cast<std::size_t>(n_rows) * k);
-  std::vector<float> chosen_logprobs(static_cast<std::size_t>(n_rows) * k);
+  std::optional<BackendChoices> backend_choices;
+  if (rows.backend().ChoosesTokens(k))
+    backend_choices.emplace(rules, n_rows, k, settings.special.timestamp_begin);
   std::vector<std::vector<BeamSearch::Choice>> choices(static_cast<std::size_t>(n_beams));
   bool logits_on_backend = false;
   while (true) {
     if (logits_on_backend) {
-      for (std::size_t j = 0; j < jobs.size(); ++j) {
-        for (int b = 0; b < n_beams; ++b) {
-          histories[j * n_beams + b] =
-              RowHistoryOf(searches[j].beams()[b].tokens, settings.special.timestamp_begin);
-        }
-      }
-      rows.backend().ChooseTokens(rows.device_logits(), backend_rules, histories, k, chosen.data(),
-                                  chosen_logprobs.data());
+      backend_choices->Choose(rows, [&](int row) -> const std::vector<int32_t>& {
+        return searches[row / n_beams].beams()[row % n_beams].tokens;
+      });
     }
     bool reorder = false, any_active = false;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
@@ -175,10 +204,9 @@ std::vector<PassResult> RunBeamSearch(PassRows& rows,
       if (logits_on_backend) {
         for (int b = 0; b < n_beams; ++b) {
           choices[b].clear();
-          for (int i = 0; i < k; ++i) {
-            const std::size_t at = static_cast<std::size_t>(first_row + b) * k + i;
-            choices[b].push_back({chosen[at], chosen_logprobs[at]});
-          }
+          for (int i = 0; i < k; ++i)
+            choices[b].push_back(
+                {backend_choices->token(first_row + b, i), backend_choices->logprob(first_row + b, i)});
         }
         search.StepFromChoices(choices, beam_sources);
       } else {
@@ -206,8 +234,8 @@ std::vector<PassResult> RunBeamSearch(PassRows& rows,
       decoder.ReorderRows(sources);
     if (!any_active)
       break;
-    rows.Advance(next, active, !choices_on_backend);
-    logits_on_backend = choices_on_backend;
+    rows.Advance(next, active, !backend_choices);
+    logits_on_backend = backend_choices.has_value();
   }
 
   std::vector<PassResult> results(jobs.size());
@@ -263,19 +291,15 @@ std::vector<PassResult> RunSampling(PassRows& rows,
   // Greedy steps on a backend that applies the rules where the logits are (a GPU): each step returns a token
   // and a log-probability a row instead of its logits. The first step's logits came with the start sequence,
   // on the host.
-  const bool greedy_on_backend = settings.temperature == 0.0f && rows.backend().ChoosesTokens(1);
-  const LogitRuleValues backend_rules = greedy_on_backend ? rules.ForBackend() : LogitRuleValues{};
-  std::vector<RowHistory> histories(static_cast<std::size_t>(n_rows));
-  std::vector<int32_t> chosen(static_cast<std::size_t>(n_rows));
-  std::vector<float> chosen_logprobs(static_cast<std::size_t>(n_rows));
+  std::optional<BackendChoices> backend_choices;
+  if (settings.temperature == 0.0f && rows.backend().ChoosesTokens(1))
+    backend_choices.emplace(rules, n_rows, 1, settings.special.timestamp_begin);
   const auto choose_on_backend = [&] {
-    for (int row = 0; row < n_rows; ++row)
-      histories[row] = RowHistoryOf(sequences[row].tokens, settings.special.timestamp_begin);
-    rows.backend().ChooseTokens(rows.device_logits(), backend_rules, histories, 1, chosen.data(),
-                                chosen_logprobs.data());
+    backend_choices->Choose(rows,
+                            [&](int row) -> const std::vector<int32_t>& { return sequences[row].tokens; });
     for (int row = 0; row < n_rows; ++row) {
       if (sequences[row].active())
-        take(row, chosen[row], chosen_logprobs[row]);
+        take(row, backend_choices->token(row, 0), backend_choices->logprob(row, 0));
     }
   };
   std::vector<bool> active(static_cast<std::size_t>(n_rows));
@@ -293,8 +317,8 @@ std::vector<PassResult> RunSampling(PassRows& rows,
       active[row] = sequences[row].active();  // a row that stopped stays stopped
     if (std::none_of(active.begin(), active.end(), [](bool a) { return a; }))
       break;
-    rows.Advance(next, active, !greedy_on_backend);
-    logits_on_backend = greedy_on_backend;
+    rows.Advance(next, active, !backend_choices);
+    logits_on_backend = backend_choices.has_value();
   }
 
   std::vector<PassResult> results(jobs.size());
