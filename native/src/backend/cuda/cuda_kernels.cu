@@ -25,13 +25,6 @@ unsigned Blocks(int64_t n, int threads = kThreads) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }
 
-/** Value i of a host int array (0 when none was passed). */
-__device__ int32_t At(const IntArray& array, int64_t i) {
-  if (!array.present)
-    return 0;
-  return array.device != nullptr ? array.device[i] : array.values[i];
-}
-
 __device__ float WarpSum(float value) {
   for (int offset = kWarp / 2; offset > 0; offset /= 2)
     value += __shfl_xor_sync(0xffffffffu, value, offset);

@@ -29,12 +29,11 @@ void CheckToken(int32_t id, int64_t n_vocab, const char* what) {
 }
 
 cuda_kernels::TokenRuleValues ValuesOf(const LogitRuleValues& rules, int64_t n_vocab) {
-  if (rules.suppress_blank) {
+  if (rules.suppress_blank)
     CheckToken(rules.blank, n_vocab, "the blank");
+  if (rules.suppress_blank || rules.timestamps)
     CheckToken(rules.end_of_text, n_vocab, "<|endoftext|>");
-  }
   if (rules.timestamps) {
-    CheckToken(rules.end_of_text, n_vocab, "<|endoftext|>");
     CheckToken(rules.no_timestamps, n_vocab, "<|notimestamps|>");
     CheckToken(rules.timestamp_begin, n_vocab, "the first timestamp");
   }

@@ -1,7 +1,7 @@
 #pragma once
 // For the .cu files only (nvcc): the launchers take Half (uint16_t bits, cuda_kernels.h) so that the C++ side
 // never sees CUDA's types; the kernels see the same memory as __half. One definition for every kernel file,
-// with the element conversions and the GELU that several kernel files use.
+// with the element conversions, the GELU and the IntArray reader that several kernel files use.
 
 #include <cuda_fp16.h>
 
@@ -21,6 +21,13 @@ inline const __half* OnDevice(const Half* elements) {
 }
 inline __half* OnDevice(Half* elements) {
   return reinterpret_cast<__half*>(elements);
+}
+
+/** Value i of a host int array a launcher passed (IntArray: inline or in device memory); 0 when none was. */
+__device__ inline int32_t At(const IntArray& array, int64_t i) {
+  if (!array.present)
+    return 0;
+  return array.device != nullptr ? array.device[i] : array.values[i];
 }
 
 /** An element's value: f32 as it is, f16 widened. */

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "backend/cuda/device_elements.cuh"
 #include "backend/cuda/token_choice.h"
 
 namespace verbatim::cuda_kernels {
@@ -19,10 +20,6 @@ namespace {
 constexpr int kThreads = 512;
 constexpr int kWarp = 32;
 constexpr unsigned kAllLanes = 0xffffffffu;
-
-__device__ int32_t At(const IntArray& array, int64_t i) {
-  return array.device != nullptr ? array.device[i] : array.values[i];
-}
 
 /** The best of a part of a row: its largest logit, that logit's first column, Σ exp(logit − largest). */
 struct Best {
