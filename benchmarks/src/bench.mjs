@@ -19,13 +19,19 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { CALIBRATION_WHAT, calibrationKernel } from './bench/calibration.mjs';
+import { CALIBRATION_WHAT, CALIBRATIONS, hostSpeed } from './bench/calibration.mjs';
 import { plantedFactor, spin } from './bench/plant.mjs';
 import { writeReport } from './bench/report.mjs';
 import { audioStages, FIXED_NEW_TOKENS, modelStages, prepareInputs, WINDOW_S } from './bench/stages.mjs';
 import { biomeFormat } from './lib/biome-format.mjs';
 import { formatJson } from './lib/format-json.mjs';
-import { compareWithBaseline, formatGateReport, roundRatios } from './lib/gate.mjs';
+import {
+  compareWithBaseline,
+  formatGateReport,
+  HOST_SPEED_TOLERANCE,
+  hostMatches,
+  roundRatios,
+} from './lib/gate.mjs';
 import { cpuSignature, gitCommit, loadAverage, machineInfo } from './lib/run-info.mjs';
 import { PACKAGE_DIR, REPO_ROOT, seededGgmlWeights, sharedDir, WEIGHTS_SEED } from './lib/seeded-weights.mjs';
 import { median, roundTo } from './lib/stats.mjs';
@@ -92,6 +98,9 @@ process.stderr.write(
     `batches ${batches.join(',')}, ${host}, load avg ${loadAverage().join(' ')}${plant ? `, PLANTED ${plant}` : ''}\n`,
 );
 
+// The host's speed on each calibration kernel, before and after the rounds (the least of both): what tells the gate
+// whether this is the baseline's kind of machine.
+const speedBefore = hostSpeed(processCpuMs);
 const inputs = prepareInputs(sharedDir());
 const audio = await audioStages(inputs);
 const stages = audio.stages.filter((stage) => !quick || stage.id !== 'ffmpeg-decode');
@@ -117,11 +126,15 @@ function processCpuMs() {
   return (user + system) / 1000;
 }
 
-/** Times `repeats` calibration kernel runs; wall and CPU ms per run. @param {number} repeats */
-function timeCalibration(repeats) {
+/**
+ * Times `repeats` runs of a calibration kernel; wall and CPU ms per run.
+ * @param {number} repeats @param {import('./bench/calibration.mjs').CalibrationKind} kind
+ */
+function timeCalibration(repeats, kind) {
+  const kernel = CALIBRATIONS[kind].run;
   const start = performance.now();
   const cpuStart = processCpuMs();
-  for (let i = 0; i < repeats; i++) calibrationKernel();
+  for (let i = 0; i < repeats; i++) kernel();
   return { wallMs: (performance.now() - start) / repeats, cpuMs: (processCpuMs() - cpuStart) / repeats };
 }
 
@@ -138,11 +151,12 @@ function timeCalibration(repeats) {
  */
 function pairedTask(stage, pairs) {
   const factor = plantedFactor(plant, stage.id);
+  const kind = stage.calibration ?? 'compute';
   let lastMs = 0;
-  let kernelMs = timeCalibration(1).wallMs;
+  let kernelMs = timeCalibration(1, kind).wallMs;
   return async () => {
     const repeats = calibrationRepeats(lastMs, kernelMs);
-    const before = timeCalibration(repeats);
+    const before = timeCalibration(repeats, kind);
     const start = performance.now();
     const cpuStart = processCpuMs();
     const own = await stage.fn();
@@ -155,7 +169,7 @@ function pairedTask(stage, pairs) {
       stageMs += performance.now() - spinStart;
       stageCpuMs += processCpuMs() - spinCpuStart;
     }
-    const after = timeCalibration(repeats);
+    const after = timeCalibration(repeats, kind);
     kernelMs = (before.wallMs + after.wallMs) / 2;
     lastMs = performance.now() - start;
     pairs.push({
@@ -226,6 +240,14 @@ for (let round = 0; round < rounds; round++) {
   );
 }
 const roundsSeconds = (performance.now() - roundsStarted) / 1000;
+const speedAfter = hostSpeed(processCpuMs);
+/** @type {Record<string, number>} */
+const speed = Object.fromEntries(
+  Object.entries(speedBefore).map(([kind, ms]) => [
+    kind,
+    roundTo(Math.min(ms, speedAfter[/** @type {'compute' | 'memory'} */ (kind)])),
+  ]),
+);
 for (const dispose of disposers) await dispose();
 const peakRss = process.resourceUsage().maxRSS * 1024;
 
@@ -260,6 +282,7 @@ for (const stage of stages) {
     timed: stage.what,
     weights: stage.model === null ? null : `@verbatim/reference seed ${WEIGHTS_SEED}, ggml ${stage.dtype}`,
     rounds_ms: entry.stage.map((value) => roundTo(value)),
+    calibration_kernel: stage.calibration ?? 'compute',
     calibration_rounds_ms: entry.calibration.map((value) => roundTo(value)),
     cpu_rounds_ms: entry.stageCpu.map((value) => roundTo(value)),
     calibration_cpu_rounds_ms: entry.calibrationCpu.map((value) => roundTo(value)),
@@ -369,7 +392,7 @@ const rows = ours.map((record) => {
     `${record.id}${record.unit === 'ms per token' ? ' (per token)' : ''}`,
     formatMs(ms),
     record.rtfx === null ? '' : `${Number(record.rtfx).toFixed(1)}×`,
-    Number(record.ratio_to_calibration).toPrecision(4),
+    `${Number(record.ratio_to_calibration).toPrecision(4)}${record.calibration_kernel === 'memory' ? ' (memory)' : ''}`,
     `±${((spread / 2) * 100).toFixed(1)}%`,
     ...(withPeer
       ? [
@@ -380,10 +403,13 @@ const rows = ours.map((record) => {
   ];
 });
 const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
-const calibrationMs = median([...perRound.values()].flatMap((entry) => entry.calibration));
 console.log(
   `\n${table}\n\n${mode} suite: ${rounds} rounds in ${roundsSeconds.toFixed(1)} s (medians over rounds; ` +
-    `"round spread" = half the max/min range of the per-round ratios); calibration kernel ${calibrationMs.toFixed(2)} ms; ` +
+    `"round spread" = half the max/min range of the per-round ratios); calibration kernels (least CPU ms) ${Object.entries(
+      speed,
+    )
+      .map(([kind, ms]) => `${kind} ${ms.toFixed(2)}`)
+      .join(', ')}; ` +
     `${threads} threads; load average ${loadAverages.map(({ load }) => load[0]).join(' → ')}; ${host}; commit ${commit}`,
 );
 
@@ -402,10 +428,11 @@ const summary = {
     heavy_iterations: HEAVY_ITERATIONS,
   },
   calibration: CALIBRATION_WHAT,
+  host_speed_cpu_ms: speed,
   planted: plant ?? null,
   load_average_1_5_15: loadAverages,
   method:
-    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by calibration kernel runs (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the ratio of the least CPU time of a call to the least CPU time of a calibration run; records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
+    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step) (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the ratio of the least CPU time of a call to the least CPU time of a calibration run; records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
   table_markdown: table,
   records,
 };
@@ -452,12 +479,20 @@ if (options.gate) {
   }
   const baseline = JSON.parse(readFileSync(BASELINE_FILE, 'utf8'));
   const here = cpuSignature();
+  const sameHost = hostMatches(baseline.host_speed_cpu_ms, speed);
   if (JSON.stringify(baseline.cpu) !== JSON.stringify(here)) {
     // Ratios to the calibration kernel cancel a machine's speed, not its instruction set: no verdict across CPUs.
     console.log(
       `\nbench gate: not applicable here: the baseline was measured on ${JSON.stringify(baseline.cpu)}, this ` +
         `machine is ${JSON.stringify(here)}; record a baseline on this kind of machine with ` +
         'pnpm -F @verbatim/benchmarks bench:update-baseline',
+    );
+  } else if (!sameHost.matches) {
+    // Same CPU name, another kind of host: its arithmetic and memory speeds stand in another proportion, so its ratios
+    // are not the baseline's (GATE.md, session 12). Say so loudly rather than pass or fail on a different machine.
+    console.log(
+      `\nbench gate: not applicable here: this host's calibration speeds are not the baseline's (${sameHost.why}; ` +
+        `tolerance ×${HOST_SPEED_TOLERANCE}); record a baseline on this kind of machine with pnpm -F @verbatim/benchmarks bench:update-baseline`,
     );
   } else {
     const result = compareWithBaseline(baseline, stageRatios);

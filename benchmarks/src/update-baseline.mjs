@@ -22,6 +22,7 @@ import { formatJson } from './lib/format-json.mjs';
 import { baselineFrom } from './lib/gate.mjs';
 import { cpuSignature, gitCommit } from './lib/run-info.mjs';
 import { PACKAGE_DIR, REPO_ROOT } from './lib/seeded-weights.mjs';
+import { median, roundTo } from './lib/stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BASELINE_FILE = join(PACKAGE_DIR, 'baseline', 'cpu-quick.json');
@@ -67,10 +68,22 @@ const stageRatios = runs.map((run) =>
     })),
 );
 const baseline = baselineFrom(stageRatios);
+
+/** @param {any[]} results quick-suite runs @returns {Record<string, number>} */
+function hostSpeedOf(results) {
+  const speeds = results.map((run) => run.host_speed_cpu_ms);
+  if (speeds.some((speed) => speed === undefined))
+    throw new Error(
+      'update-baseline: a run records no host_speed_cpu_ms (made before session 12); run the suite again',
+    );
+  return Object.fromEntries(
+    Object.keys(speeds[0]).map((kind) => [kind, roundTo(median(speeds.map((speed) => speed[kind])))]),
+  );
+}
 writeFileSync(
   BASELINE_FILE,
   formatJson({
-    what: "the CI gate baseline (benchmarks/GATE.md): per stage, the median over runs of the quick suite of each run's median over rounds of call time ÷ calibration kernel time; written by `pnpm -F @verbatim/benchmarks bench:update-baseline`",
+    what: "the CI gate baseline (benchmarks/GATE.md): per stage, the median over runs of the quick suite of each run's median over rounds of call time ÷ its calibration kernel's time (memory for decode-step, compute for the rest), and the host's kernel speeds; written by `pnpm -F @verbatim/benchmarks bench:update-baseline`",
     created_at: new Date().toISOString(),
     commit: gitCommit(REPO_ROOT),
     host: runs[0]?.host,
@@ -83,6 +96,8 @@ writeFileSync(
       load_1min: run.load_average_1_5_15.map((/** @type {any} */ entry) => entry.load[0]),
     })),
     calibration: runs[0]?.calibration,
+    // The host's kind, for the gate (lib/gate.mjs hostMatches): per kernel, the median over runs of each run's least CPU ms.
+    host_speed_cpu_ms: hostSpeedOf(runs),
     ...baseline,
   }),
 );

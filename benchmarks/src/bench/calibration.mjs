@@ -1,18 +1,24 @@
 // @ts-check
 /**
- * The calibration kernel: a fixed workload that no change to verbatim can speed up or slow down, timed beside every
+ * The calibration kernels: fixed workloads that no change to verbatim can speed up or slow down, timed beside every
  * stage so that the gate can divide the machine's speed (and its momentary load) out of each stage's time.
- * A plain-JavaScript single-precision matrix product (96 × 96 by 96 × 96, four times: about 3.5 M multiply-adds,
- * a few ms here), the same arithmetic as the engine's hot loops without its SIMD or threads.
+ *
+ * Two kernels, because machines differ in two ways that move our stages apart (benchmarks/GATE.md, session 12):
+ * - compute: a plain-JavaScript single-precision matrix product (96 × 96 by 96 × 96, four times: about 3.5 M
+ *   multiply-adds, a few ms), the same arithmetic as the engine's hot loops without its SIMD or threads;
+ * - memory: a copy of 32 MiB between two arrays (together twice the 32 MiB last-level cache of the CI hosts), which runs at the memory's
+ *   bandwidth. A single-token decode step streams every decoder weight and the 80 MB vocabulary projection once per
+ *   token, so it follows this kernel, not the arithmetic one.
  */
+
 const N = 96;
 const REPEATS = 4;
 const a = new Float32Array(N * N).map((_, i) => ((i * 7919) % 101) / 101 - 0.5);
 const b = new Float32Array(N * N).map((_, i) => ((i * 104_729) % 97) / 97 - 0.5);
 const c = new Float32Array(N * N);
 
-/** Runs the kernel once; returns a checksum so that the JIT cannot drop the work. */
-export function calibrationKernel() {
+/** Runs the compute kernel once; returns a checksum so that the JIT cannot drop the work. */
+export function computeKernel() {
   let checksum = 0;
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     for (let i = 0; i < N; i++) {
@@ -27,4 +33,54 @@ export function calibrationKernel() {
   return checksum;
 }
 
-export const CALIBRATION_WHAT = `calibration kernel: plain-JavaScript f32 matrix product ${N}×${N}·${N}×${N}, ${REPEATS} times (single thread)`;
+const COPY_FLOATS = 8 * 1024 * 1024;
+/** Allocated on first use. */
+let copyBuffers = /** @type {{ from: Float32Array, to: Float32Array } | undefined} */ (undefined);
+
+/** Runs the memory kernel once; returns a checksum so that the copy cannot be dropped. */
+export function memoryKernel() {
+  if (copyBuffers === undefined) {
+    const from = new Float32Array(COPY_FLOATS);
+    for (let i = 0; i < COPY_FLOATS; i += 1024) from[i] = i;
+    copyBuffers = { from, to: new Float32Array(COPY_FLOATS) };
+  }
+  copyBuffers.to.set(copyBuffers.from);
+  return copyBuffers.to[COPY_FLOATS - 1024] ?? 0;
+}
+
+/** @typedef {'compute' | 'memory'} CalibrationKind */
+
+/** @type {Record<CalibrationKind, { run: () => number, what: string }>} */
+export const CALIBRATIONS = {
+  compute: {
+    run: computeKernel,
+    what: `plain-JavaScript f32 matrix product ${N}×${N}·${N}×${N}, ${REPEATS} times (single thread)`,
+  },
+  memory: {
+    run: memoryKernel,
+    what: `copy of ${(COPY_FLOATS * 4) / 2 ** 20} MiB between two Float32Arrays (TypedArray.set, single thread)`,
+  },
+};
+
+export const CALIBRATION_WHAT = `calibration kernels: compute = ${CALIBRATIONS.compute.what}; memory = ${CALIBRATIONS.memory.what}`;
+
+/**
+ * The host's speed on each kernel: the least process CPU time of a run over `runs` runs (the least disturbed figure).
+ * The gate compares it with the baseline's to tell whether this is the baseline's kind of machine.
+ * @param {() => number} cpuMs process CPU time in ms @param {number} [runs]
+ * @returns {Record<CalibrationKind, number>}
+ */
+export function hostSpeed(cpuMs, runs = 15) {
+  /** @param {() => number} kernel */
+  const least = (kernel) => {
+    kernel();
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < runs; i++) {
+      const start = cpuMs();
+      kernel();
+      best = Math.min(best, cpuMs() - start);
+    }
+    return best;
+  };
+  return { compute: least(computeKernel), memory: least(memoryKernel) };
+}

@@ -23,9 +23,10 @@ const RESAMPLE_FROM_HZ = 44_100;
 
 /**
  * @typedef {{ id: string, impl: string, model: string | null, dtype: string | null, batch: number,
- *   audioS: number | null, perToken?: boolean, what: string,
+ *   audioS: number | null, perToken?: boolean, calibration?: import('./calibration.mjs').CalibrationKind, what: string,
  *   fn: () => Promise<StageTiming | undefined> | StageTiming | undefined }} Stage
- *   fn returns its own wall and CPU ms when only part of it is timed (decode-step: per token), else undefined
+ *   fn returns its own wall and CPU ms when only part of it is timed (decode-step: per token), else undefined;
+ *   calibration: the kernel its time is divided by (default compute; decode-step: memory, calibration.mjs says why)
  * @typedef {{ wallMs: number, cpuMs: number }} StageTiming
  */
 
@@ -220,6 +221,7 @@ export async function modelStages(inputs, model, dtype, threads, batches, includ
       batch: 1,
       audioS: null,
       perToken: true,
+      calibration: 'memory',
       what: `ms per token: mean of ${DECODE_STEPS} single-token DecoderSession.append() calls after the 4-token start sequence (its cross K/V not timed), batch 1, fixed token ids: every decoder layer over the KV cache + logits over the vocabulary copied into a Float32Array`,
       fn: async () => {
         const session = engine.newDecoderSession(encoded);

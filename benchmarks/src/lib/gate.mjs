@@ -87,6 +87,38 @@ export function compareWithBaseline(baseline, current, threshold = baseline.thre
   return { passed, threshold, rows };
 }
 
+/**
+ * How far this machine's calibration speeds may stray from the baseline's before it counts as another kind of
+ * machine. A neighbour streaming memory on the other core moved the kernels' least CPU times by 1.22–1.27×; the two
+ * hosts CI has run on differ by about 1.8× on the compute kernel (GATE.md, session 12).
+ */
+export const HOST_SPEED_TOLERANCE = 1.4;
+
+/**
+ * Whether a run's host is the baseline's kind of machine, judged by the calibration kernels' speeds (the CPU's name
+ * alone does not tell two CI hosts apart). Ratios to the kernels cancel a machine's overall speed, not the balance
+ * of its arithmetic, SIMD units and memory, so a baseline gives verdicts only on its own kind of host.
+ * @param {Record<string, number> | undefined} baselineSpeed the baseline's least CPU ms per kernel
+ * @param {Record<string, number>} speed this run's @param {number} [tolerance]
+ * @returns {{ matches: boolean, why: string }} why: each kernel's ms here against the baseline's
+ */
+export function hostMatches(baselineSpeed, speed, tolerance = HOST_SPEED_TOLERANCE) {
+  if (baselineSpeed === undefined) return { matches: false, why: 'the baseline records no host speed' };
+  const kinds = Object.keys(baselineSpeed);
+  const off = kinds.filter((kind) => {
+    const here = speed[kind];
+    const there = baselineSpeed[kind] ?? Number.NaN;
+    return !(here !== undefined && here > 0 && Math.max(here / there, there / here) <= tolerance);
+  });
+  const why = kinds
+    .map(
+      (kind) =>
+        `${kind} kernel ${speed[kind]?.toFixed(2) ?? '-'} ms here, ${baselineSpeed[kind]?.toFixed(2)} ms in the baseline`,
+    )
+    .join('; ');
+  return { matches: kinds.length > 0 && off.length === 0, why };
+}
+
 /** @param {number} change */
 const percent = (change) => `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;
 
@@ -112,7 +144,7 @@ export function formatGateReport(result, rounds) {
     if (row.status === 'slower' && row.change !== null)
       lines.push(
         `bench gate: stage "${row.stage}" is ${(row.change * 100).toFixed(1)}% slower than the baseline ` +
-          `(ratio to the calibration kernel ${row.current?.toPrecision(4)} vs ${row.baseline?.toPrecision(4)}, ` +
+          `(ratio to its calibration kernel ${row.current?.toPrecision(4)} vs ${row.baseline?.toPrecision(4)}, ` +
           `median of ${rounds} rounds; limit ${limit})`,
       );
     if (row.status === 'missing')

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { baselineFrom, compareWithBaseline, formatGateReport, roundRatios } from './gate.mjs';
+import {
+  baselineFrom,
+  compareWithBaseline,
+  formatGateReport,
+  HOST_SPEED_TOLERANCE,
+  hostMatches,
+  roundRatios,
+} from './gate.mjs';
 import { median } from './stats.mjs';
 
 describe('median', () => {
@@ -96,5 +103,35 @@ describe('compareWithBaseline', () => {
     ];
     expect(compareWithBaseline(baseline, run).passed).toBe(true);
     expect(compareWithBaseline(baseline, run, 0.05).passed).toBe(false);
+  });
+});
+
+describe('hostMatches', () => {
+  const baseline = { compute: 5, memory: 3 };
+
+  it('accepts a host whose every kernel is within the tolerance either way', () => {
+    expect(HOST_SPEED_TOLERANCE).toBe(1.4);
+    expect(hostMatches(baseline, { compute: 5 * 1.39, memory: 3 / 1.39 }).matches).toBe(true);
+    expect(hostMatches(baseline, { compute: 5, memory: 3 }).matches).toBe(true);
+  });
+
+  it('refuses a host that is slower or faster on any one kernel, naming both speeds', () => {
+    const slowMemory = hostMatches(baseline, { compute: 5, memory: 3 * 1.41 });
+    expect(slowMemory.matches).toBe(false);
+    expect(slowMemory.why).toBe(
+      'compute kernel 5.00 ms here, 5.00 ms in the baseline; memory kernel 4.23 ms here, 3.00 ms in the baseline',
+    );
+    // The session-12 case: the same code, a CI host whose compute kernel took 1.8× the baseline's.
+    expect(hostMatches({ compute: 3.3 }, { compute: 6.0, memory: 3 }).matches).toBe(false);
+    expect(hostMatches(baseline, { compute: 5 / 1.5, memory: 3 }).matches).toBe(false);
+  });
+
+  it('refuses a run that lacks a kernel, and a baseline that records no speeds', () => {
+    expect(hostMatches(baseline, { compute: 5 }).matches).toBe(false);
+    expect(hostMatches(undefined, { compute: 5, memory: 3 })).toEqual({
+      matches: false,
+      why: 'the baseline records no host speed',
+    });
+    expect(hostMatches({}, { compute: 5 }).matches).toBe(false);
   });
 });
