@@ -98,9 +98,21 @@ process.stderr.write(
     `batches ${batches.join(',')}, ${host}, load avg ${loadAverage().join(' ')}${plant ? `, PLANTED ${plant}` : ''}\n`,
 );
 
-// The host's speed on each calibration kernel, before and after the rounds (the least of both): what tells the gate
-// whether this is the baseline's kind of machine.
-const speedBefore = hostSpeed(processCpuMs);
+/**
+ * The host's speed on each calibration kernel: the least CPU time of any one run of it in this process (the runs around
+ * every call, and 15 of each before and after the rounds). The gate divides each stage by its kernel's floor, and
+ * compares the floors with the baseline's to tell whether this is the baseline's kind of machine. The floor, not the
+ * runs around each call: on CI's host the kernel's CPU time moved by up to 1.9× between rounds while the stages'
+ * moved by a few per cent (GATE.md, session 12), so dividing call by call added noise instead of cancelling it.
+ * @type {Record<import('./bench/calibration.mjs').CalibrationKind, number>}
+ */
+const kernelFloorMs = { compute: Number.POSITIVE_INFINITY, memory: Number.POSITIVE_INFINITY };
+/** @param {Record<import('./bench/calibration.mjs').CalibrationKind, number>} speed */
+function lowerFloors(speed) {
+  kernelFloorMs.compute = Math.min(kernelFloorMs.compute, speed.compute);
+  kernelFloorMs.memory = Math.min(kernelFloorMs.memory, speed.memory);
+}
+lowerFloors(hostSpeed(processCpuMs));
 const inputs = prepareInputs(sharedDir());
 const audio = await audioStages(inputs);
 const stages = audio.stages.filter((stage) => !quick || stage.id !== 'ffmpeg-decode');
@@ -134,7 +146,11 @@ function timeCalibration(repeats, kind) {
   const kernel = CALIBRATIONS[kind].run;
   const start = performance.now();
   const cpuStart = processCpuMs();
-  for (let i = 0; i < repeats; i++) kernel();
+  for (let i = 0; i < repeats; i++) {
+    const runStart = processCpuMs();
+    kernel();
+    kernelFloorMs[kind] = Math.min(kernelFloorMs[kind], processCpuMs() - runStart);
+  }
   return { wallMs: (performance.now() - start) / repeats, cpuMs: (processCpuMs() - cpuStart) / repeats };
 }
 
@@ -183,13 +199,13 @@ function pairedTask(stage, pairs) {
 }
 
 /**
- * @type {Map<string, {stage: number[], stageCpu: number[], calibration: number[], calibrationCpu: number[], ratio: number[]}>}
- *   per round: medians over its calls (stage: tinybench's median call)
+ * @type {Map<string, {stage: number[], stageCpu: number[], leastCpu: number[], calibration: number[], calibrationCpu: number[]}>}
+ *   per round: medians over its calls (stage: tinybench's median call), and the least CPU time of a call
  */
 const perRound = new Map(
   stages.map((stage) => [
     stage.id,
-    { stage: [], stageCpu: [], calibration: [], calibrationCpu: [], ratio: [] },
+    { stage: [], stageCpu: [], leastCpu: [], calibration: [], calibrationCpu: [] },
   ]),
 );
 const roundsStarted = performance.now();
@@ -224,15 +240,10 @@ for (let round = 0; round < rounds; round++) {
     entry.stageCpu.push(median(timed.map((pair) => pair.stageCpuMs)));
     entry.calibration.push(median(timed.map((pair) => pair.calibrationMs)));
     entry.calibrationCpu.push(median(timed.map((pair) => pair.calibrationCpuMs)));
-    // The gate's ratio is of CPU times (waiting for a core is not in them) and of the round's LEAST CPU time of each
-    // side: contention (a busy sibling hyperthread, caches and memory bandwidth shared with other tenants) only ever
+    // The gate's figure is of CPU times (waiting for a core is not in them) and of the round's LEAST CPU time of a
+    // call: contention (a busy sibling hyperthread, caches and memory bandwidth shared with other tenants) only ever
     // adds CPU time, so the minimum is the least disturbed figure. GATE.md has the measurements that led here.
-    entry.ratio.push(
-      ...roundRatios(
-        [Math.min(...timed.map((pair) => pair.stageCpuMs))],
-        [Math.min(...timed.map((pair) => pair.calibrationCpuMs))],
-      ),
-    );
+    entry.leastCpu.push(Math.min(...timed.map((pair) => pair.stageCpuMs)));
   }
   loadAverages.push({ at: `after round ${round + 1}`, load: loadAverage() });
   process.stderr.write(
@@ -240,14 +251,9 @@ for (let round = 0; round < rounds; round++) {
   );
 }
 const roundsSeconds = (performance.now() - roundsStarted) / 1000;
-const speedAfter = hostSpeed(processCpuMs);
-/** @type {Record<string, number>} */
-const speed = Object.fromEntries(
-  Object.entries(speedBefore).map(([kind, ms]) => [
-    kind,
-    roundTo(Math.min(ms, speedAfter[/** @type {'compute' | 'memory'} */ (kind)])),
-  ]),
-);
+lowerFloors(hostSpeed(processCpuMs));
+/** @type {Record<string, number>} the floors, as recorded and compared with the baseline's */
+const speed = Object.fromEntries(Object.entries(kernelFloorMs).map(([kind, ms]) => [kind, roundTo(ms)]));
 for (const dispose of disposers) await dispose();
 const peakRss = process.resourceUsage().maxRSS * 1024;
 
@@ -260,7 +266,11 @@ const stageRatios = [];
 for (const stage of stages) {
   const entry = perRound.get(stage.id);
   if (entry === undefined) continue;
-  const ratios = entry.ratio;
+  const floorMs = kernelFloorMs[stage.calibration ?? 'compute'];
+  const ratios = roundRatios(
+    entry.leastCpu,
+    entry.leastCpu.map(() => floorMs),
+  );
   stageRatios.push({ stage: stage.id, roundRatios: ratios });
   const ms = median(entry.stage);
   records.push({
@@ -285,6 +295,7 @@ for (const stage of stages) {
     calibration_kernel: stage.calibration ?? 'compute',
     calibration_rounds_ms: entry.calibration.map((value) => roundTo(value)),
     cpu_rounds_ms: entry.stageCpu.map((value) => roundTo(value)),
+    least_cpu_rounds_ms: entry.leastCpu.map((value) => roundTo(value)),
     calibration_cpu_rounds_ms: entry.calibrationCpu.map((value) => roundTo(value)),
     ratio_to_calibration: roundTo(median(ratios)),
     round_ratios: ratios.map((ratio) => roundTo(ratio)),
@@ -432,7 +443,7 @@ const summary = {
   planted: plant ?? null,
   load_average_1_5_15: loadAverages,
   method:
-    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step) (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the ratio of the least CPU time of a call to the least CPU time of a calibration run; records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
+    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step) (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the least CPU time of a call, divided by the floor of its kernel (the least CPU time of any one run of it in the process); records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
   table_markdown: table,
   records,
 };
