@@ -19,7 +19,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { CALIBRATION_WHAT, CALIBRATIONS, hostSpeed } from './bench/calibration.mjs';
+import { CALIBRATION_WHAT, CALIBRATIONS, kernelRuns } from './bench/calibration.mjs';
 import { plantedFactor, spin } from './bench/plant.mjs';
 import { writeReport } from './bench/report.mjs';
 import { audioStages, FIXED_NEW_TOKENS, modelStages, prepareInputs, WINDOW_S } from './bench/stages.mjs';
@@ -99,20 +99,18 @@ process.stderr.write(
 );
 
 /**
- * The host's speed on each calibration kernel: the least CPU time of any one run of it in this process (the runs around
- * every call, and 15 of each before and after the rounds). The gate divides each stage by its kernel's floor, and
- * compares the floors with the baseline's to tell whether this is the baseline's kind of machine. The floor, not the
- * runs around each call: on CI's host the kernel's CPU time moved by up to 1.9× between rounds while the stages'
- * moved by a few per cent (GATE.md, session 12), so dividing call by call added noise instead of cancelling it.
- * @type {Record<import('./bench/calibration.mjs').CalibrationKind, number>}
+ * Every calibration kernel run of this process, its CPU ms (the runs around every call, and 15 of each before and
+ * after the rounds): their least (compute) or median (memory) is the host's speed (calibration.mjs), which divides
+ * the compute-bound stages and tells the gate whether this is the baseline's kind of machine.
+ * @type {Record<import('./bench/calibration.mjs').CalibrationKind, number[]>}
  */
-const kernelFloorMs = { compute: Number.POSITIVE_INFINITY, memory: Number.POSITIVE_INFINITY };
-/** @param {Record<import('./bench/calibration.mjs').CalibrationKind, number>} speed */
-function lowerFloors(speed) {
-  kernelFloorMs.compute = Math.min(kernelFloorMs.compute, speed.compute);
-  kernelFloorMs.memory = Math.min(kernelFloorMs.memory, speed.memory);
+const kernelRunsMs = { compute: [], memory: [] };
+/** @param {Record<import('./bench/calibration.mjs').CalibrationKind, number[]>} runs */
+function keepKernelRuns(runs) {
+  kernelRunsMs.compute.push(...runs.compute);
+  kernelRunsMs.memory.push(...runs.memory);
 }
-lowerFloors(hostSpeed(processCpuMs));
+keepKernelRuns(kernelRuns(processCpuMs));
 const inputs = prepareInputs(sharedDir());
 const audio = await audioStages(inputs);
 const stages = audio.stages.filter((stage) => !quick || stage.id !== 'ffmpeg-decode');
@@ -149,7 +147,7 @@ function timeCalibration(repeats, kind) {
   for (let i = 0; i < repeats; i++) {
     const runStart = processCpuMs();
     kernel();
-    kernelFloorMs[kind] = Math.min(kernelFloorMs[kind], processCpuMs() - runStart);
+    kernelRunsMs[kind].push(processCpuMs() - runStart);
   }
   return { wallMs: (performance.now() - start) / repeats, cpuMs: (processCpuMs() - cpuStart) / repeats };
 }
@@ -199,13 +197,14 @@ function pairedTask(stage, pairs) {
 }
 
 /**
- * @type {Map<string, {stage: number[], stageCpu: number[], leastCpu: number[], calibration: number[], calibrationCpu: number[]}>}
- *   per round: medians over its calls (stage: tinybench's median call), and the least CPU time of a call
+ * @type {Map<string, {stage: number[], stageCpu: number[], leastCpu: number[], calibration: number[], calibrationCpu: number[], leastCalibrationCpu: number[]}>}
+ *   per round: medians over its calls (stage: tinybench's median call), and the least CPU time of a call and of the
+ *   kernel runs around one
  */
 const perRound = new Map(
   stages.map((stage) => [
     stage.id,
-    { stage: [], stageCpu: [], leastCpu: [], calibration: [], calibrationCpu: [] },
+    { stage: [], stageCpu: [], leastCpu: [], calibration: [], calibrationCpu: [], leastCalibrationCpu: [] },
   ]),
 );
 const roundsStarted = performance.now();
@@ -244,6 +243,7 @@ for (let round = 0; round < rounds; round++) {
     // call: contention (a busy sibling hyperthread, caches and memory bandwidth shared with other tenants) only ever
     // adds CPU time, so the minimum is the least disturbed figure. GATE.md has the measurements that led here.
     entry.leastCpu.push(Math.min(...timed.map((pair) => pair.stageCpuMs)));
+    entry.leastCalibrationCpu.push(Math.min(...timed.map((pair) => pair.calibrationCpuMs)));
   }
   loadAverages.push({ at: `after round ${round + 1}`, load: loadAverage() });
   process.stderr.write(
@@ -251,9 +251,10 @@ for (let round = 0; round < rounds; round++) {
   );
 }
 const roundsSeconds = (performance.now() - roundsStarted) / 1000;
-lowerFloors(hostSpeed(processCpuMs));
-/** @type {Record<string, number>} the floors, as recorded and compared with the baseline's */
-const speed = Object.fromEntries(Object.entries(kernelFloorMs).map(([kind, ms]) => [kind, roundTo(ms)]));
+keepKernelRuns(kernelRuns(processCpuMs));
+const computeFloorMs = Math.min(...kernelRunsMs.compute);
+/** @type {Record<string, number>} the host's speed per kernel, as recorded and compared with the baseline's */
+const speed = { compute: roundTo(computeFloorMs), memory: roundTo(median(kernelRunsMs.memory)) };
 for (const dispose of disposers) await dispose();
 const peakRss = process.resourceUsage().maxRSS * 1024;
 
@@ -266,10 +267,10 @@ const stageRatios = [];
 for (const stage of stages) {
   const entry = perRound.get(stage.id);
   if (entry === undefined) continue;
-  const floorMs = kernelFloorMs[stage.calibration ?? 'compute'];
+  const byFloor = CALIBRATIONS[stage.calibration ?? 'compute'].divide === 'floor';
   const ratios = roundRatios(
     entry.leastCpu,
-    entry.leastCpu.map(() => floorMs),
+    byFloor ? entry.leastCpu.map(() => computeFloorMs) : entry.leastCalibrationCpu,
   );
   stageRatios.push({ stage: stage.id, roundRatios: ratios });
   const ms = median(entry.stage);
@@ -443,7 +444,7 @@ const summary = {
   planted: plant ?? null,
   load_average_1_5_15: loadAverages,
   method:
-    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step) (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the least CPU time of a call, divided by the floor of its kernel (the least CPU time of any one run of it in the process); records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
+    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step) (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the least CPU time of a call, divided by the compute kernel's floor (the least CPU time of any one run of it in the process) or, for decode-step, by the least CPU time of the memory kernel's runs around a call of the round; records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
   table_markdown: table,
   records,
 };

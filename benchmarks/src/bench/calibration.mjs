@@ -50,37 +50,47 @@ export function memoryKernel() {
 
 /** @typedef {'compute' | 'memory'} CalibrationKind */
 
-/** @type {Record<CalibrationKind, { run: () => number, what: string }>} */
+/**
+ * Each kernel's workload, and how a stage's time is divided by it (`divide`), as measured on CI's host (GATE.md,
+ * session 12):
+ * - compute, by its FLOOR (the least CPU time of any one run in the process): its floor held within 0.04 % across five
+ *   runs, while its CPU time around single calls moved up to 1.9× between rounds, which the SIMD stages did not share;
+ * - memory, by the runs AROUND EACH CALL (a round's least): bandwidth taken by neighbours slows the copy and the decode
+ *   step alike, while the copy's floor, set by a rare quiet moment, moved 1.34× between runs.
+ * `host`: the figure of the kernel that tells the gate which kind of host it is on (the floor; the median for memory).
+ * @type {Record<CalibrationKind, { run: () => number, what: string, divide: 'floor' | 'around each call', host: 'least' | 'median' }>}
+ */
 export const CALIBRATIONS = {
   compute: {
     run: computeKernel,
     what: `plain-JavaScript f32 matrix product ${N}×${N}·${N}×${N}, ${REPEATS} times (single thread)`,
+    divide: 'floor',
+    host: 'least',
   },
   memory: {
     run: memoryKernel,
     what: `copy of ${(COPY_FLOATS * 4) / 2 ** 20} MiB between two Float32Arrays (TypedArray.set, single thread)`,
+    divide: 'around each call',
+    host: 'median',
   },
 };
 
-export const CALIBRATION_WHAT = `calibration kernels: compute = ${CALIBRATIONS.compute.what}; memory = ${CALIBRATIONS.memory.what}`;
+export const CALIBRATION_WHAT = `calibration kernels: compute = ${CALIBRATIONS.compute.what}, divided by its floor; memory = ${CALIBRATIONS.memory.what}, divided by its runs around each call`;
 
 /**
- * The host's speed on each kernel: the least process CPU time of a run over `runs` runs (the least disturbed figure).
- * The gate compares it with the baseline's to tell whether this is the baseline's kind of machine.
+ * Runs each kernel `runs` times (after one unmeasured run) and returns each run's process CPU time in ms.
  * @param {() => number} cpuMs process CPU time in ms @param {number} [runs]
- * @returns {Record<CalibrationKind, number>}
+ * @returns {Record<CalibrationKind, number[]>}
  */
-export function hostSpeed(cpuMs, runs = 15) {
+export function kernelRuns(cpuMs, runs = 15) {
   /** @param {() => number} kernel */
-  const least = (kernel) => {
+  const times = (kernel) => {
     kernel();
-    let best = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < runs; i++) {
+    return Array.from({ length: runs }, () => {
       const start = cpuMs();
       kernel();
-      best = Math.min(best, cpuMs() - start);
-    }
-    return best;
+      return cpuMs() - start;
+    });
   };
-  return { compute: least(computeKernel), memory: least(memoryKernel) };
+  return { compute: times(computeKernel), memory: times(memoryKernel) };
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { CALIBRATIONS, computeKernel, kernelRuns, memoryKernel } from './calibration.mjs';
+
+describe('calibration kernels', () => {
+  it('compute the same checksum every run, so that no run can be skipped or differ in work', () => {
+    expect(computeKernel()).toBe(computeKernel());
+    expect(Number.isFinite(computeKernel())).toBe(true);
+    // the copy's last marked element: index 8 Mi − 1024 holds its own index
+    expect(memoryKernel()).toBe(8 * 1024 * 1024 - 1024);
+  });
+
+  it('divide compute-bound stages by the floor and the memory-bound one by the runs around each call', () => {
+    expect(CALIBRATIONS.compute.divide).toBe('floor');
+    expect(CALIBRATIONS.memory.divide).toBe('around each call');
+  });
+
+  it('time each kernel the given number of runs, one CPU reading before and after each', () => {
+    let clock = 0;
+    const runs = kernelRuns(() => {
+      clock += 1.5;
+      return clock;
+    }, 4);
+    expect(runs.compute).toEqual([1.5, 1.5, 1.5, 1.5]);
+    expect(runs.memory).toEqual([1.5, 1.5, 1.5, 1.5]);
+  });
+});
