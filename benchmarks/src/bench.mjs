@@ -19,7 +19,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { CALIBRATION_WHAT, CALIBRATIONS, kernelRuns } from './bench/calibration.mjs';
+import { CALIBRATION_RULES, CALIBRATION_WHAT, CALIBRATIONS, kernelRuns } from './bench/calibration.mjs';
 import { plantedFactor, spin } from './bench/plant.mjs';
 import { writeReport } from './bench/report.mjs';
 import { audioStages, FIXED_NEW_TOKENS, modelStages, prepareInputs, WINDOW_S } from './bench/stages.mjs';
@@ -165,7 +165,7 @@ function timeCalibration(repeats, kind) {
  */
 function pairedTask(stage, pairs) {
   const factor = plantedFactor(plant, stage.id);
-  const kind = stage.calibration ?? 'compute';
+  const kind = (stage.calibration ?? CALIBRATION_RULES.scalar).kernel;
   let lastMs = 0;
   let kernelMs = timeCalibration(1, kind).wallMs;
   return async () => {
@@ -254,7 +254,16 @@ const roundsSeconds = (performance.now() - roundsStarted) / 1000;
 keepKernelRuns(kernelRuns(processCpuMs));
 const computeFloorMs = Math.min(...kernelRunsMs.compute);
 /** @type {Record<string, number>} the host's speed per kernel, as recorded and compared with the baseline's */
-const speed = { compute: roundTo(computeFloorMs), memory: roundTo(median(kernelRunsMs.memory)) };
+const speed = Object.fromEntries(
+  Object.entries(kernelRunsMs).map(([kind, runs]) => [
+    kind,
+    roundTo(
+      CALIBRATIONS[/** @type {'compute' | 'memory'} */ (kind)].host === 'least'
+        ? Math.min(...runs)
+        : median(runs),
+    ),
+  ]),
+);
 for (const dispose of disposers) await dispose();
 const peakRss = process.resourceUsage().maxRSS * 1024;
 
@@ -267,7 +276,8 @@ const stageRatios = [];
 for (const stage of stages) {
   const entry = perRound.get(stage.id);
   if (entry === undefined) continue;
-  const byFloor = CALIBRATIONS[stage.calibration ?? 'compute'].divide === 'floor';
+  const rule = stage.calibration ?? CALIBRATION_RULES.scalar;
+  const byFloor = rule.divide === 'floor';
   const ratios = roundRatios(
     entry.leastCpu,
     byFloor ? entry.leastCpu.map(() => computeFloorMs) : entry.leastCalibrationCpu,
@@ -293,10 +303,11 @@ for (const stage of stages) {
     timed: stage.what,
     weights: stage.model === null ? null : `@verbatim/reference seed ${WEIGHTS_SEED}, ggml ${stage.dtype}`,
     rounds_ms: entry.stage.map((value) => roundTo(value)),
-    calibration_kernel: stage.calibration ?? 'compute',
+    calibration: stage.calibration ?? CALIBRATION_RULES.scalar,
     calibration_rounds_ms: entry.calibration.map((value) => roundTo(value)),
     cpu_rounds_ms: entry.stageCpu.map((value) => roundTo(value)),
     least_cpu_rounds_ms: entry.leastCpu.map((value) => roundTo(value)),
+    least_calibration_cpu_rounds_ms: entry.leastCalibrationCpu.map((value) => roundTo(value)),
     calibration_cpu_rounds_ms: entry.calibrationCpu.map((value) => roundTo(value)),
     ratio_to_calibration: roundTo(median(ratios)),
     round_ratios: ratios.map((ratio) => roundTo(ratio)),
@@ -380,6 +391,9 @@ loadAverages.push({ at: 'end', load: loadAverage() });
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** How the table marks a stage not divided by the compute kernel around its calls. @param {{ kernel: string, divide: string }} rule */
+const calibrationNote = (rule) =>
+  rule.kernel === 'memory' ? ' (memory)' : rule.divide === 'floor' ? ' (floor)' : '';
 /** @param {number} ms */
 const formatMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const ours = records.filter((record) => record.impl === 'verbatim');
@@ -404,7 +418,7 @@ const rows = ours.map((record) => {
     `${record.id}${record.unit === 'ms per token' ? ' (per token)' : ''}`,
     formatMs(ms),
     record.rtfx === null ? '' : `${Number(record.rtfx).toFixed(1)}×`,
-    `${Number(record.ratio_to_calibration).toPrecision(4)}${record.calibration_kernel === 'memory' ? ' (memory)' : ''}`,
+    `${Number(record.ratio_to_calibration).toPrecision(4)}${calibrationNote(/** @type {any} */ (record.calibration))}`,
     `±${((spread / 2) * 100).toFixed(1)}%`,
     ...(withPeer
       ? [

@@ -51,31 +51,48 @@ export function memoryKernel() {
 /** @typedef {'compute' | 'memory'} CalibrationKind */
 
 /**
- * Each kernel's workload, and how a stage's time is divided by it (`divide`), as measured on CI's host (GATE.md,
- * session 12):
- * - compute, by its FLOOR (the least CPU time of any one run in the process): its floor held within 0.04 % across five
- *   runs, while its CPU time around single calls moved up to 1.9× between rounds, which the SIMD stages did not share;
- * - memory, by the runs AROUND EACH CALL (a round's least): bandwidth taken by neighbours slows the copy and the decode
- *   step alike, while the copy's floor, set by a rare quiet moment, moved 1.34× between runs.
- * `host`: the figure of the kernel that tells the gate which kind of host it is on (the floor; the median for memory).
- * @type {Record<CalibrationKind, { run: () => number, what: string, divide: 'floor' | 'around each call', host: 'least' | 'median' }>}
+ * Each kernel's workload, and `host`: the figure of it that tells the gate which kind of host it is on (the least
+ * run for compute, which held within 0.04 % across five runs on CI's host; the median run for memory, whose least is
+ * set by rare quiet moments and moved 1.34× between runs).
+ * @type {Record<CalibrationKind, { run: () => number, what: string, host: 'least' | 'median' }>}
  */
 export const CALIBRATIONS = {
   compute: {
     run: computeKernel,
     what: `plain-JavaScript f32 matrix product ${N}×${N}·${N}×${N}, ${REPEATS} times (single thread)`,
-    divide: 'floor',
     host: 'least',
   },
   memory: {
     run: memoryKernel,
     what: `copy of ${(COPY_FLOATS * 4) / 2 ** 20} MiB between two Float32Arrays (TypedArray.set, single thread)`,
-    divide: 'around each call',
     host: 'median',
   },
 };
 
-export const CALIBRATION_WHAT = `calibration kernels: compute = ${CALIBRATIONS.compute.what}, divided by its floor; memory = ${CALIBRATIONS.memory.what}, divided by its runs around each call`;
+/**
+ * @typedef {{ kernel: CalibrationKind, divide: 'around each call' | 'floor' }} CalibrationRule
+ *   what a stage's time is divided by: the least of its kernel's runs around a call in each round, or the kernel's
+ *   floor (the least CPU time of any one run of it in the process)
+ */
+
+/**
+ * How each kind of stage is divided, as measured on CI's host (GATE.md, session 12): a stage follows the kernel that
+ * shares its ups and downs.
+ * - JavaScript and onnxruntime stages (the default): the compute kernel around each call. Its CPU time moved up to
+ *   1.9× between rounds, and theirs with it: divided by the floor instead, they spread 36–38 % between runs.
+ * - Native SIMD stages (our log-mel, encoder, end to end): the compute kernel's floor. They did not share the scalar
+ *   kernel's ups and downs: divided call by call, the encoder spread 24.6 % between runs; by the floor, 4.6–6.2 %.
+ * - The decode step, which streams every weight once per token: the memory kernel around each call. Bandwidth taken
+ *   by neighbours slows the copy and the step alike (9 % between runs; by the copy's floor, 38.6 %).
+ * @type {Record<'scalar' | 'simd' | 'bandwidth', CalibrationRule>}
+ */
+export const CALIBRATION_RULES = {
+  scalar: { kernel: 'compute', divide: 'around each call' },
+  simd: { kernel: 'compute', divide: 'floor' },
+  bandwidth: { kernel: 'memory', divide: 'around each call' },
+};
+
+export const CALIBRATION_WHAT = `calibration kernels: compute = ${CALIBRATIONS.compute.what}; memory = ${CALIBRATIONS.memory.what}`;
 
 /**
  * Runs each kernel `runs` times (after one unmeasured run) and returns each run's process CPU time in ms.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CALIBRATIONS, computeKernel, kernelRuns, memoryKernel } from './calibration.mjs';
+import { CALIBRATION_RULES, CALIBRATIONS, computeKernel, kernelRuns, memoryKernel } from './calibration.mjs';
 
 describe('calibration kernels', () => {
   it('compute the same checksum every run, so that no run can be skipped or differ in work', () => {
@@ -9,9 +9,12 @@ describe('calibration kernels', () => {
     expect(memoryKernel()).toBe(8 * 1024 * 1024 - 1024);
   });
 
-  it('divide compute-bound stages by the floor and the memory-bound one by the runs around each call', () => {
-    expect(CALIBRATIONS.compute.divide).toBe('floor');
-    expect(CALIBRATIONS.memory.divide).toBe('around each call');
+  it('tell the host by the compute floor and the median memory run; divide SIMD stages by the floor', () => {
+    expect(CALIBRATIONS.compute.host).toBe('least');
+    expect(CALIBRATIONS.memory.host).toBe('median');
+    expect(CALIBRATION_RULES.simd).toEqual({ kernel: 'compute', divide: 'floor' });
+    expect(CALIBRATION_RULES.scalar).toEqual({ kernel: 'compute', divide: 'around each call' });
+    expect(CALIBRATION_RULES.bandwidth).toEqual({ kernel: 'memory', divide: 'around each call' });
   });
 
   it('time each kernel the given number of runs, one CPU reading before and after each', () => {

@@ -10,6 +10,7 @@ import { decodeWithFfmpeg, logMelSpectrogram, readWav, resample } from '@verbati
 import { loadModel } from '@verbatim/mlx-engine';
 import { SileroModel, speechProbabilities } from '@verbatim/vad';
 import { JFK_WAV, seededGgmlWeights } from '../lib/seeded-weights.mjs';
+import { CALIBRATION_RULES } from './calibration.mjs';
 
 export const SAMPLE_RATE_HZ = 16_000;
 /** Whisper's window: 30 s = 480000 samples at 16 kHz. */
@@ -23,10 +24,10 @@ const RESAMPLE_FROM_HZ = 44_100;
 
 /**
  * @typedef {{ id: string, impl: string, model: string | null, dtype: string | null, batch: number,
- *   audioS: number | null, perToken?: boolean, calibration?: import('./calibration.mjs').CalibrationKind, what: string,
+ *   audioS: number | null, perToken?: boolean, calibration?: import('./calibration.mjs').CalibrationRule, what: string,
  *   fn: () => Promise<StageTiming | undefined> | StageTiming | undefined }} Stage
  *   fn returns its own wall and CPU ms when only part of it is timed (decode-step: per token), else undefined;
- *   calibration: the kernel its time is divided by (default compute; decode-step: memory, calibration.mjs says why)
+ *   calibration: what its time is divided by (default CALIBRATION_RULES.scalar; calibration.mjs says why)
  * @typedef {{ wallMs: number, cpuMs: number }} StageTiming
  */
 
@@ -192,6 +193,7 @@ export async function modelStages(inputs, model, dtype, threads, batches, includ
     stages.push({
       id: 'mel-native',
       ...base,
+      calibration: CALIBRATION_RULES.simd,
       model: null,
       dtype: null,
       batch: 1,
@@ -206,6 +208,7 @@ export async function modelStages(inputs, model, dtype, threads, batches, includ
     {
       id: `encoder/${model}/${dtype}`,
       ...base,
+      calibration: CALIBRATION_RULES.simd,
       batch: 1,
       audioS: WINDOW_S,
       what: `model.encode(mel, 1): conv front-end + encoder blocks + final LayerNorm of one 30 s window, mel precomputed, output left native (${threads} threads)`,
@@ -221,7 +224,7 @@ export async function modelStages(inputs, model, dtype, threads, batches, includ
       batch: 1,
       audioS: null,
       perToken: true,
-      calibration: 'memory',
+      calibration: CALIBRATION_RULES.bandwidth,
       what: `ms per token: mean of ${DECODE_STEPS} single-token DecoderSession.append() calls after the 4-token start sequence (its cross K/V not timed), batch 1, fixed token ids: every decoder layer over the KV cache + logits over the vocabulary copied into a Float32Array`,
       fn: async () => {
         const session = engine.newDecoderSession(encoded);
@@ -248,6 +251,7 @@ export async function modelStages(inputs, model, dtype, threads, batches, includ
     stages.push({
       id: `e2e/${model}/${dtype}/b${batch}`,
       ...base,
+      calibration: CALIBRATION_RULES.simd,
       batch,
       audioS: windows * WINDOW_S,
       what: `end to end, fixed length: readWav() of a ${windows * WINDOW_S} s WAV in memory → native log-mel per 30 s window → encode(${batch} windows) → model.decode() greedy, language and task given, <|endoftext|> suppressed so that every window gets exactly ${FIXED_NEW_TOKENS} tokens, no temperature fallback (${threads} threads; no VAD)`,
