@@ -431,11 +431,8 @@ const rows = ours.map((record) => {
 const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 console.log(
   `\n${table}\n\n${mode} suite: ${rounds} rounds in ${roundsSeconds.toFixed(1)} s (medians over rounds; ` +
-    `"round spread" = half the max/min range of the per-round ratios); calibration kernels (least CPU ms) ${Object.entries(
-      speed,
-    )
-      .map(([kind, ms]) => `${kind} ${ms.toFixed(2)}`)
-      .join(', ')}; ` +
+    `"round spread" = half the max/min range of the per-round ratios); host speed (CPU ms): compute floor ${speed.compute?.toFixed(2)}, ` +
+    `memory median ${speed.memory?.toFixed(2)}; ` +
     `${threads} threads; load average ${loadAverages.map(({ load }) => load[0]).join(' → ')}; ${host}; commit ${commit}`,
 );
 
