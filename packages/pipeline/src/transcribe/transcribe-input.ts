@@ -28,8 +28,20 @@ export async function inputSamples(input: TranscribeInput): Promise<Float32Array
       `[transcribe] input must be a file path, a Float32Array at 16000 Hz or an AudioBuffer: ${String(input)}`,
     );
   }
-  const bad = samples.findIndex((sample) => !Number.isFinite(sample));
+  const bad = firstNonFinite(samples);
   if (bad >= 0)
     throw new InvalidArgumentError(`[transcribe] audio sample ${bad} is not finite: ${samples[bad]}`);
   return samples;
+}
+
+/**
+ * The index of the first NaN or ±Infinity in `samples`, or -1. A plain loop: findIndex with a callback took
+ * 80 ms of the main thread for 10 minutes of audio. x − x is 0 for every finite x and NaN otherwise.
+ */
+export function firstNonFinite(samples: Float32Array): number {
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    if (sample - sample !== 0) return i;
+  }
+  return -1;
 }
