@@ -12,6 +12,8 @@ describe('calibration kernels', () => {
   it('tell the host by the compute floor and the median memory run; divide SIMD stages by the floor', () => {
     expect(CALIBRATIONS.compute.host).toBe('least');
     expect(CALIBRATIONS.memory.host).toBe('median');
+    expect(CALIBRATIONS.compute.identifiesHost).toBe(true);
+    expect(CALIBRATIONS.memory.identifiesHost).toBe(false);
     expect(CALIBRATION_RULES.simd).toEqual({ kernel: 'compute', divide: 'floor' });
     expect(CALIBRATION_RULES.scalar).toEqual({ kernel: 'compute', divide: 'around each call' });
     expect(CALIBRATION_RULES.bandwidth).toEqual({ kernel: 'memory', divide: 'around each call' });
