@@ -19,7 +19,13 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { CALIBRATION_RULES, CALIBRATION_WHAT, CALIBRATIONS, kernelRuns } from './bench/calibration.mjs';
+import {
+  CALIBRATION_RULES,
+  CALIBRATION_WHAT,
+  CALIBRATIONS,
+  hostIdentifyingFigures,
+  kernelRuns,
+} from './bench/calibration.mjs';
 import { plantedFactor, spin } from './bench/plant.mjs';
 import { writeReport } from './bench/report.mjs';
 import { audioStages, FIXED_NEW_TOKENS, modelStages, prepareInputs, WINDOW_S } from './bench/stages.mjs';
@@ -455,7 +461,7 @@ const summary = {
   planted: plant ?? null,
   load_average_1_5_15: loadAverages,
   method:
-    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step) (about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the least CPU time of a call, divided by the compute kernel's floor (the least CPU time of any one run of it in the process) or, for decode-step, by the least CPU time of the memory kernel's runs around a call of the round; records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
+    "each round runs every stage (in a rotated order) as a tinybench task (≥ 5 calls and ≥ time_ms, the encoder and end-to-end stages 3 calls, decode-step 5; one warm-up call in round 1, and every round for the light stages); every call is bracketed by runs of its stage's calibration kernel (compute, or memory for decode-step; about a quarter of the call on each side), measuring wall and process CPU time of both; a round keeps the median call (wall) and the least CPU time of a call, divided by the least CPU time of the kernel runs around a call of the round or, for the native SIMD stages (mel-native, encoder, e2e), by the compute kernel's floor (the least CPU time of any one run of it in the process); records hold the medians over rounds (ratio_to_calibration: the median of the rounds' ratios, what the gate compares); peak_mem_bytes of our stages = the whole benchmark process (Node included)",
   table_markdown: table,
   records,
 };
@@ -502,13 +508,7 @@ if (options.gate) {
   }
   const baseline = JSON.parse(readFileSync(BASELINE_FILE, 'utf8'));
   const here = cpuSignature();
-  // Only the kernels whose figure is steady on one host tell hosts apart (calibration.mjs, identifiesHost).
-  const hostFigures = Object.fromEntries(
-    Object.entries(baseline.host_speed_cpu_ms ?? {}).filter(
-      ([kind]) => CALIBRATIONS[/** @type {'compute' | 'memory'} */ (kind)]?.identifiesHost,
-    ),
-  );
-  const sameHost = hostMatches(baseline.host_speed_cpu_ms === undefined ? undefined : hostFigures, speed);
+  const sameHost = hostMatches(hostIdentifyingFigures(baseline.host_speed_cpu_ms), speed);
   if (JSON.stringify(baseline.cpu) !== JSON.stringify(here)) {
     // Ratios to the calibration kernel cancel a machine's speed, not its instruction set: no verdict across CPUs.
     console.log(

@@ -95,6 +95,20 @@ export const CALIBRATION_RULES = {
   bandwidth: { kernel: 'memory', divide: 'around each call' },
 };
 
+/**
+ * Of a host's speed figures (baseline or run), those that tell hosts apart (`identifiesHost`); undefined stays
+ * undefined (a baseline made before session 12 records none).
+ * @param {Record<string, number> | undefined} speed @returns {Record<string, number> | undefined}
+ */
+export function hostIdentifyingFigures(speed) {
+  if (speed === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(speed).filter(
+      ([kind]) => CALIBRATIONS[/** @type {CalibrationKind} */ (kind)]?.identifiesHost,
+    ),
+  );
+}
+
 export const CALIBRATION_WHAT = `calibration kernels: compute = ${CALIBRATIONS.compute.what}; memory = ${CALIBRATIONS.memory.what}`;
 
 /**

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CALIBRATION_RULES, CALIBRATIONS, computeKernel, kernelRuns, memoryKernel } from './calibration.mjs';
+import {
+  CALIBRATION_RULES,
+  CALIBRATIONS,
+  computeKernel,
+  hostIdentifyingFigures,
+  kernelRuns,
+  memoryKernel,
+} from './calibration.mjs';
 
 describe('calibration kernels', () => {
   it('compute the same checksum every run, so that no run can be skipped or differ in work', () => {
@@ -14,6 +21,8 @@ describe('calibration kernels', () => {
     expect(CALIBRATIONS.memory.host).toBe('median');
     expect(CALIBRATIONS.compute.identifiesHost).toBe(true);
     expect(CALIBRATIONS.memory.identifiesHost).toBe(false);
+    expect(hostIdentifyingFigures({ compute: 4.85, memory: 3.89 })).toEqual({ compute: 4.85 });
+    expect(hostIdentifyingFigures(undefined)).toBeUndefined();
     expect(CALIBRATION_RULES.simd).toEqual({ kernel: 'compute', divide: 'floor' });
     expect(CALIBRATION_RULES.scalar).toEqual({ kernel: 'compute', divide: 'around each call' });
     expect(CALIBRATION_RULES.bandwidth).toEqual({ kernel: 'memory', divide: 'around each call' });

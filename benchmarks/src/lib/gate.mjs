@@ -89,8 +89,8 @@ export function compareWithBaseline(baseline, current, threshold = baseline.thre
 
 /**
  * How far this machine's calibration speeds may stray from the baseline's before it counts as another kind of
- * machine. A neighbour streaming memory on the other core moved the kernels' least CPU times by 1.22–1.27×; the two
- * hosts CI has run on differ by about 1.8× on the compute kernel (GATE.md, session 12).
+ * machine. A neighbour streaming memory on the other core moved the compute kernel's least CPU time by 1.27×; the
+ * two hosts CI has run on differ by about 1.8× on it (GATE.md, session 12).
  */
 export const HOST_SPEED_TOLERANCE = 1.4;
 
