@@ -1,5 +1,5 @@
 export type { AudioBuffer } from './audio.js';
-export { assertSampleRate, audioDurationS } from './audio.js';
+export { assertSampleRate, audioDurationS, firstNonFinite } from './audio.js';
 export type { MelBinCount } from './constants.js';
 export {
   CHUNK_LENGTH_S,

@@ -1,7 +1,7 @@
 /** Turns what callers pass (16 kHz samples or an AudioBuffer at any rate) into the 16 kHz samples the VAD reads. */
 
 import { resample } from '@verbatim/audio';
-import { type AudioBuffer, assertSampleRate, InvalidArgumentError } from '@verbatim/core';
+import { type AudioBuffer, assertSampleRate, firstNonFinite, InvalidArgumentError } from '@verbatim/core';
 import { VAD_SAMPLE_RATE_HZ } from '../constants.js';
 
 /** Mono samples at 16000 Hz, or an AudioBuffer at any rate (resampled to 16000 Hz by @verbatim/audio). */
@@ -27,10 +27,9 @@ export function vadSamples(audio: VadAudioInput, operation: string): Float32Arra
       `[${operation}] audio must be a Float32Array at 16000 Hz or an AudioBuffer: ${String(audio)}`,
     );
   }
-  for (let i = 0; i < samples.length; i++) {
-    if (!Number.isFinite(samples[i]!)) {
-      throw new InvalidArgumentError(`[${operation}] audio sample ${i} is not finite: ${samples[i]}`);
-    }
+  const bad = firstNonFinite(samples);
+  if (bad >= 0) {
+    throw new InvalidArgumentError(`[${operation}] audio sample ${bad} is not finite: ${samples[bad]}`);
   }
   return samples;
 }
