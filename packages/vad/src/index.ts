@@ -13,6 +13,8 @@ export type {
 export { SILERO_VERSIONS, SileroModel, sileroModelPath } from './silero-model.js';
 export type { SileroVadOptions } from './silero-vad.js';
 export { SileroVad } from './silero-vad.js';
+export type { SileroWorkersOptions } from './silero-workers.js';
+export { SileroWorkers } from './silero-workers.js';
 export type { SpeechProbabilities, SpeechProbabilityOptions } from './speech-probabilities.js';
 export { DEFAULT_MAX_PARALLEL_PIECES, DEFAULT_PIECE_S, speechProbabilities } from './speech-probabilities.js';
 export type { SpeechSpan } from './speech-span.js';

@@ -9,19 +9,20 @@
  * alone, and a row's result does not depend on the rows beside it, so the probabilities are bit-identical for any
  * `maxParallelPieces`. Cutting is not free of effect: Silero's state carries context for many seconds, so the
  * windows after a cut can differ from one uncut stream's (`pieceS: Infinity` gives the uncut stream).
+ *
+ * Threads: given `threads` > 1, the pieces are shared among that many worker threads started for this call (each
+ * loading its own session); given `model: SileroWorkers`, among those already-started threads, which is what a caller
+ * with many signals wants (the start costs ~0.15–0.4 s). The probabilities are the same bits either way.
  */
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { EngineError, InvalidArgumentError } from '@verbatim/core';
+import { InvalidArgumentError } from '@verbatim/core';
 import { VAD_SAMPLE_RATE_HZ, WINDOW_SAMPLES } from './constants.js';
 import { pieceStartWindows } from './internal/piece-plan.js';
-import type { PieceWorkerJob } from './internal/piece-worker.js';
 import { type Piece, type Progress, runPiecesInGroups } from './internal/run-pieces.js';
 import { type VadAudioInput, vadSamples } from './internal/vad-input.js';
 import { windowCount } from './internal/window-rows.js';
 import { SileroModel, type SileroModelOptions, type SileroModelSource } from './silero-model.js';
+import { SileroWorkers } from './silero-workers.js';
 
 /**
  * 60 s pieces by default: a 10-minute file runs as 10 rows at once, nearly as fast per window as 20 rows of 30 s
@@ -34,8 +35,11 @@ export const DEFAULT_MAX_PARALLEL_PIECES = 32;
 const CUT_SEARCH_S = 2;
 
 export interface SpeechProbabilityOptions extends SileroModelOptions {
-  /** A shipped version ('v5', 'v6'), `{ path }`, or a loaded SileroModel to share (not disposed here). Default 'v6'. */
-  model?: SileroModelSource | SileroModel;
+  /**
+   * A shipped version ('v5', 'v6'), `{ path }`, a loaded SileroModel to share, or started SileroWorkers to run on
+   * (neither disposed here). Default 'v6'.
+   */
+  model?: SileroModelSource | SileroModel | SileroWorkers;
   /** Nominal piece length in seconds (default 60, at least 1); Infinity runs the whole signal as one stream. */
   pieceS?: number;
   /** Most pieces advanced together in one model call (default 32); 1 runs them one after another. */
@@ -43,7 +47,8 @@ export interface SpeechProbabilityOptions extends SileroModelOptions {
   /**
    * Threads the pieces are shared among (default 1: this one). Above 1, up to that many worker threads each load
    * their own session of the model's file and advance a contiguous share of the pieces; the probabilities are the
-   * same bits (a row's result does not depend on the rows beside it), sooner on a machine with the cores.
+   * same bits (a row's result does not depend on the rows beside it), sooner on a machine with the cores. Not given
+   * with `model: SileroWorkers`, whose own threads are used.
    */
   threads?: number;
   /** Called after every model call with the windows finished so far and in all. */
@@ -89,6 +94,11 @@ export async function speechProbabilities(
   if (!Number.isInteger(threads) || threads < 1) {
     throw new InvalidArgumentError(`[speechProbabilities] threads must be a positive integer: ${threads}`);
   }
+  if (source instanceof SileroWorkers && options.threads !== undefined) {
+    throw new InvalidArgumentError(
+      `[speechProbabilities] threads comes from the SileroWorkers given as model (${source.threads}), not options: ${threads}`,
+    );
+  }
   const windows = windowCount(samples.length);
   const pieceWindows = Math.round((pieceS * VAD_SAMPLE_RATE_HZ) / WINDOW_SAMPLES);
   const searchWindows = Math.min(
@@ -99,23 +109,27 @@ export async function speechProbabilities(
   const probabilities = new Float32Array(windows);
   if (windows === 0) return { probabilities, pieceStartWindows: starts, durationSamples: 0 };
 
-  const model = source instanceof SileroModel ? source : await SileroModel.load(source, modelOptions);
-  try {
-    const progress = { done: 0, total: windows, onProgress };
-    const pieces = starts.map((start, i) => ({ start, end: starts[i + 1] ?? windows }));
-    const shares = Math.min(threads, pieces.length);
-    if (shares > 1) {
-      const job = {
-        modelPath: model.path,
-        intraOpThreads: modelOptions.intraOpThreads ?? 1,
-        maxParallelPieces,
-      };
-      await runPiecesOnWorkers(job, samples, splitPieces(pieces, shares), probabilities, progress);
-    } else {
-      await runPiecesInGroups(model, samples, pieces, maxParallelPieces, probabilities, progress);
+  const progress: Progress = { done: 0, total: windows, onProgress };
+  const pieces = starts.map((start, i) => ({ start, end: starts[i + 1] ?? windows }));
+  if (source instanceof SileroWorkers) {
+    const shares = splitPieces(pieces, Math.min(source.threads, pieces.length));
+    await source.runShares(samples, shares, maxParallelPieces, probabilities, progress);
+  } else if (Math.min(threads, pieces.length) > 1) {
+    const shares = splitPieces(pieces, Math.min(threads, pieces.length));
+    const path = source instanceof SileroModel ? { path: source.path } : source;
+    const workers = await SileroWorkers.start(path, { ...modelOptions, threads: shares.length });
+    try {
+      await workers.runShares(samples, shares, maxParallelPieces, probabilities, progress);
+    } finally {
+      await workers.dispose();
     }
-  } finally {
-    if (!(source instanceof SileroModel)) await model.dispose();
+  } else {
+    const model = source instanceof SileroModel ? source : await SileroModel.load(source, modelOptions);
+    try {
+      await runPiecesInGroups(model, samples, pieces, maxParallelPieces, probabilities, progress);
+    } finally {
+      if (model !== source) await model.dispose();
+    }
   }
   return { probabilities, pieceStartWindows: starts, durationSamples: samples.length };
 }
@@ -139,81 +153,4 @@ function splitPieces(pieces: readonly Piece[], n: number): Piece[][] {
   });
   shares.push(share);
   return shares;
-}
-
-/**
- * dist/internal/piece-worker.js: beside this module once built; from src/ (the repository's own tests run the
- * TypeScript sources, which a worker thread cannot load) the package's built one.
- */
-function pieceWorkerUrl(): URL {
-  for (const candidate of ['./internal/piece-worker.js', '../dist/internal/piece-worker.js']) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url;
-  }
-  throw new EngineError(
-    'E_BACKEND',
-    `[speechProbabilities] threads > 1 needs the package built (pnpm build): no ${fileURLToPath(new URL('../dist/internal/piece-worker.js', import.meta.url))}`,
-  );
-}
-
-/**
- * Runs each share of the pieces on a worker thread of its own (piece-worker.ts), the signal in shared memory, and
- * writes their probabilities in place. Every worker is let finish — stopping one inside onnxruntime would take the
- * process down — and the first failure is thrown once all have.
- */
-async function runPiecesOnWorkers(
-  job: Pick<PieceWorkerJob, 'modelPath' | 'intraOpThreads' | 'maxParallelPieces'>,
-  samples: Float32Array,
-  shares: readonly (readonly Piece[])[],
-  probabilities: Float32Array,
-  progress: Progress,
-): Promise<void> {
-  const shared = new Float32Array(new SharedArrayBuffer(samples.length * Float32Array.BYTES_PER_ELEMENT));
-  shared.set(samples);
-  const url = pieceWorkerUrl();
-  const runs = shares.map(
-    (pieces) =>
-      new Promise<void>((resolve, reject) => {
-        const data: PieceWorkerJob = { ...job, samples: shared, windows: probabilities.length, pieces };
-        // No inherited flags: a test runner's `--conditions` would point the built worker's imports at sources.
-        const worker = new Worker(url, { workerData: data, execArgv: [] });
-        let reported = 0;
-        let received = false;
-        let failure: Error | undefined;
-        worker.on('message', (message: { done?: number; probabilities?: Float32Array }) => {
-          if (message.done !== undefined) {
-            progress.done += message.done - reported;
-            reported = message.done;
-            progress.onProgress?.(progress.done, progress.total);
-            return;
-          }
-          probabilities.set(message.probabilities!, pieces[0]!.start); // a share's pieces are one run
-          received = true;
-        });
-        worker.on('error', (cause) => {
-          failure = new EngineError(
-            'E_BACKEND',
-            `[speechProbabilities] a VAD worker thread failed: ${cause.message}`,
-            {
-              cause,
-            },
-          );
-        });
-        // 'exit' comes last, after every message and error.
-        worker.on('exit', (code) => {
-          if (failure !== undefined) reject(failure);
-          else if (!received || code !== 0) {
-            reject(
-              new EngineError(
-                'E_BACKEND',
-                `[speechProbabilities] a VAD worker thread stopped (exit code ${code})`,
-              ),
-            );
-          } else resolve();
-        });
-      }),
-  );
-  const settled = await Promise.allSettled(runs);
-  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
 }

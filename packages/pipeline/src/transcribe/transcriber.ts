@@ -15,7 +15,7 @@ import {
   type TranscriptionInfo,
 } from '@verbatim/core';
 import { loadModel, type ModelInfo, type WhisperModel } from '@verbatim/mlx-engine';
-import { chunkAudio, SileroModel, type SpeechChunk } from '@verbatim/vad';
+import { chunkAudio, type SileroModel, type SileroWorkers, type SpeechChunk } from '@verbatim/vad';
 import { readModelSuppressTokens } from '../models/model-suppress-tokens.js';
 import { type ResolvedModel, resolveModel } from '../models/resolve-model.js';
 import { spreadIndices, voteLanguage } from './language-vote.js';
@@ -30,7 +30,7 @@ import {
   type TranscribeProgress,
   type TranscriptionOptions,
 } from './transcription-options.js';
-import { findSpeechChunks, transcribeChunks } from './vad-transcription.js';
+import { findSpeechChunks, loadVad, transcribeChunks } from './vad-transcription.js';
 import { WindowDecoder } from './window-decoder.js';
 
 /** What a transcription found and decided, with the options it ran with. */
@@ -73,7 +73,7 @@ export class Transcriber implements AsyncDisposable {
   readonly model: ResolvedModel;
   readonly modelInfo: ModelInfo;
   readonly #engine: WhisperModel;
-  readonly #vad: SileroModel | undefined;
+  readonly #vad: SileroModel | SileroWorkers | undefined;
   readonly #tokenizer: Tokenizer;
   readonly #decoder: WindowDecoder;
   readonly #languageToken: number | undefined;
@@ -86,7 +86,7 @@ export class Transcriber implements AsyncDisposable {
     onProgress: TranscriptionOptions['onProgress'],
     model: ResolvedModel,
     engine: WhisperModel,
-    vad: SileroModel | undefined,
+    vad: SileroModel | SileroWorkers | undefined,
     tokenizer: Tokenizer,
     modelSuppressTokens: readonly number[] | undefined,
   ) {
@@ -109,7 +109,8 @@ export class Transcriber implements AsyncDisposable {
   }
 
   /**
-   * Resolves the options, finds (or downloads) the model and loads it, and the VAD model in 'vad' mode.
+   * Resolves the options, finds (or downloads) the model and loads it, and in 'vad' mode starts Silero beside it (on
+   * worker threads that serve every transcribe() call until dispose()).
    * @throws InvalidArgumentError naming a bad option, an unsupported language (listing the supported ones) or a
    *   computeType other than the model's; ModelResolutionError for a model that cannot be found (an unknown name
    *   lists the known ones); ModelLoadError for one that cannot be loaded.
@@ -117,13 +118,23 @@ export class Transcriber implements AsyncDisposable {
   static async create(given: TranscriptionOptions = {}): Promise<Transcriber> {
     const options = resolveTranscriptionOptions(given);
     const model = await resolveModel(options.model, given.modelResolution);
-    const engine = await loadModel(model.path, {
-      device: options.device,
-      gpuMemory: options.gpuMemory,
-      ...(options.threads === undefined ? {} : { threads: options.threads }),
-    });
-    let vad: SileroModel | undefined;
+    // Silero's threads start while the Whisper model loads.
+    const [engineLoad, vadLoad] = await Promise.allSettled([
+      loadModel(model.path, {
+        device: options.device,
+        gpuMemory: options.gpuMemory,
+        ...(options.threads === undefined ? {} : { threads: options.threads }),
+      }),
+      options.vad === undefined ? undefined : loadVad(options.vad.model),
+    ]);
+    const vad = vadLoad.status === 'fulfilled' ? vadLoad.value : undefined;
+    if (engineLoad.status === 'rejected') {
+      await vad?.dispose();
+      throw engineLoad.reason;
+    }
+    const engine = engineLoad.value;
     try {
+      if (vadLoad.status === 'rejected') throw vadLoad.reason;
       checkEngine(options, engine.info);
       const { specialTokens, dims } = engine.info;
       if (specialTokens === null) {
@@ -135,7 +146,6 @@ export class Transcriber implements AsyncDisposable {
       const { bytes, offsets } = modelTokenBytes(tokenizer, dims.nVocab);
       await engine.setTokenBytes(bytes, offsets);
       const modelSuppressTokens = await readModelSuppressTokens(model.path);
-      if (options.vad !== undefined) vad = await SileroModel.load(options.vad.model);
       return new Transcriber(options, given.onProgress, model, engine, vad, tokenizer, modelSuppressTokens);
     } catch (error) {
       await Promise.allSettled([engine.dispose(), vad?.dispose()]);
@@ -209,7 +219,7 @@ export class Transcriber implements AsyncDisposable {
     return { info, segments };
   }
 
-  /** Frees the engine's model and the VAD model. Idempotent. */
+  /** Frees the engine's model and Silero's threads, once any run in flight is done with them. Idempotent. */
   dispose(): Promise<void> {
     this.#disposal ??= Promise.all([this.#engine.dispose(), this.#vad?.dispose()]).then(() => undefined);
     return this.#disposal;

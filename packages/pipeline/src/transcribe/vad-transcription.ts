@@ -10,7 +10,9 @@ import { SAMPLE_RATE_HZ, type Segment } from '@verbatim/core';
 import {
   chunkAudio,
   mergeChunks,
-  type SileroModel,
+  SileroModel,
+  type SileroVersion,
+  SileroWorkers,
   type SpeechChunk,
   speechTimestamps,
   WINDOW_SAMPLES,
@@ -20,11 +22,19 @@ import { type RunContext, segmentOf, windowStart } from './run-context.js';
 import type { ResolvedVadOptions } from './transcription-options.js';
 
 /**
- * Threads Silero's pieces are shared among (speechProbabilities' `threads`): the machine's cores, at most 16. The
- * same speech either way; 30 minutes are 30 pieces, which one thread advances as 30 rows a model call (~2.7 s on an
- * H200 machine's host) and 16 as two rows each.
+ * Threads Silero's pieces are shared among: the machine's cores, at most 16. The same speech either way; 30 minutes
+ * are 30 pieces, which one thread advances as 30 rows a model call (~2.7 s on an H200 machine's host) and 16 as two
+ * rows each.
  */
 const VAD_THREADS = Math.min(16, availableParallelism());
+
+/**
+ * Silero for a Transcriber's many inputs: started once on VAD_THREADS worker threads (their start, ~0.15–0.4 s, then
+ * overlaps the Whisper model's load instead of every file's VAD), or on this thread for a one-core machine.
+ */
+export function loadVad(version: SileroVersion): Promise<SileroModel | SileroWorkers> {
+  return VAD_THREADS > 1 ? SileroWorkers.start(version, { threads: VAD_THREADS }) : SileroModel.load(version);
+}
 
 /**
  * The chunks the speech of `samples` is merged into (none for silence or an empty input): what VAD mode decodes.
@@ -33,7 +43,7 @@ const VAD_THREADS = Math.min(16, availableParallelism());
 export async function findSpeechChunks(
   samples: Float32Array,
   vad: ResolvedVadOptions,
-  model: SileroModel,
+  model: SileroModel | SileroWorkers,
   onProgress: RunContext['onProgress'],
 ): Promise<SpeechChunk[]> {
   if (samples.length === 0) return [];
@@ -46,7 +56,8 @@ export async function findSpeechChunks(
     minSilenceDurationMs: vad.minSilenceDurationMs,
     speechPadMs: vad.speechPadMs,
     maxSpeechDurationS: vad.maxSpeechDurationS,
-    threads: VAD_THREADS,
+    // A SileroModel on this thread still shares the pieces among threads started for the call.
+    ...(model instanceof SileroModel && { threads: VAD_THREADS }),
     ...(onProgress !== undefined && {
       onProgress: (windowsDone: number, windowsTotal: number) =>
         onProgress({
