@@ -17,7 +17,10 @@ if (wavPath === undefined) throw new Error('usage: vad_threads.mjs [APP_DIR] LON
 const vadModule =
   appDir === undefined
     ? new URL('../../packages/vad/dist/index.js', import.meta.url).pathname
-    : join(appDir, 'node_modules/.pnpm/@verbatim+vad@file+packages+vad/node_modules/@verbatim/vad/dist/index.js');
+    : join(
+        appDir,
+        'node_modules/.pnpm/@verbatim+vad@file+packages+vad/node_modules/@verbatim/vad/dist/index.js',
+      );
 if (!existsSync(vadModule)) throw new Error(`no built @verbatim/vad at ${vadModule} (pnpm build)`);
 const { SileroModel, SileroWorkers, speechProbabilities } = await import(pathToFileURL(vadModule).href);
 
@@ -46,7 +49,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const samples = readWav(wavPath);
 const rounds = Number(roundsArg);
-console.log(`${(samples.length / 16000 / 60).toFixed(1)} min, ${availableParallelism()} cores, ${rounds} rounds`);
+console.log(
+  `${(samples.length / 16000 / 60).toFixed(1)} min, ${availableParallelism()} cores, ${rounds} rounds`,
+);
 const model = await SileroModel.load('v6');
 const one = await seconds(() => speechProbabilities(samples, { model }));
 const reference = one.result.probabilities;
