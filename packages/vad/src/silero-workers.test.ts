@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SileroWorkers } from './silero-workers.js';
 import { speechProbabilities } from './speech-probabilities.js';
 import { useSileroModels } from './test-support/models.js';
-import { longSpeech, readSpeech } from './test-support/speech.js';
+import {
+  longSpeech,
+  progressReachedAll,
+  type ReportedProgress,
+  readSpeech,
+  recordProgress,
+} from './test-support/speech.js';
 
 // 200 s of speech and pauses: 4 pieces under the default 60 s.
 const long = longSpeech(200);
@@ -29,18 +35,14 @@ describe('SileroWorkers', () => {
     const one = await speechProbabilities(long, { model: models.v6 });
     expect(workers.threads).toBe(3);
     for (let run = 0; run < 2; run++) {
-      const reported: number[] = [];
+      const reported: ReportedProgress = { done: [], total: undefined };
       const shared = await speechProbabilities(long, {
         model: workers,
-        onProgress: (windowsDone, windowsTotal) => {
-          reported.push(windowsDone);
-          expect(windowsTotal).toBe(one.probabilities.length);
-        },
+        onProgress: recordProgress(reported),
       });
       expect(shared.pieceStartWindows).toEqual(one.pieceStartWindows);
       expect(Array.from(shared.probabilities)).toEqual(Array.from(one.probabilities));
-      expect(reported.at(-1)).toBe(one.probabilities.length);
-      expect(reported.every((done, i) => i === 0 || done >= reported[i - 1]!)).toBe(true);
+      expect(progressReachedAll(reported, one.probabilities.length)).toBe(true);
     }
   });
 

@@ -27,6 +27,17 @@ export interface SileroWorkersOptions extends SileroModelOptions {
   threads: number;
 }
 
+/** What one run over the threads reads and writes: speechProbabilities' pieces, shared out, and its outputs. */
+export interface SharesRun {
+  readonly samples: Float32Array;
+  /** At most `threads` shares; share i runs on thread i. */
+  readonly shares: readonly (readonly Piece[])[];
+  readonly maxParallelPieces: number;
+  /** Written in place: one probability per window of `samples`. */
+  readonly probabilities: Float32Array;
+  readonly progress: Progress;
+}
+
 /** One worker thread and the promise of its end. */
 interface Thread {
   readonly worker: Worker;
@@ -108,13 +119,7 @@ export class SileroWorkers implements AsyncDisposable {
    * all have. speechProbabilities' door to the threads; not meant to be called directly.
    * @internal
    */
-  runShares(
-    samples: Float32Array,
-    shares: readonly (readonly Piece[])[],
-    maxParallelPieces: number,
-    probabilities: Float32Array,
-    progress: Progress,
-  ): Promise<void> {
+  runShares(run: SharesRun): Promise<void> {
     if (this.#disposal !== undefined) {
       return Promise.reject(
         new EngineError('E_DISPOSED', `[SileroWorkers] used after dispose(): ${this.path}`, {
@@ -122,18 +127,16 @@ export class SileroWorkers implements AsyncDisposable {
         }),
       );
     }
-    if (shares.length < 1 || shares.length > this.#threads.length) {
+    if (run.shares.length < 1 || run.shares.length > this.#threads.length) {
       return Promise.reject(
         new InvalidArgumentError(
-          `[SileroWorkers] shares must number 1 to ${this.#threads.length}: ${shares.length}`,
+          `[SileroWorkers] shares must number 1 to ${this.#threads.length}: ${run.shares.length}`,
         ),
       );
     }
-    const run = this.#queue.then(() =>
-      this.#runNow(samples, shares, maxParallelPieces, probabilities, progress),
-    );
-    this.#queue = run.catch(() => undefined);
-    return run;
+    const done = this.#queue.then(() => this.#runNow(run));
+    this.#queue = done.catch(() => undefined);
+    return done;
   }
 
   /** Waits for the run in flight and any queued, then lets every thread release its session and end. Idempotent. */
@@ -148,13 +151,7 @@ export class SileroWorkers implements AsyncDisposable {
     await this.dispose();
   }
 
-  async #runNow(
-    samples: Float32Array,
-    shares: readonly (readonly Piece[])[],
-    maxParallelPieces: number,
-    probabilities: Float32Array,
-    progress: Progress,
-  ): Promise<void> {
+  async #runNow({ samples, shares, maxParallelPieces, probabilities, progress }: SharesRun): Promise<void> {
     if (this.#broken !== undefined) throw this.#broken;
     const shared =
       samples.buffer instanceof SharedArrayBuffer

@@ -5,7 +5,13 @@ import type { SileroModel } from './silero-model.js';
 import { SileroVad } from './silero-vad.js';
 import { speechProbabilities } from './speech-probabilities.js';
 import { useSileroModels } from './test-support/models.js';
-import { longSpeech, readSpeech } from './test-support/speech.js';
+import {
+  longSpeech,
+  progressReachedAll,
+  type ReportedProgress,
+  readSpeech,
+  recordProgress,
+} from './test-support/speech.js';
 
 // 200 s of speech and pauses: 4 pieces under the default 60 s (cuts near 60, 120 and 180 s).
 const long = longSpeech(200);
@@ -50,20 +56,16 @@ describe('speechProbabilities', () => {
   it('shares the pieces among worker threads with the same bits, progress and pieces as one thread', async () => {
     const one = await speechProbabilities(long, { model: models.v6 });
     for (const threads of [2, 3, 8]) {
-      const reported: number[] = [];
+      const reported: ReportedProgress = { done: [], total: undefined };
       const shared = await speechProbabilities(long, {
         model: models.v6,
         threads,
         maxParallelPieces: 2,
-        onProgress: (windowsDone, windowsTotal) => {
-          reported.push(windowsDone);
-          expect(windowsTotal).toBe(one.probabilities.length);
-        },
+        onProgress: recordProgress(reported),
       });
       expect(shared.pieceStartWindows).toEqual(one.pieceStartWindows);
       expect(Array.from(shared.probabilities)).toEqual(Array.from(one.probabilities));
-      expect(reported.at(-1)).toBe(one.probabilities.length);
-      expect(reported.every((done, i) => i === 0 || done >= reported[i - 1]!)).toBe(true);
+      expect(progressReachedAll(reported, one.probabilities.length)).toBe(true);
     }
     // A shipped version by name, loaded by each worker from its file.
     const byName = await speechProbabilities(long, { model: 'v6', threads: 2 });

@@ -113,13 +113,13 @@ export async function speechProbabilities(
   const pieces = starts.map((start, i) => ({ start, end: starts[i + 1] ?? windows }));
   if (source instanceof SileroWorkers) {
     const shares = splitPieces(pieces, Math.min(source.threads, pieces.length));
-    await source.runShares(samples, shares, maxParallelPieces, probabilities, progress);
+    await source.runShares({ samples, shares, maxParallelPieces, probabilities, progress });
   } else if (Math.min(threads, pieces.length) > 1) {
     const shares = splitPieces(pieces, Math.min(threads, pieces.length));
     const path = source instanceof SileroModel ? { path: source.path } : source;
     const workers = await SileroWorkers.start(path, { ...modelOptions, threads: shares.length });
     try {
-      await workers.runShares(samples, shares, maxParallelPieces, probabilities, progress);
+      await workers.runShares({ samples, shares, maxParallelPieces, probabilities, progress });
     } finally {
       await workers.dispose();
     }

@@ -36,3 +36,23 @@ export function longSpeech(durationS: number): Float32Array {
   }
   return out;
 }
+
+/** Windows done, as an onProgress callback reported them, with the total it reported. */
+export interface ReportedProgress {
+  readonly done: number[];
+  total: number | undefined;
+}
+
+/** An onProgress callback that records into `reported`. */
+export function recordProgress(reported: ReportedProgress) {
+  return (windowsDone: number, windowsTotal: number): void => {
+    reported.done.push(windowsDone);
+    reported.total = windowsTotal;
+  };
+}
+
+/** Progress that only grew and ended at `windows`, each report naming `windows` as the total. */
+export function progressReachedAll(reported: ReportedProgress, windows: number): boolean {
+  const { done, total } = reported;
+  return total === windows && done.at(-1) === windows && done.every((d, i) => i === 0 || d >= done[i - 1]!);
+}
