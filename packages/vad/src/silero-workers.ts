@@ -16,6 +16,7 @@ import { EngineError, errorFromCode, InvalidArgumentError } from '@verbatim/core
 import type { Piece, Progress } from './internal/run-pieces.js';
 import type {
   SileroWorkerCommand,
+  SileroWorkerJob,
   SileroWorkerMessage,
   SileroWorkerSetup,
   WorkerFailure,
@@ -60,13 +61,7 @@ export class SileroWorkers implements AsyncDisposable {
     for (const { worker, exited } of threads) {
       worker.unref();
       void exited.then((code) => {
-        if (this.#disposal === undefined) {
-          this.#broken ??= new EngineError(
-            'E_BACKEND',
-            `[SileroWorkers] a VAD worker thread stopped (exit code ${code}): ${path}`,
-            { path },
-          );
-        }
+        if (this.#disposal === undefined) this.#broken ??= threadStopped('SileroWorkers', code, path);
       });
     }
   }
@@ -153,26 +148,19 @@ export class SileroWorkers implements AsyncDisposable {
 
   async #runNow({ samples, shares, maxParallelPieces, probabilities, progress }: SharesRun): Promise<void> {
     if (this.#broken !== undefined) throw this.#broken;
-    const shared =
-      samples.buffer instanceof SharedArrayBuffer
-        ? samples
-        : new Float32Array(new SharedArrayBuffer(samples.byteLength));
-    if (shared !== samples) shared.set(samples);
+    const shared = inSharedMemory(samples);
     // Referenced while they work, so that the process waits for them.
     for (const { worker } of this.#threads) worker.ref();
     try {
-      const runs = shares.map((pieces, i) =>
-        runShare(this.#threads[i]!, this.path, {
-          type: 'run',
-          samples: shared,
-          windows: probabilities.length,
-          pieces,
-          maxParallelPieces,
-        }).then((done) => {
-          probabilities.set(done.probabilities, pieces[0]!.start); // a share's pieces are one run
-          progress.done += done.windows - done.reported;
-          progress.onProgress?.(progress.done, progress.total);
-        }),
+      const runs = shares.map(
+        (pieces, i) =>
+          runShare(this.#threads[i]!, this.path, progress, {
+            type: 'run',
+            samples: shared,
+            windows: probabilities.length,
+            pieces,
+            maxParallelPieces,
+          }).then((share) => probabilities.set(share, pieces[0]!.start)), // a share's pieces are one run
       );
       const settled = await Promise.allSettled(runs);
       const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -180,55 +168,51 @@ export class SileroWorkers implements AsyncDisposable {
     } finally {
       for (const { worker } of this.#threads) worker.unref();
     }
-
-    /**
-     * Runs one share on `thread`, adding its progress messages to `progress` as they come, and resolves with its
-     * probabilities and how many of its windows were reported (the rest are added once it is done).
-     */
-    function runShare(
-      thread: Thread,
-      path: string,
-      job: Extract<SileroWorkerCommand, { type: 'run' }>,
-    ): Promise<{ probabilities: Float32Array; windows: number; reported: number }> {
-      const windows = job.pieces.reduce((sum, piece) => sum + piece.end - piece.start, 0);
-      let reported = 0;
-      return new Promise((resolve, reject) => {
-        const { worker } = thread;
-        const onMessage = (message: SileroWorkerMessage) => {
-          if (message.type === 'progress') {
-            progress.done += message.done - reported;
-            reported = message.done;
-            progress.onProgress?.(progress.done, progress.total);
-          } else if (message.type === 'result') {
-            settle();
-            resolve({ probabilities: message.probabilities, windows, reported });
-          } else if (message.type === 'error') {
-            settle();
-            reject(rebuild(message.failure, path));
-          }
-        };
-        const onExit = (code: number) => {
-          settle();
-          reject(
-            new EngineError(
-              'E_BACKEND',
-              `[SileroWorkers] a VAD worker thread stopped (exit code ${code}): ${path}`,
-              {
-                path,
-              },
-            ),
-          );
-        };
-        const settle = () => {
-          worker.off('message', onMessage);
-          worker.off('exit', onExit);
-        };
-        worker.on('message', onMessage);
-        worker.once('exit', onExit);
-        worker.postMessage(job satisfies SileroWorkerCommand);
-      });
-    }
   }
+}
+
+/**
+ * Runs one share on `thread` and resolves with its probabilities, adding its progress messages to `progress` as they
+ * come and the windows not yet reported once it is done.
+ */
+function runShare(
+  thread: Thread,
+  path: string,
+  progress: Progress,
+  job: SileroWorkerJob,
+): Promise<Float32Array> {
+  let reported = 0;
+  const report = (done: number) => {
+    progress.done += done - reported;
+    reported = done;
+    progress.onProgress?.(progress.done, progress.total);
+  };
+  return new Promise((resolve, reject) => {
+    const { worker } = thread;
+    const onMessage = (message: SileroWorkerMessage) => {
+      if (message.type === 'progress') {
+        report(message.done);
+      } else if (message.type === 'result') {
+        settle();
+        report(message.probabilities.length);
+        resolve(message.probabilities);
+      } else if (message.type === 'error') {
+        settle();
+        reject(rebuild(message.failure, path));
+      }
+    };
+    const onExit = (code: number) => {
+      settle();
+      reject(threadStopped('SileroWorkers', code, path));
+    };
+    const settle = () => {
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+    worker.postMessage(job satisfies SileroWorkerCommand);
+  });
 }
 
 /** Resolves once the thread has loaded its session; rejects with the load's error, or when the thread ends first. */
@@ -243,24 +227,10 @@ function loaded({ worker, exited }: Thread, path: string): Promise<void> {
       failure = new EngineError(
         'E_BACKEND',
         `[SileroWorkers.start] a VAD worker thread failed: ${cause.message}`,
-        {
-          path,
-          cause,
-        },
+        { path, cause },
       );
     });
-    void exited.then((code) =>
-      reject(
-        failure ??
-          new EngineError(
-            'E_BACKEND',
-            `[SileroWorkers.start] a VAD worker thread stopped (exit code ${code}): ${path}`,
-            {
-              path,
-            },
-          ),
-      ),
-    );
+    void exited.then((code) => reject(failure ?? threadStopped('SileroWorkers.start', code, path)));
   });
 }
 
@@ -272,6 +242,25 @@ async function stop({ worker, exited }: Thread): Promise<void> {
   worker.ref();
   worker.postMessage({ type: 'stop' } satisfies SileroWorkerCommand);
   await exited;
+}
+
+/** `samples` itself when it already views shared memory (read in place by every thread), else a shared copy. */
+function inSharedMemory(samples: Float32Array): Float32Array {
+  if (samples.buffer instanceof SharedArrayBuffer) return samples;
+  const shared = new Float32Array(new SharedArrayBuffer(samples.byteLength));
+  shared.set(samples);
+  return shared;
+}
+
+/** A thread that ended when it was not asked to. */
+function threadStopped(operation: string, code: number, path: string): EngineError {
+  return new EngineError(
+    'E_BACKEND',
+    `[${operation}] a VAD worker thread stopped (exit code ${code}): ${path}`,
+    {
+      path,
+    },
+  );
 }
 
 /** The worker's error as the same class on this thread (errorFromCode), naming the model file. */
